@@ -1,0 +1,91 @@
+"""What the gates and the ask policy return: plain values, JSON-able, shown to the owner."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict
+
+from tools.snapshot import AskType
+
+Status = Literal["not_triggered", "held", "stopped", "candidate"]
+
+ReasonCode = Literal[
+    "no_positive_signal",
+    "open_ticket",
+    "billing_or_delivery_ticket",
+    "recent_complaint",
+    "low_health",
+    "pending_ask",
+    "recent_ask",
+    "ask_limit",
+    "recent_decline",
+    "do_not_contact",
+    "attribution_disputed",
+    "reward_unresolved",
+    "consent_unclear",
+]
+HOLD_REASONS: frozenset[str] = frozenset(
+    {
+        "open_ticket",
+        "billing_or_delivery_ticket",
+        "recent_complaint",
+        "low_health",
+        "pending_ask",
+        "recent_ask",
+        "ask_limit",
+        "recent_decline",
+    }
+)
+STOP_REASONS: frozenset[str] = frozenset(
+    {"do_not_contact", "attribution_disputed", "reward_unresolved", "consent_unclear"}
+)
+
+
+class _Value(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class RuleCheck(_Value):
+    """One rule as evaluated: `passed` is false when it raised its reason code."""
+
+    rule: str
+    passed: bool
+    reason: ReasonCode | None = None
+    why: str
+    evidence_ids: tuple[str, ...] = ()
+
+
+class AskOption(_Value):
+    ask_type: AskType
+    eligible: bool
+    why: str
+
+
+class AskPolicyResult(_Value):
+    """The ladder, highest first; `recommended` is the highest eligible type, if any."""
+
+    options: tuple[AskOption, ...]
+    recommended: AskType | None
+    why: str
+
+    @property
+    def eligible(self) -> tuple[AskType, ...]:
+        return tuple(option.ask_type for option in self.options if option.eligible)
+
+
+class GateReport(_Value):
+    account_id: str
+    status: Status
+    reasons: tuple[ReasonCode, ...] = ()
+    flags: tuple[str, ...] = ()
+    checks: tuple[RuleCheck, ...] = ()
+    trigger_signal_ids: tuple[str, ...] = ()
+    value_proof_ids: tuple[str, ...] = ()
+    eligible_ask_types: tuple[AskType, ...] = ()
+    ask_type: AskType | None = None
+    ask_policy: AskPolicyResult | None = None
+
+    @property
+    def owner_only(self) -> bool:
+        return "owner_only" in self.flags

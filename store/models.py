@@ -1,0 +1,261 @@
+"""Typed SQLAlchemy 2 models: the evidence (DESIGN.md section 3) and the workflow records.
+
+Foreign keys are DEFERRABLE INITIALLY DEFERRED so that one import transaction may write rows in
+the order the bundle lists them; references are checked when it commits (and by the import first,
+to name the offending row).
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    text,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from store.types import UTCDateTime
+
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+Json = JSON
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+
+
+def _fk(target: str) -> ForeignKey:
+    return ForeignKey(target, deferrable=True, initially="DEFERRED")
+
+
+class Owner(Base):
+    __tablename__ = "owners"
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    email: Mapped[str | None] = mapped_column(String(320))
+
+
+class Account(Base):
+    __tablename__ = "accounts"
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    owner_id: Mapped[str] = mapped_column(_fk("owners.id"), index=True)
+    segment: Mapped[str | None] = mapped_column(String(64), index=True)
+    industry: Mapped[str | None] = mapped_column(String(64))
+    arr: Mapped[int | None] = mapped_column(Integer)
+    customer_since: Mapped[date | None] = mapped_column(Date)
+    renewal_date: Mapped[date | None] = mapped_column(Date)
+    health_score: Mapped[int | None] = mapped_column(Integer)
+    sensitive: Mapped[bool] = mapped_column(Boolean, default=False)
+    sensitive_reason: Mapped[str | None] = mapped_column(String(500))
+    do_not_contact: Mapped[bool] = mapped_column(Boolean, default=False)
+    preferred_channel: Mapped[str] = mapped_column(String(16), default="email")
+
+
+class Contact(Base):
+    __tablename__ = "contacts"
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    account_id: Mapped[str] = mapped_column(_fk("accounts.id"), index=True)
+    name: Mapped[str] = mapped_column(String(200))
+    email: Mapped[str | None] = mapped_column(String(320))
+    title: Mapped[str | None] = mapped_column(String(200))
+    champion: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class Signal(Base):
+    __tablename__ = "signals"
+    __table_args__ = (
+        Index("ix_signals_account_time", "account_id", "occurred_at"),
+        Index("ix_signals_time", "occurred_at"),
+    )
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    account_id: Mapped[str] = mapped_column(_fk("accounts.id"))
+    contact_id: Mapped[str | None] = mapped_column(_fk("contacts.id"))
+    kind: Mapped[str] = mapped_column(String(32))
+    occurred_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    source: Mapped[str | None] = mapped_column(String(64))
+    score: Mapped[int | None] = mapped_column(Integer)
+    text: Mapped[str | None] = mapped_column(Text)
+    public: Mapped[bool | None] = mapped_column(Boolean)
+    sentiment: Mapped[str | None] = mapped_column(String(16))
+    metric: Mapped[str | None] = mapped_column(String(200))
+    value: Mapped[str | None] = mapped_column(String(200))
+
+
+class Ticket(Base):
+    __tablename__ = "tickets"
+    __table_args__ = (Index("ix_tickets_account_time", "account_id", "opened_at"),)
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    account_id: Mapped[str] = mapped_column(_fk("accounts.id"))
+    status: Mapped[str] = mapped_column(String(16))
+    priority: Mapped[str] = mapped_column(String(16))
+    category: Mapped[str] = mapped_column(String(16))
+    opened_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    subject: Mapped[str | None] = mapped_column(String(500))
+
+
+class Permission(Base):
+    """A consent record. The bundle gives no id: a stable one is derived from its fields."""
+
+    __tablename__ = "permissions"
+    __table_args__ = (Index("ix_permissions_account_scope_time", "account_id", "scope", "recorded_at"),)
+    id: Mapped[str] = mapped_column(String(300), primary_key=True)
+    account_id: Mapped[str] = mapped_column(_fk("accounts.id"))
+    contact_id: Mapped[str | None] = mapped_column(_fk("contacts.id"))
+    scope: Mapped[str] = mapped_column(String(32))
+    status: Mapped[str] = mapped_column(String(16))
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    source: Mapped[str | None] = mapped_column(String(200))
+    expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class Ask(Base):
+    __tablename__ = "asks"
+    __table_args__ = (Index("ix_asks_account_time", "account_id", "asked_at"),)
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    account_id: Mapped[str] = mapped_column(_fk("accounts.id"))
+    contact_id: Mapped[str | None] = mapped_column(_fk("contacts.id"))
+    ask_type: Mapped[str] = mapped_column(String(32))
+    asked_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    outcome: Mapped[str] = mapped_column(String(16))
+    incentive: Mapped[str | None] = mapped_column(String(200))
+    review_id: Mapped[str | None] = mapped_column(String(200))
+
+
+class Referral(Base):
+    __tablename__ = "referrals"
+    __table_args__ = (Index("ix_referrals_account_time", "account_id", "submitted_at"),)
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    account_id: Mapped[str] = mapped_column(_fk("accounts.id"))
+    referred_company: Mapped[str] = mapped_column(String(200))
+    submitted_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    status: Mapped[str] = mapped_column(String(16))
+    attribution_disputed: Mapped[bool] = mapped_column(Boolean, default=False)
+    reward: Mapped[str | None] = mapped_column(String(200))
+    reward_status: Mapped[str | None] = mapped_column(String(16))
+
+
+# --- workflow records -------------------------------------------------------------------------
+
+
+class Scan(Base):
+    __tablename__ = "scans"
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    status: Mapped[str] = mapped_column(String(16))  # running | done | failed
+    as_of: Mapped[datetime] = mapped_column(UTCDateTime())
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    filters: Mapped[dict[str, Any]] = mapped_column(Json, default=dict)
+    total: Mapped[int] = mapped_column(Integer, default=0)
+    processed: Mapped[int] = mapped_column(Integer, default=0)
+    counts: Mapped[dict[str, Any]] = mapped_column(Json, default=dict)
+    error: Mapped[str | None] = mapped_column(Text)
+
+
+class ScanResult(Base):
+    __tablename__ = "scan_results"
+    __table_args__ = (Index("ix_scan_results_scan_status", "scan_id", "status"),)
+    scan_id: Mapped[str] = mapped_column(_fk("scans.id"), primary_key=True)
+    account_id: Mapped[str] = mapped_column(_fk("accounts.id"), primary_key=True)
+    status: Mapped[str] = mapped_column(String(16))
+    reasons: Mapped[list[str]] = mapped_column(Json, default=list)
+    flags: Mapped[list[str]] = mapped_column(Json, default=list)
+    eligible_ask_types: Mapped[list[str]] = mapped_column(Json, default=list)
+    ask_type: Mapped[str | None] = mapped_column(String(32))
+    review_id: Mapped[str | None] = mapped_column(String(200))
+
+
+OPEN_REVIEW = "status IN ('pending', 'deciding')"
+
+
+class Review(Base):
+    """One paused advocate-graph thread; its id is the thread id."""
+
+    __tablename__ = "reviews"
+    __table_args__ = (
+        # At most one open review per account, whatever process or worker opens it.
+        Index(
+            "uq_reviews_one_open_per_account",
+            "account_id",
+            unique=True,
+            sqlite_where=text(OPEN_REVIEW),
+            postgresql_where=text(OPEN_REVIEW),
+        ),
+        Index("ix_reviews_owner_status", "owner_id", "status", "trigger_at"),
+    )
+    id: Mapped[str] = mapped_column(String(200), primary_key=True)
+    account_id: Mapped[str] = mapped_column(_fk("accounts.id"))
+    owner_id: Mapped[str] = mapped_column(_fk("owners.id"))
+    scan_id: Mapped[str | None] = mapped_column(String(64))
+    status: Mapped[str] = mapped_column(String(16))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    trigger_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    ask_type: Mapped[str] = mapped_column(String(32))
+    owner_only: Mapped[bool] = mapped_column(Boolean, default=False)
+    flags: Mapped[list[str]] = mapped_column(Json, default=list)
+    payload: Mapped[dict[str, Any]] = mapped_column(Json, default=dict)
+    decision: Mapped[dict[str, Any] | None] = mapped_column(Json)
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    decided_by: Mapped[str | None] = mapped_column(String(64))
+    deferred_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    refusal: Mapped[dict[str, Any] | None] = mapped_column(Json)
+
+
+class OwnerTask(Base):
+    __tablename__ = "owner_tasks"
+    id: Mapped[str] = mapped_column(String(220), primary_key=True)
+    review_id: Mapped[str] = mapped_column(_fk("reviews.id"), unique=True)
+    owner_id: Mapped[str] = mapped_column(_fk("owners.id"), index=True)
+    account_id: Mapped[str] = mapped_column(_fk("accounts.id"))
+    ask_type: Mapped[str] = mapped_column(String(32))
+    channel: Mapped[str] = mapped_column(String(16))
+    subject: Mapped[str | None] = mapped_column(String(300))
+    body: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    status: Mapped[str] = mapped_column(String(16), default="open")
+
+
+class AuditEntry(Base):
+    __tablename__ = "audit_log"
+    id: Mapped[str] = mapped_column(String(220), primary_key=True)
+    review_id: Mapped[str] = mapped_column(_fk("reviews.id"), index=True)
+    actor: Mapped[str] = mapped_column(String(64))
+    action: Mapped[str] = mapped_column(String(16))
+    at: Mapped[datetime] = mapped_column(UTCDateTime())
+    changes: Mapped[dict[str, Any]] = mapped_column(Json, default=dict)
+
+
+class MeasurementEvent(Base):
+    """A section 7 event. The id is an idempotency key, so replays write nothing twice."""
+
+    __tablename__ = "measurement_events"
+    __table_args__ = (
+        Index("ix_events_kind_time", "kind", "occurred_at"),
+        Index("ix_events_owner_time", "owner_id", "occurred_at"),
+    )
+    id: Mapped[str] = mapped_column(String(300), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    account_id: Mapped[str | None] = mapped_column(String(64), index=True)
+    owner_id: Mapped[str | None] = mapped_column(String(64))
+    review_id: Mapped[str | None] = mapped_column(String(200), index=True)
+    scan_id: Mapped[str | None] = mapped_column(String(64))
+    occurred_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    data: Mapped[dict[str, Any]] = mapped_column(Json, default=dict)

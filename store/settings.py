@@ -1,0 +1,80 @@
+"""Settings, validated once, read from the environment or `.env`.
+
+They live in `store/` because every other folder may import `store/` and nothing here imports
+anything of ours. Build them once in the composition root and pass them in; never at import time.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import AliasChoices, BaseModel, Field, SecretStr, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+StructuredOutputMethod = Literal["json_schema", "function_calling", "json_mode"]
+
+
+class PolicySettings(BaseModel):
+    """Every number of DESIGN.md section 4. Env: ADVOCACY_POLICY__<NAME>."""
+
+    trigger_window_days: int = Field(90, ge=1, description="A positive signal this recent triggers.")
+    nps_promoter_min: int = Field(9, ge=0, le=10)
+    csat_positive_min: int = Field(4, ge=1, le=5)
+    review_positive_min: int = Field(4, ge=1, le=5)
+    complaint_window_days: int = Field(30, ge=1)
+    nps_detractor_max: int = Field(6, ge=0, le=10)
+    health_min: int = Field(60, ge=0, le=100, description="Below this health score: held.")
+    recent_ask_days: int = Field(90, ge=0)
+    ask_limit_count: int = Field(3, ge=1, description="This many asks in ask_limit_days: held.")
+    ask_limit_days: int = Field(365, ge=1)
+    decline_window_days: int = Field(180, ge=0)
+    reference_calls_per_contact: int = Field(2, ge=1)
+    reference_window_days: int = Field(90, ge=1)
+    high_value_arr: int = Field(100_000, ge=0)
+    case_study_tenure_days: int = Field(180, ge=0)
+    reference_call_tenure_days: int = Field(90, ge=0)
+
+
+class Settings(BaseSettings):
+    """Process settings. Env names are ADVOCACY_<NAME> unless an alias says otherwise."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="ADVOCACY_",
+        env_file=".env",
+        env_nested_delimiter="__",
+        extra="ignore",
+    )
+
+    database_url: str = "sqlite:///./advocacy.db"
+    evidence_limit: int = Field(
+        10, ge=1, le=500, description="K: at most this many items per evidence kind."
+    )
+    prompt_evidence_limit: int = Field(
+        12, ge=1, le=100, description="At most this many evidence items reach the LLM."
+    )
+    scan_batch_size: int = Field(1000, ge=1, le=20_000)
+    openai_api_key: SecretStr | None = Field(
+        None, validation_alias=AliasChoices("OPENAI_API_KEY", "ADVOCACY_OPENAI_API_KEY")
+    )
+    openai_base_url: str | None = Field(
+        None, validation_alias=AliasChoices("OPENAI_BASE_URL", "ADVOCACY_OPENAI_BASE_URL")
+    )
+    model: str = "gpt-4o-mini"
+    structured_output_method: StructuredOutputMethod = "json_schema"
+    llm_timeout_seconds: float = Field(30.0, gt=0)
+    llm_max_retries: int = Field(2, ge=0, le=10)
+    llm_concurrency: int = Field(16, ge=1, le=256)
+    policy: PolicySettings = Field(default_factory=PolicySettings)
+
+    @model_validator(mode="after")
+    def _evidence_limit_covers_counting_rules(self) -> Settings:
+        # The gates count asks and reference calls inside the bounded slices; a smaller K
+        # would silently hide the asks that should hold an account.
+        needed = max(self.policy.ask_limit_count, self.policy.reference_calls_per_contact)
+        if self.evidence_limit < needed:
+            raise ValueError(f"evidence_limit must be >= {needed} for the frequency rules")
+        return self
+
+    @property
+    def llm_configured(self) -> bool:
+        return self.openai_api_key is not None or self.openai_base_url is not None

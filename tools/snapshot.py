@@ -1,0 +1,188 @@
+"""The evidence snapshot: what the gates, the ask policy and the drafter know of one account.
+
+Plain, JSON-able pydantic models (graph state keeps their `model_dump(mode="json")`). Every list
+is a bounded slice, ordered so that what the gates need comes first (see tools/evidence.py).
+Evidence ids are the bundle ids, prefixed by nothing: `s-1`, `t-9`, `a-1`, `r-1`, and
+`perm:<...>` for consent records.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict
+
+SignalKind = Literal[
+    "nps",
+    "csat",
+    "review",
+    "feedback",
+    "outcome",
+    "renewal",
+    "expansion",
+    "project_close",
+    "support_praise",
+    "usage_milestone",
+    "complaint",
+]
+Sentiment = Literal["positive", "neutral", "negative"]
+TicketStatus = Literal["open", "pending", "closed"]
+TicketPriority = Literal["low", "normal", "high", "urgent"]
+TicketCategory = Literal["support", "billing", "delivery", "other"]
+Scope = Literal["public_quote", "logo", "case_study", "reference_call", "review", "marketing_contact"]
+PermissionStatus = Literal["granted", "denied", "revoked"]
+AskType = Literal[
+    "private_feedback", "review", "referral", "testimonial", "reference_call", "case_study"
+]
+AskOutcome = Literal["pending", "completed", "declined", "no_response"]
+ReferralStatus = Literal["submitted", "qualified", "converted", "lost"]
+RewardStatus = Literal["none", "pending", "paid", "disputed"]
+Channel = Literal["email", "call"]
+
+SIGNAL_KINDS: tuple[SignalKind, ...] = SignalKind.__args__  # type: ignore[attr-defined]
+SCOPES: tuple[Scope, ...] = Scope.__args__  # type: ignore[attr-defined]
+ASK_TYPES: tuple[AskType, ...] = AskType.__args__  # type: ignore[attr-defined]
+CHANNELS: tuple[Channel, ...] = Channel.__args__  # type: ignore[attr-defined]
+
+# The consent scope an ask type relies on (DESIGN.md section 3); None needs no scope.
+SCOPE_OF_ASK: dict[AskType, Scope | None] = {
+    "testimonial": "public_quote",
+    "case_study": "case_study",
+    "reference_call": "reference_call",
+    "review": "review",
+    "referral": None,
+    "private_feedback": None,
+}
+
+
+class _Item(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class AccountProfile(_Item):
+    id: str
+    name: str
+    owner_id: str
+    owner_name: str | None = None
+    segment: str | None = None
+    industry: str | None = None
+    arr: int | None = None
+    customer_since: date | None = None
+    renewal_date: date | None = None
+    health_score: int | None = None
+    sensitive: bool = False
+    sensitive_reason: str | None = None
+    do_not_contact: bool = False
+    preferred_channel: Channel = "email"
+
+
+class ContactItem(_Item):
+    id: str
+    name: str
+    email: str | None = None
+    title: str | None = None
+    champion: bool = False
+
+
+class SignalItem(_Item):
+    id: str
+    kind: SignalKind
+    occurred_at: datetime
+    contact_id: str | None = None
+    source: str | None = None
+    score: int | None = None
+    text: str | None = None
+    public: bool | None = None
+    sentiment: Sentiment | None = None
+    metric: str | None = None
+    value: str | None = None
+
+
+class TicketItem(_Item):
+    id: str
+    status: TicketStatus
+    priority: TicketPriority
+    category: TicketCategory
+    opened_at: datetime
+    closed_at: datetime | None = None
+    subject: str | None = None
+
+
+class PermissionItem(_Item):
+    id: str
+    scope: Scope
+    status: PermissionStatus
+    recorded_at: datetime
+    contact_id: str | None = None
+    source: str | None = None
+    expires_at: datetime | None = None
+
+
+class AskItem(_Item):
+    id: str
+    ask_type: AskType
+    asked_at: datetime
+    outcome: AskOutcome
+    contact_id: str | None = None
+    incentive: str | None = None
+
+
+class ReferralItem(_Item):
+    id: str
+    referred_company: str
+    submitted_at: datetime
+    status: ReferralStatus
+    attribution_disputed: bool = False
+    reward: str | None = None
+    reward_status: RewardStatus | None = None
+
+
+class EvidenceSnapshot(_Item):
+    """One account's evidence as of `as_of`; nothing after it is included.
+
+    `permissions` holds, per scope, the records at that scope's latest `recorded_at` (several when
+    records tie, which the consent rule reads as unclear); older records are superseded.
+    """
+
+    as_of: datetime
+    account: AccountProfile
+    contacts: tuple[ContactItem, ...] = ()
+    signals: tuple[SignalItem, ...] = ()
+    tickets: tuple[TicketItem, ...] = ()
+    permissions: tuple[PermissionItem, ...] = ()
+    asks: tuple[AskItem, ...] = ()
+    referrals: tuple[ReferralItem, ...] = ()
+
+    def evidence_ids(self) -> set[str]:
+        """Every id the drafter may cite."""
+        groups: tuple[tuple[_Item, ...], ...] = (
+            self.contacts,
+            self.signals,
+            self.tickets,
+            self.permissions,
+            self.asks,
+            self.referrals,
+        )
+        return {item.id for group in groups for item in group if hasattr(item, "id")}
+
+
+ScopeStatus = Literal["granted", "denied", "revoked", "expired", "unknown", "unclear"]
+
+
+def scope_status(snapshot: EvidenceSnapshot, scope: Scope, now: datetime) -> ScopeStatus:
+    """The consent status of `scope`: its latest records, read at `now`.
+
+    `unclear` when the latest records disagree; `expired` when the latest grant has expired;
+    `unknown` when nothing was ever recorded.
+    """
+    latest = [p for p in snapshot.permissions if p.scope == scope]
+    if not latest:
+        return "unknown"
+    statuses = {p.status for p in latest}
+    if len(statuses) > 1:
+        return "unclear"
+    status = statuses.pop()
+    if status == "granted" and any(p.expires_at is not None and p.expires_at <= now for p in latest):
+        return "expired"
+    return status
