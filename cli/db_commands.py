@@ -1,0 +1,40 @@
+"""`advocacy db upgrade|current`."""
+
+from __future__ import annotations
+
+import typer
+from rich.console import Console
+
+from cli.context import load_settings
+from store.db import make_engine
+from store.migrate import current_revision, head_revision, upgrade
+
+db_app = typer.Typer(help="Database schema: create or upgrade it with Alembic.", no_args_is_help=True)
+console = Console()
+
+
+@db_app.command("upgrade")
+def upgrade_command() -> None:
+    """Create the tables or bring them to the newest revision (ADVOCACY_DATABASE_URL)."""
+    settings = load_settings()
+    engine = make_engine(settings.database_url)
+    try:
+        revision = upgrade(engine)
+    finally:
+        engine.dispose()
+    console.print(f"schema at revision [bold]{revision}[/bold] ({engine.url.render_as_string()})")
+
+
+@db_app.command("current")
+def current_command() -> None:
+    """Print the schema revision of the database and the newest one the code knows."""
+    settings = load_settings()
+    engine = make_engine(settings.database_url)
+    try:
+        console.print(f"database: {current_revision(engine)}  code: {head_revision()}")
+    finally:
+        engine.dispose()
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(db_app, name="db")

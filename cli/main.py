@@ -1,0 +1,17 @@
+"""The `advocacy` command. Each command group registers itself from its own module."""
+
+from __future__ import annotations
+
+import typer
+
+from cli import data_commands, db_commands
+
+app = typer.Typer(
+    name="advocacy",
+    help="Find customers ready to advocate and help their owner ask, with the owner's approval.",
+    no_args_is_help=True,
+    rich_markup_mode="rich",
+)
+
+db_commands.register(app)
+data_commands.register(app)
