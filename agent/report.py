@@ -47,13 +47,18 @@ class _Value(BaseModel):
 
 
 class RuleCheck(_Value):
-    """One rule as evaluated: `passed` is false when it raised its reason code."""
+    """One rule as evaluated: `passed` is false when it raised its reason code.
+
+    `evaluated` is false for a rule that precedence skipped (the consent check of an account
+    already held or stopped); such a rule raised nothing, so it also counts as passed.
+    """
 
     rule: str
     passed: bool
     reason: ReasonCode | None = None
     why: str
     evidence_ids: tuple[str, ...] = ()
+    evaluated: bool = True
 
 
 class AskOption(_Value):
