@@ -30,7 +30,9 @@ Sentiment = Literal["positive", "neutral", "negative"]
 TicketStatus = Literal["open", "pending", "closed"]
 TicketPriority = Literal["low", "normal", "high", "urgent"]
 TicketCategory = Literal["support", "billing", "delivery", "other"]
-Scope = Literal["public_quote", "logo", "case_study", "reference_call", "review", "marketing_contact"]
+Scope = Literal[
+    "public_quote", "logo", "case_study", "reference_call", "review", "marketing_contact"
+]
 PermissionStatus = Literal["granted", "denied", "revoked"]
 AskType = Literal[
     "private_feedback", "review", "referral", "testimonial", "reference_call", "case_study"
@@ -183,6 +185,8 @@ def scope_status(snapshot: EvidenceSnapshot, scope: Scope, now: datetime) -> Sco
     if len(statuses) > 1:
         return "unclear"
     status = statuses.pop()
-    if status == "granted" and any(p.expires_at is not None and p.expires_at <= now for p in latest):
+    if status == "granted" and any(
+        p.expires_at is not None and p.expires_at <= now for p in latest
+    ):
         return "expired"
     return status
