@@ -1,0 +1,340 @@
+"""Summaries and drafts: structured output models and the writer that gets them from the LLM.
+
+The writer calls the model once; on a parse failure, a schema error or a failed output check it
+retries ONCE with the problems appended; then it falls back to the offline template (with the
+reasons kept). API errors fall back at once: the openai client has already retried them.
+Nothing raises out of the writer.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, Generic, TypeVar
+
+import openai
+from langchain_core.language_models import BaseChatModel
+from langchain_core.messages import BaseMessage, HumanMessage, SystemMessage
+from pydantic import BaseModel, Field, ValidationError
+
+from agent.checks import (
+    CALL_BODY_MAX,
+    EMAIL_BODY_MAX,
+    EMAIL_BODY_MIN,
+    SUBJECT_MAX,
+    check_draft,
+    check_summary,
+)
+from agent.llm import METHOD_SETTING, model_label, structured
+from agent.prompt_evidence import addressee, clip, evidence_block, fenced_json, first_name
+from agent.report import GateReport
+from prompts.loader import Prompt, load_prompt
+from store.settings import Settings
+from tools.snapshot import SCOPE_OF_ASK, AskType, Channel, EvidenceSnapshot
+
+SUMMARIZE_VERSION = "v1"
+DRAFT_VERSION = "v1"
+
+
+class SummaryPoint(BaseModel):
+    """One reason this customer may be ready to advocate, resting on cited evidence."""
+
+    text: str = Field(
+        description="One plain-text sentence for the account owner, at most 300 characters."
+    )
+    evidence_ids: list[str] = Field(
+        description="The ids of the evidence items this point rests on (at least one)."
+    )
+
+
+class AdvocacySummary(BaseModel):
+    """Why this account may be ready for the ask, for its owner; every point cites evidence."""
+
+    headline: str = Field(description="One plain-text line, at most 160 characters.")
+    points: list[SummaryPoint] = Field(
+        description="One to five points, strongest first, each citing evidence ids."
+    )
+    evidence_ids: list[str] = Field(
+        description="Every evidence id the summary rests on; only ids from the evidence block."
+    )
+
+
+class AskDraft(BaseModel):
+    """The ask, written for the owner to review and send (email) or say (call)."""
+
+    channel: Channel = Field(description="The channel you were asked to write for.")
+    subject: str | None = Field(
+        description=f"Email only: a plain subject line of at most {SUBJECT_MAX} characters. "
+        "null for a call."
+    )
+    body: str = Field(
+        description=f"Email: the plain-text message ({EMAIL_BODY_MIN}-{EMAIL_BODY_MAX} "
+        "characters) greeting the contact by first name. Call: short talking points for the "
+        f"owner, one per line (at most {CALL_BODY_MAX} characters). No HTML, no links, no "
+        "contact details, nothing offered in return, never a claim that permission was given."
+    )
+    evidence_ids: list[str] = Field(
+        description="The ids of the evidence items the message rests on (at least one)."
+    )
+
+
+T = TypeVar("T", bound=BaseModel)
+
+
+class TokenUsage(BaseModel):
+    input_tokens: int = 0
+    output_tokens: int = 0
+    total_tokens: int = 0
+
+
+@dataclass(frozen=True)
+class Written(Generic[T]):
+    """A text and how it was written: by whom, with which prompt, after which failures."""
+
+    value: T
+    author: str
+    prompt_version: str
+    fallback: bool = False
+    failures: list[str] = field(default_factory=list)
+    llm_calls: int = 0
+    usage: TokenUsage | None = None
+
+    def model_dump(self, *, mode: str = "json") -> dict[str, Any]:
+        """Plain JSON-able values for graph state and the interrupt payload (pydantic-like)."""
+        return {
+            "value": self.value.model_dump(mode="json"),
+            "author": self.author,
+            "prompt_version": self.prompt_version,
+            "fallback": self.fallback,
+            "failures": list(self.failures),
+            "llm_calls": self.llm_calls,
+            "usage": self.usage.model_dump() if self.usage else None,
+        }
+
+
+ASK_DESCRIPTIONS: dict[AskType, str] = {
+    "private_feedback": "a short private conversation about what works and what could be better",
+    "review": "a public review on a review site, written by the customer in their own words",
+    "referral": "an introduction to a peer who could benefit from what they achieved",
+    "testimonial": "a short quote we could use publicly, in their words",
+    "reference_call": "a short call with a prospective customer who wants to hear their story",
+    "case_study": "a published story of the results they achieved, written with them",
+}
+CHANNEL_CONTRACTS: dict[Channel, str] = {
+    "email": f"Write an email: a subject of at most {SUBJECT_MAX} characters and a body of "
+    f"{EMAIL_BODY_MIN} to {EMAIL_BODY_MAX} characters.",
+    "call": f"Write talking points for the owner's phone call, at most {CALL_BODY_MAX} "
+    "characters; the subject must be null.",
+}
+
+
+def permission_instruction(ask_type: AskType) -> str:
+    """What the draft must say about permission: decided here, in code, not by the model."""
+    scope = SCOPE_OF_ASK[ask_type]
+    if scope is None:
+        return "Nothing will be made public; do not mention publishing or permission."
+    return (
+        f"This ask needs the customer's explicit permission ({scope}). Ask for it as a "
+        "question; never say or imply that it was given."
+    )
+
+
+def api_failure_reason(error: openai.APIError, settings: Settings) -> str:
+    """Why the API call failed, after the openai client's own bounded retries."""
+    status = getattr(error, "status_code", None)
+    reason = f"{type(error).__name__}" + (f" (HTTP {status})" if status else "")
+    reason += f" after {1 + settings.llm_max_retries} attempt(s)"
+    if isinstance(error, openai.APITimeoutError):
+        reason += f", timeout {settings.llm_timeout_seconds}s each"
+    # A server that cannot do the structured output method answers 400/422 (or 500).
+    if status in (400, 422, 500):
+        reason += (
+            f"; the server may not support structured output method "
+            f"'{settings.structured_output_method}': set {METHOD_SETTING} to json_schema, "
+            "function_calling or json_mode"
+        )
+    return reason
+
+
+def parse_failure_reason(error: Exception) -> str:
+    """A short, model-readable reason why an answer could not be parsed or validated."""
+    if isinstance(error, ValidationError):
+        details = "; ".join(
+            f"{'.'.join(str(part) for part in e['loc']) or 'answer'}: {e['msg']}"
+            for e in error.errors()[:5]
+        )
+        return f"the answer did not match the schema: {details}"
+    first_line = (str(error).splitlines() or [""])[0]
+    return f"the answer could not be parsed ({type(error).__name__}): {clip(first_line, 300)}"
+
+
+def _retry_message(problems: list[str]) -> HumanMessage:
+    listed = "\n".join(f"- {problem}" for problem in problems)
+    return HumanMessage(
+        "Your previous answer was rejected for these reasons:\n"
+        f"{listed}\n"
+        "Write it again, fixing every problem and following the same output contract."
+    )
+
+
+class _Attempts(Generic[T]):
+    """The bookkeeping of one write: calls, failures, usage, and what each answer means."""
+
+    def __init__(self, schema: type[T], check: Callable[[T], list[str]]) -> None:
+        self.schema, self.check = schema, check
+        self.failures: list[str] = []
+        self.calls = 0
+        self.usage: TokenUsage | None = None
+
+    def judge(self, result: Any) -> tuple[T | None, list[str]]:
+        """The parsed value if it passes the checks, else the problems to send back."""
+        raw, parsed, error = result["raw"], result["parsed"], result["parsing_error"]
+        self._add_usage(getattr(raw, "usage_metadata", None))
+        if error is not None:
+            return None, [parse_failure_reason(error)]
+        if not isinstance(parsed, self.schema):
+            return None, ["the answer held no structured output"]
+        problems = self.check(parsed)
+        return (None, problems) if problems else (parsed, [])
+
+    def _add_usage(self, metadata: Any) -> None:
+        if not metadata:
+            return
+        usage = self.usage or TokenUsage()
+        self.usage = TokenUsage(
+            input_tokens=usage.input_tokens + int(metadata.get("input_tokens", 0)),
+            output_tokens=usage.output_tokens + int(metadata.get("output_tokens", 0)),
+            total_tokens=usage.total_tokens + int(metadata.get("total_tokens", 0)),
+        )
+
+
+class Writer:
+    """Writes the summary and the draft with the chat model, or the offline template without one.
+
+    Build it once (composition root) and pass it to the graph; it never raises for model errors.
+    """
+
+    MAX_ATTEMPTS = 2  # the first answer and ONE retry with its problems
+
+    def __init__(self, chat_model: BaseChatModel | None, *, settings: Settings) -> None:
+        self._chat_model = chat_model
+        self._settings = settings
+
+    @property
+    def author(self) -> str:
+        """Who writes when nothing fails: the model name or the offline template's label."""
+        from agent.offline import OFFLINE_AUTHOR
+
+        if self._chat_model is None:
+            return OFFLINE_AUTHOR
+        return model_label(self._chat_model, self._settings)
+
+    def summarize(self, snapshot: EvidenceSnapshot, report: GateReport) -> Written[AdvocacySummary]:
+        """The owner-facing summary of why this account may advocate."""
+        from agent.offline import offline_summary  # offline.py imports this module's models
+
+        prompt = load_prompt("summarize", SUMMARIZE_VERSION)
+        user = prompt.render(
+            account_name=clip(snapshot.account.name, 80) or "",
+            ask_type=report.ask_type or "none chosen",
+            evidence_block=self._evidence(snapshot, report),
+        )
+        return self._write(
+            AdvocacySummary,
+            prompt,
+            [SystemMessage(prompt.system), HumanMessage(user)],
+            check=lambda summary: check_summary(summary, snapshot),
+            offline=lambda: offline_summary(snapshot, report),
+        )
+
+    def draft(
+        self,
+        snapshot: EvidenceSnapshot,
+        report: GateReport,
+        summary: AdvocacySummary,
+        *,
+        ask_type: AskType,
+        channel: Channel,
+    ) -> Written[AskDraft]:
+        """The ask of `ask_type` (chosen by the policy) for `channel`, for the owner to review."""
+        from agent.offline import offline_draft  # offline.py imports this module's models
+
+        prompt = load_prompt("draft", DRAFT_VERSION)
+        user = prompt.render(
+            ask_type=ask_type,
+            ask_description=ASK_DESCRIPTIONS[ask_type],
+            permission_instruction=permission_instruction(ask_type),
+            channel=channel,
+            channel_contract=CHANNEL_CONTRACTS[channel],
+            contact_name=first_name(addressee(snapshot, report)) or "(no name: greet warmly)",
+            summary_block=fenced_json("summary", summary.model_dump(mode="json")),
+            evidence_block=self._evidence(snapshot, report),
+        )
+        return self._write(
+            AskDraft,
+            prompt,
+            [SystemMessage(prompt.system), HumanMessage(user)],
+            check=lambda draft: check_draft(draft, snapshot, report, channel=channel),
+            offline=lambda: offline_draft(snapshot, report, ask_type=ask_type, channel=channel),
+        )
+
+    def _evidence(self, snapshot: EvidenceSnapshot, report: GateReport) -> str:
+        return evidence_block(snapshot, report, limit=self._settings.prompt_evidence_limit)
+
+    def _write(
+        self,
+        schema: type[T],
+        prompt: Prompt,
+        messages: list[BaseMessage],
+        *,
+        check: Callable[[T], list[str]],
+        offline: Callable[[], T],
+    ) -> Written[T]:
+        if self._chat_model is None:
+            return self._offline(offline(), _Attempts(schema, check), fallback=False)
+        runnable = structured(self._chat_model, schema, self._settings)
+        attempts = _Attempts(schema, check)
+        for attempt in range(1, self.MAX_ATTEMPTS + 1):
+            attempts.calls += 1
+            try:
+                value, problems = attempts.judge(runnable.invoke(messages))
+            except openai.APIError as error:
+                attempts.failures.append(api_failure_reason(error, self._settings))
+                break
+            except (ValueError, openai.OpenAIError) as error:
+                # json_schema parsing happens inside the openai client and raises.
+                value, problems = None, [parse_failure_reason(error)]
+            except Exception as error:  # never let a model failure escape the writer
+                attempts.failures.append(
+                    f"unexpected {type(error).__name__}: {clip(str(error), 200)}"
+                )
+                break
+            if value is not None:
+                return self._written(value, prompt, attempts)
+            attempts.failures.append(f"attempt {attempt}: " + "; ".join(problems))
+            messages = [*messages, _retry_message(problems)]
+        return self._offline(offline(), attempts, fallback=True)
+
+    def _written(self, value: T, prompt: Prompt, attempts: _Attempts[T]) -> Written[T]:
+        return Written(
+            value=value,
+            author=self.author,
+            prompt_version=prompt.label,
+            failures=attempts.failures,
+            llm_calls=attempts.calls,
+            usage=attempts.usage,
+        )
+
+    @staticmethod
+    def _offline(value: T, attempts: _Attempts[T], *, fallback: bool) -> Written[T]:
+        from agent.offline import OFFLINE_AUTHOR, OFFLINE_VERSION
+
+        return Written(
+            value=value,
+            author=OFFLINE_AUTHOR,
+            prompt_version=OFFLINE_VERSION,
+            fallback=fallback,
+            failures=attempts.failures,
+            llm_calls=attempts.calls,
+            usage=attempts.usage,
+        )
