@@ -1,4 +1,4 @@
-"""Shared fixtures: real SQLite files and real PostgreSQL databases, created and dropped per test."""
+"""Shared fixtures: real SQLite files and real PostgreSQL databases, made and dropped per test."""
 
 from __future__ import annotations
 
@@ -12,6 +12,9 @@ from sqlalchemy import Engine, create_engine, text
 
 from store.db import make_engine
 from store.migrate import upgrade
+
+# Any model request that a test did not mock at the wire fails that test.
+pytest_plugins = ["tests.llm_guard"]
 
 PG_ADMIN_URL = os.environ.get(
     "ADVOCACY_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
@@ -65,3 +68,14 @@ def engine(db_url: str) -> Iterator[Engine]:
     upgrade(engine)
     yield engine
     engine.dispose()
+
+
+@pytest.fixture
+def migrated_url(db_url: str) -> str:
+    """A database URL (SQLite file or PostgreSQL) whose schema is at the newest revision."""
+    engine = make_engine(db_url)
+    try:
+        upgrade(engine)
+    finally:
+        engine.dispose()
+    return db_url

@@ -1,0 +1,207 @@
+"""The advocate graph's nodes. Only `apply_decision` runs after the owner's interrupt."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Literal
+
+from langgraph.runtime import Runtime
+from langgraph.types import interrupt
+
+from agent.deps import Deps
+from agent.gates import evaluate
+from agent.payload import ask_contact, build_payload
+from agent.records import event_row, record_events
+from agent.report import GateReport
+from agent.state import AdvocateState
+from agent.writing import AdvocacySummary
+from checkpoints.schemas import Decision
+from store.db import transaction
+from store.models import Review
+from store.writes import insert_or_ignore
+from tools.evidence import load_snapshot
+from tools.snapshot import EvidenceSnapshot
+
+SEND_WITHIN_DAYS = 7
+
+
+def _now(state: AdvocateState) -> datetime:
+    return datetime.fromisoformat(state["now"])
+
+
+def _snapshot(state: AdvocateState) -> EvidenceSnapshot:
+    return EvidenceSnapshot.model_validate(state["snapshot"])
+
+
+def _report(state: AdvocateState) -> GateReport:
+    return GateReport.model_validate(state["report"])
+
+
+def gather_evidence(state: AdvocateState, runtime: Runtime[Deps]) -> dict[str, Any]:
+    """Read the account's bounded evidence with the tools, as of the run's time."""
+    deps = runtime.context
+    with deps.session_factory() as session:
+        snapshot = load_snapshot(
+            session=session,
+            account_id=state["account_id"],
+            as_of=_now(state),
+            limit=deps.settings.evidence_limit,
+        )
+    if snapshot is None:
+        return {"result": "unknown_account"}
+    return {"snapshot": snapshot.model_dump(mode="json")}
+
+
+def gate(state: AdvocateState, runtime: Runtime[Deps]) -> dict[str, Any]:
+    """Run the deterministic gates again on the evidence just read."""
+    report = evaluate(_snapshot(state), runtime.context.settings.policy, _now(state))
+    return {"report": report.model_dump(mode="json"), "result": report.status}
+
+
+def after_evidence(state: AdvocateState) -> Literal["gate", "__end__"]:
+    return "__end__" if state.get("result") == "unknown_account" else "gate"
+
+
+def after_gate(state: AdvocateState) -> Literal["summarize", "record_not_candidate"]:
+    return "summarize" if state["report"]["status"] == "candidate" else "record_not_candidate"
+
+
+def record_not_candidate(state: AdvocateState, runtime: Runtime[Deps]) -> dict[str, Any]:
+    """The account turned out held or stopped: record why; no LLM call, no review."""
+    report = _report(state)
+    if report.status in ("held", "stopped"):
+        kind: Literal["ask_held", "ask_stopped"] = (
+            "ask_held" if report.status == "held" else "ask_stopped"
+        )
+        row = event_row(
+            kind=kind,
+            key=state["review_id"],
+            at=_now(state),
+            account_id=state["account_id"],
+            owner_id=_snapshot(state).account.owner_id,
+            scan_id=state.get("scan_id"),
+            data={"reasons": list(report.reasons)},
+        )
+        with transaction(runtime.context.session_factory) as session:
+            record_events(session, [row])
+    return {}
+
+
+def summarize(state: AdvocateState, runtime: Runtime[Deps]) -> dict[str, Any]:
+    """The LLM (or the offline drafter) summarizes the advocacy signals, citing evidence ids."""
+    written = runtime.context.writer.summarize(_snapshot(state), _report(state))
+    return {"summary": written.model_dump(mode="json")}
+
+
+def draft(state: AdvocateState, runtime: Runtime[Deps]) -> dict[str, Any]:
+    """The LLM (or the offline drafter) drafts the ask the code chose, for the account's channel."""
+    snapshot, report = _snapshot(state), _report(state)
+    assert report.ask_type is not None
+    summary = AdvocacySummary.model_validate(state["summary"]["value"])
+    written = runtime.context.writer.draft(
+        snapshot,
+        report,
+        summary,
+        ask_type=report.ask_type,
+        channel=snapshot.account.preferred_channel,
+    )
+    return {"draft": written.model_dump(mode="json")}
+
+
+def _review_flags(report: GateReport, state: AdvocateState) -> list[str]:
+    flags = list(report.flags)
+    if state["summary"].get("fallback") or state["draft"].get("fallback"):
+        flags.append("llm_fallback")
+    return flags
+
+
+def open_review(state: AdvocateState, runtime: Runtime[Deps]) -> dict[str, Any]:
+    """Queue the review for its owner. At most one open review per account wins the insert."""
+    snapshot, report = _snapshot(state), _report(state)
+    now = _now(state)
+    flags = _review_flags(report, state)
+    payload = build_payload(
+        review_id=state["review_id"],
+        snapshot=snapshot,
+        report=report,
+        summary=state["summary"]["value"],
+        draft=state["draft"]["value"],
+        written_by=_written_by(state),
+        flags=flags,
+        now=now,
+        send_within_days=SEND_WITHIN_DAYS,
+    )
+    with transaction(runtime.context.session_factory) as session:
+        insert_or_ignore(
+            session, Review, [_review_row(state, report, payload.model_dump(mode="json"))]
+        )
+        review = session.get(Review, state["review_id"])
+        if review is None:
+            return {"result": "duplicate"}
+        record_events(session, [_candidate_event(state, snapshot, report)])
+    return {"result": "pending"}
+
+
+def _written_by(state: AdvocateState) -> dict[str, Any]:
+    return {
+        part: {
+            key: state[part][key] for key in ("author", "prompt_version", "fallback", "failures")
+        }
+        for part in ("summary", "draft")
+    }
+
+
+def _review_row(
+    state: AdvocateState, report: GateReport, payload: dict[str, Any]
+) -> dict[str, Any]:
+    snapshot = _snapshot(state)
+    now = _now(state)
+    triggers = [s.occurred_at for s in snapshot.signals if s.id in report.trigger_signal_ids]
+    return {
+        "id": state["review_id"],
+        "account_id": state["account_id"],
+        "owner_id": snapshot.account.owner_id,
+        "scan_id": state.get("scan_id"),
+        "status": "pending",
+        "created_at": now,
+        "trigger_at": min(triggers) if triggers else now,
+        "ask_type": report.ask_type,
+        "owner_only": report.owner_only,
+        "flags": payload["flags"],
+        "payload": payload,
+    }
+
+
+def _candidate_event(
+    state: AdvocateState, snapshot: EvidenceSnapshot, report: GateReport
+) -> dict[str, Any]:
+    return event_row(
+        kind="candidate_identified",
+        key=state["review_id"],
+        at=_now(state),
+        account_id=state["account_id"],
+        owner_id=snapshot.account.owner_id,
+        review_id=state["review_id"],
+        scan_id=state.get("scan_id"),
+        data={
+            "ask_type": report.ask_type,
+            "value_proof": bool(report.value_proof_ids),
+            "satisfaction": bool(report.trigger_signal_ids),
+            "contact": ask_contact(snapshot, report) is not None,
+        },
+    )
+
+
+def after_open(state: AdvocateState) -> Literal["owner_review", "__end__"]:
+    return "owner_review" if state.get("result") == "pending" else "__end__"
+
+
+def owner_review(state: AdvocateState, runtime: Runtime[Deps]) -> dict[str, Any]:
+    """Pause until the owner decides. Runs again from the top on resume: no side effects here."""
+    with runtime.context.session_factory() as session:
+        review = session.get(Review, state["review_id"])
+        payload = review.payload if review else {}
+    decision = interrupt(payload, response_schema=Decision)
+    if not isinstance(decision, Decision):
+        decision = Decision.model_validate(decision)
+    return {"decision": decision.model_dump(mode="json")}

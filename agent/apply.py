@@ -1,0 +1,136 @@
+"""Applying the owner's decision: the only node after the interrupt. Every write is keyed."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from langgraph.runtime import Runtime
+from sqlalchemy.orm import Session
+
+from agent.deps import Deps
+from agent.records import (
+    EventKind,
+    event_row,
+    record_audit,
+    record_events,
+    record_owner_task,
+    record_pending_ask,
+)
+from agent.state import AdvocateState
+from checkpoints.schemas import Decision
+from store.db import transaction
+from store.models import Review
+
+FINAL_STATUS = {"approve": "approved", "edit": "edited", "reject": "rejected", "defer": "deferred"}
+EVENTS: dict[str, tuple[EventKind, ...]] = {
+    "approve": ("ask_approved",),
+    "edit": ("ask_approved", "ask_edited"),
+    "reject": ("ask_rejected",),
+    "defer": ("ask_deferred",),
+}
+
+
+def proposed_ask(payload: dict[str, Any]) -> dict[str, Any]:
+    draft = payload.get("draft", {})
+    return {
+        "ask_type": payload.get("recommended_ask_type"),
+        "subject": draft.get("subject"),
+        "body": draft.get("body"),
+    }
+
+
+def decided_ask(before: dict[str, Any], decision: Decision) -> dict[str, Any]:
+    edits = {"ask_type": decision.ask_type, "subject": decision.subject, "body": decision.body}
+    return {**before, **{key: value for key, value in edits.items() if value is not None}}
+
+
+def apply_decision(state: AdvocateState, runtime: Runtime[Deps]) -> dict[str, Any]:
+    """Close the review and write the owner task, ask history, events and audit row, once."""
+    decision = Decision.model_validate(state["decision"])
+    now = runtime.context.clock()
+    with transaction(runtime.context.session_factory) as session:
+        review = session.get(Review, state["review_id"])
+        assert review is not None, "a paused review always has its row"
+        if review.status == "deciding":
+            _apply(session, review, decision, now)
+    return {"result": f"decided:{decision.action}"}
+
+
+def _apply(session: Session, review: Review, decision: Decision, now: datetime) -> None:
+    before = proposed_ask(review.payload)
+    after = decided_ask(before, decision)
+    review.status = FINAL_STATUS[decision.action]
+    review.decision = decision.model_dump(mode="json")
+    review.decided_at = now
+    review.decided_by = decision.by
+    review.deferred_until = decision.until
+    review.refusal = None
+    if decision.action in ("approve", "edit"):
+        _record_approved_ask(session, review, after, now)
+    record_events(session, _decision_events(review, decision, after, now))
+    changed = sorted(key for key in after if after[key] != before[key])
+    record_audit(
+        session,
+        entry_id=f"audit:{review.id}:{decision.action}",
+        review_id=review.id,
+        actor=decision.by,
+        action=decision.action,
+        at=now,
+        changes={
+            "changed": changed,
+            "before": before,
+            "after": after,
+            "reason": decision.reason,
+            "until": decision.until.isoformat() if decision.until else None,
+        },
+    )
+
+
+def _record_approved_ask(
+    session: Session, review: Review, ask: dict[str, Any], now: datetime
+) -> None:
+    contact = review.payload.get("contact") or {}
+    record_owner_task(
+        session,
+        review_id=review.id,
+        owner_id=review.owner_id,
+        account_id=review.account_id,
+        ask_type=ask["ask_type"],
+        channel=review.payload.get("channel", "email"),
+        subject=ask["subject"],
+        body=ask["body"],
+        at=now,
+    )
+    record_pending_ask(
+        session,
+        review_id=review.id,
+        account_id=review.account_id,
+        contact_id=contact.get("id"),
+        ask_type=ask["ask_type"],
+        at=now,
+    )
+
+
+def _decision_events(
+    review: Review, decision: Decision, ask: dict[str, Any], now: datetime
+) -> list[dict[str, Any]]:
+    data = {
+        "ask_type": ask["ask_type"],
+        "by": decision.by,
+        "reason": decision.reason,
+        "until": decision.until.isoformat() if decision.until else None,
+        "value_proof": bool(review.payload.get("gate_report", {}).get("value_proof_ids")),
+    }
+    return [
+        event_row(
+            kind=kind,
+            key=review.id,
+            at=now,
+            account_id=review.account_id,
+            owner_id=review.owner_id,
+            review_id=review.id,
+            data=data,
+        )
+        for kind in EVENTS[decision.action]
+    ]

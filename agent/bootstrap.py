@@ -1,0 +1,53 @@
+"""The one place that wires things together: settings -> engine, saver, chat model, graphs."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime
+
+import httpx
+from sqlalchemy import Engine
+
+from agent.deps import Deps, utc_now
+from agent.graph import AdvocateGraph, compile_advocate_graph
+from agent.llm import make_chat_model
+from agent.writing import Writer
+from checkpoints.saver import open_checkpointer
+from store.db import make_engine, make_session_factory
+from store.migrate import ensure_schema
+from store.settings import Settings
+
+
+@dataclass(frozen=True)
+class Services:
+    engine: Engine
+    deps: Deps
+    advocate: AdvocateGraph
+
+
+@contextmanager
+def open_services(
+    settings: Settings,
+    *,
+    clock: Callable[[], datetime] = utc_now,
+    http_client: httpx.Client | None = None,
+) -> Iterator[Services]:
+    """Everything a command needs, built once and closed on exit (`http_client`: for LLM tests)."""
+    engine = make_engine(settings.database_url)
+    try:
+        ensure_schema(engine)
+        writer = Writer(make_chat_model(settings, http_client=http_client), settings=settings)
+        deps = Deps(
+            settings=settings,
+            session_factory=make_session_factory(engine),
+            writer=writer,
+            clock=clock,
+        )
+        with open_checkpointer(
+            settings.database_url, pool_size=settings.llm_concurrency + 2
+        ) as saver:
+            yield Services(engine=engine, deps=deps, advocate=compile_advocate_graph(saver))
+    finally:
+        engine.dispose()

@@ -1,0 +1,146 @@
+"""The owner's decision use-case: claim once, re-check the gates, resume the paused thread.
+
+The CLI calls it now; the API and the review page will call the same function.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+
+from langgraph.types import Command
+from sqlalchemy.orm import Session
+
+from agent.deps import Deps
+from agent.gates import evaluate
+from agent.graph import AdvocateGraph, thread_config
+from agent.records import record_audit
+from agent.report import GateReport
+from checkpoints.reviews import claim_for_decision, get_review, release_claim
+from checkpoints.schemas import Decision
+from store.db import transaction
+from store.models import Owner, Review
+from tools.evidence import load_snapshot
+
+
+class DecisionRefused(Exception):
+    """The decision was not applied; the message says why in words an owner understands."""
+
+
+class ReviewNotFound(DecisionRefused):
+    pass
+
+
+class NotAllowed(DecisionRefused):
+    pass
+
+
+class InvalidDecision(DecisionRefused):
+    pass
+
+
+class AlreadyDecided(DecisionRefused):
+    def __init__(self, review_id: str, status: str) -> None:
+        super().__init__(f"review {review_id} is already decided ({status}); nothing changed")
+        self.status = status
+
+
+class GatesNowFailing(DecisionRefused):
+    def __init__(self, review_id: str, reasons: Sequence[str]) -> None:
+        listed = ", ".join(reasons) or "no longer a candidate"
+        super().__init__(
+            f"approval of {review_id} refused: the account is now held or stopped ({listed})"
+        )
+        self.reasons = list(reasons)
+
+
+def decide(*, deps: Deps, advocate: AdvocateGraph, review_id: str, decision: Decision) -> Review:
+    """Apply one decision to a pending review exactly once and return the closed review."""
+    with deps.session_factory() as session:
+        review = get_review(session=session, review_id=review_id)
+        if review is None:
+            raise ReviewNotFound(f"no review {review_id}")
+        _check_allowed(session, review, decision)
+    with transaction(deps.session_factory) as session:
+        if not claim_for_decision(session=session, review_id=review_id):
+            current = get_review(session=session, review_id=review_id)
+            raise AlreadyDecided(review_id, current.status if current else "unknown")
+    try:
+        if decision.action in ("approve", "edit"):
+            _recheck_gates(deps, review, decision)
+        resume: Command[None] = Command(resume=decision.model_dump(mode="json"))
+        advocate.invoke(resume, thread_config(review_id), context=deps)
+    except BaseException:
+        with transaction(deps.session_factory) as session:
+            release_claim(
+                session=session, review_id=review_id, refusal=_current_refusal(session, review_id)
+            )
+        raise
+    with deps.session_factory() as session:
+        closed = get_review(session=session, review_id=review_id)
+    assert closed is not None
+    return closed
+
+
+def _check_allowed(session: Session, review: Review, decision: Decision) -> None:
+    if decision.by != review.owner_id:
+        if review.owner_only:
+            raise NotAllowed(
+                f"review {review.id} is owner-only: only {review.owner_id} may decide it"
+            )
+        if session.get(Owner, decision.by) is None:
+            raise NotAllowed(f"unknown user {decision.by!r}")
+    eligible = review.payload.get("eligible_ask_types", [])
+    if decision.ask_type is not None and decision.ask_type not in eligible:
+        raise InvalidDecision(
+            f"ask type {decision.ask_type!r} is not eligible for this account;"
+            f" choose one of {', '.join(eligible)}"
+        )
+    if review.status != "pending":
+        raise AlreadyDecided(review.id, review.status)
+
+
+def _recheck_gates(deps: Deps, review: Review, decision: Decision) -> None:
+    """Evidence may have changed while the draft waited (a ticket opened): read it again."""
+    now = deps.clock()
+    with deps.session_factory() as session:
+        snapshot = load_snapshot(
+            session=session,
+            account_id=review.account_id,
+            as_of=now,
+            limit=deps.settings.evidence_limit,
+        )
+    report = evaluate(snapshot, deps.settings.policy, now) if snapshot else None
+    chosen = decision.ask_type or review.ask_type
+    if report is not None and report.status == "candidate" and chosen in report.eligible_ask_types:
+        return
+    reasons = _refusal_reasons(report, chosen)
+    with transaction(deps.session_factory) as session:
+        record_audit(
+            session,
+            entry_id=f"audit:{review.id}:refused:{uuid.uuid4().hex[:8]}",
+            review_id=review.id,
+            actor=decision.by,
+            action=f"{decision.action}_refused",
+            at=now,
+            changes={"reasons": reasons, "status": report.status if report else "unknown_account"},
+        )
+        release_claim(
+            session=session,
+            review_id=review.id,
+            refusal={"reasons": reasons, "at": now.isoformat()},
+        )
+    raise GatesNowFailing(review.id, reasons)
+
+
+def _refusal_reasons(report: GateReport | None, chosen: str) -> list[str]:
+    if report is None:
+        return ["account_missing"]
+    if report.status != "candidate":
+        return list(report.reasons)
+    return [f"ask_type_no_longer_eligible:{chosen}"]
+
+
+def _current_refusal(session: Session, review_id: str) -> dict[str, object] | None:
+    review = get_review(session=session, review_id=review_id)
+    return review.refusal if review else None

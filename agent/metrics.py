@@ -1,0 +1,75 @@
+"""The measurement funnel of DESIGN.md section 7, computed from recorded events only."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from agent.records import EventKind
+from store.models import MeasurementEvent
+
+FUNNEL: tuple[EventKind, ...] = (
+    "candidate_identified",
+    "ask_held",
+    "ask_stopped",
+    "ask_approved",
+    "ask_edited",
+    "ask_rejected",
+    "ask_deferred",
+    "participation",
+    "permission_granted",
+    "reference_used",
+    "referral_generated",
+    "referral_converted",
+    "testimonial_collected",
+    "complaint",
+)
+PILOT_VALUE_PROOF_SHARE = 0.9
+
+
+def _rate(part: int, whole: int) -> float | None:
+    return round(part / whole, 4) if whole else None
+
+
+def _data(session: Session, kind: str) -> list[dict[str, Any]]:
+    query = select(MeasurementEvent.data).where(MeasurementEvent.kind == kind)
+    return list(session.scalars(query))
+
+
+def funnel(*, session: Session) -> dict[str, Any]:
+    """Counts per event kind, the two readiness rates and the pilot thresholds (pass or fail)."""
+    rows = session.execute(
+        select(MeasurementEvent.kind, func.count()).group_by(MeasurementEvent.kind)
+    )
+    counts = dict.fromkeys(FUNNEL, 0) | dict(rows.all())
+    candidates = _data(session, "candidate_identified")
+    approved = _data(session, "ask_approved")
+    ready = [
+        c
+        for c in candidates
+        if c.get("satisfaction") and c.get("value_proof") and c.get("contact") and c.get("ask_type")
+    ]
+    referrals = [c for c in candidates if c.get("ask_type") == "referral"]
+    approved_with_proof = [a for a in approved if a.get("value_proof")]
+    approved_referrals = [a for a in approved if a.get("ask_type") == "referral"]
+    referral_share = _rate(
+        sum(1 for a in approved_referrals if a.get("value_proof")), len(approved_referrals)
+    )
+    proof_share = _rate(len(approved_with_proof), len(approved))
+    return {
+        **counts,
+        "advocate_candidate_eligibility_rate": _rate(len(ready), len(candidates)),
+        "referral_request_readiness_rate": _rate(
+            sum(1 for c in referrals if c.get("value_proof")), len(referrals)
+        ),
+        "pilot_approved_with_value_proof_share": proof_share,
+        "pilot_approved_with_value_proof_pass": None
+        if proof_share is None
+        else proof_share >= PILOT_VALUE_PROOF_SHARE,
+        "pilot_referral_asks_with_value_proof_share": referral_share,
+        "pilot_referral_asks_with_value_proof_pass": None
+        if referral_share is None
+        else referral_share == 1.0,
+    }

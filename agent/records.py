@@ -1,0 +1,132 @@
+"""Measurement events, owner tasks, ask history and audit rows: every write keyed for replays.
+
+Nodes after an interrupt may run again; each row's id is derived from the review (or scan) and
+the step, so a replay writes nothing twice.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Literal
+
+from sqlalchemy.orm import Session
+
+from store.models import Ask, AuditEntry, MeasurementEvent, OwnerTask
+from store.writes import insert_or_ignore
+
+EventKind = Literal[
+    "candidate_identified",
+    "ask_held",
+    "ask_stopped",
+    "ask_approved",
+    "ask_edited",
+    "ask_rejected",
+    "ask_deferred",
+    "participation",
+    "permission_granted",
+    "reference_used",
+    "referral_generated",
+    "referral_converted",
+    "testimonial_collected",
+    "complaint",
+]
+
+
+def event_row(
+    *,
+    kind: EventKind,
+    key: str,
+    at: datetime,
+    account_id: str | None = None,
+    owner_id: str | None = None,
+    review_id: str | None = None,
+    scan_id: str | None = None,
+    data: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """One measurement event row; `key` makes it unique per cause."""
+    return {
+        "id": f"{kind}:{key}",
+        "kind": kind,
+        "account_id": account_id,
+        "owner_id": owner_id,
+        "review_id": review_id,
+        "scan_id": scan_id,
+        "occurred_at": at,
+        "data": data or {},
+    }
+
+
+def record_events(session: Session, rows: list[dict[str, Any]]) -> None:
+    insert_or_ignore(session, MeasurementEvent, rows)
+
+
+def record_owner_task(
+    session: Session,
+    *,
+    review_id: str,
+    owner_id: str,
+    account_id: str,
+    ask_type: str,
+    channel: str,
+    subject: str | None,
+    body: str,
+    at: datetime,
+) -> None:
+    """The owner's to-do: send the approved ask. Nothing is sent to the customer by us."""
+    row = {
+        "id": f"task:{review_id}",
+        "review_id": review_id,
+        "owner_id": owner_id,
+        "account_id": account_id,
+        "ask_type": ask_type,
+        "channel": channel,
+        "subject": subject,
+        "body": body,
+        "created_at": at,
+        "status": "open",
+    }
+    insert_or_ignore(session, OwnerTask, [row])
+
+
+def record_pending_ask(
+    session: Session,
+    *,
+    review_id: str,
+    account_id: str,
+    contact_id: str | None,
+    ask_type: str,
+    at: datetime,
+) -> None:
+    """The ask enters the history as pending, so the frequency rules see it from now on."""
+    row = {
+        "id": f"ask:{review_id}",
+        "account_id": account_id,
+        "contact_id": contact_id,
+        "ask_type": ask_type,
+        "asked_at": at,
+        "outcome": "pending",
+        "incentive": None,
+        "review_id": review_id,
+    }
+    insert_or_ignore(session, Ask, [row])
+
+
+def record_audit(
+    session: Session,
+    *,
+    entry_id: str,
+    review_id: str,
+    actor: str,
+    action: str,
+    at: datetime,
+    changes: dict[str, Any],
+) -> None:
+    row = {
+        "id": entry_id,
+        "review_id": review_id,
+        "actor": actor,
+        "action": action,
+        "at": at,
+        "changes": changes,
+    }
+    insert_or_ignore(session, AuditEntry, [row])

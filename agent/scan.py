@@ -1,0 +1,292 @@
+"""The scan graph: gate accounts in batches, record every result, open a review per candidate.
+
+start_scan -> gate_accounts -> open_reviews -> finish_scan
+
+Gating is set-based: a batch of account ids is pre-filtered by one query for a recent positive
+signal; only those accounts have their evidence loaded (a few queries per batch) and go through
+the pure rules. Candidates then each start their own advocate-graph thread, several at a time.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections import Counter
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any, Required, TypedDict
+
+from langgraph.graph import END, START, StateGraph
+from langgraph.graph.state import CompiledStateGraph
+from langgraph.runtime import Runtime
+from sqlalchemy import func, insert, select, update
+
+from agent.deps import Deps
+from agent.gates import evaluate
+from agent.graph import AdvocateGraph, thread_config
+from agent.records import event_row, record_events
+from agent.report import GateReport
+from agent.state import AdvocateState
+from checkpoints.reviews import blocking_review_ids
+from store.db import transaction
+from store.models import Account, Scan, ScanResult
+from tools.batch import iter_account_id_batches, load_snapshots, triggered_account_ids
+
+Progress = Callable[[str, int, int], None]
+
+
+def _no_progress(phase: str, done: int, total: int) -> None:
+    del phase, done, total
+
+
+@dataclass(frozen=True)
+class ScanDeps:
+    deps: Deps
+    advocate: AdvocateGraph
+    progress: Progress = field(default=_no_progress)
+
+
+class ScanState(TypedDict, total=False):
+    scan_id: Required[str]
+    now: Required[str]
+    segment: str | None
+    account_ids: list[str] | None
+    candidates: list[str]
+    counts: dict[str, int]
+
+
+def new_scan_id() -> str:
+    return f"sc-{uuid.uuid4().hex[:10]}"
+
+
+def review_id_for(scan_id: str, account_id: str) -> str:
+    return f"rv-{scan_id.removeprefix('sc-')}-{account_id}"
+
+
+def start_scan(state: ScanState, runtime: Runtime[ScanDeps]) -> dict[str, Any]:
+    """Record the scan as running, with how many accounts it will look at."""
+    deps = runtime.context.deps
+    with transaction(deps.session_factory) as session:
+        total = session.scalar(_account_filter(select(func.count(Account.id)), state)) or 0
+        session.add(
+            Scan(
+                id=state["scan_id"],
+                status="running",
+                as_of=datetime.fromisoformat(state["now"]),
+                started_at=deps.clock(),
+                filters={"segment": state.get("segment"), "account_ids": state.get("account_ids")},
+                total=total,
+            )
+        )
+    return {"counts": {}, "candidates": []}
+
+
+def _account_filter(query: Any, state: ScanState) -> Any:
+    if state.get("segment"):
+        query = query.where(Account.segment == state["segment"])
+    if state.get("account_ids"):
+        query = query.where(Account.id.in_(state["account_ids"] or []))
+    return query
+
+
+def gate_accounts(state: ScanState, runtime: Runtime[ScanDeps]) -> dict[str, Any]:
+    """Gate every selected account, batch by batch, and store each result."""
+    deps = runtime.context.deps
+    now = datetime.fromisoformat(state["now"])
+    counts: Counter[str] = Counter()
+    candidates: list[str] = []
+    with deps.session_factory() as reader:
+        total = reader.get_one(Scan, state["scan_id"]).total
+        batches = iter_account_id_batches(
+            session=reader,
+            batch_size=deps.settings.scan_batch_size,
+            segment=state.get("segment"),
+            account_ids=state.get("account_ids"),
+        )
+        for batch in batches:
+            reports = _gate_batch(reader, deps, batch, now)
+            _store_results(deps, state, batch, reports, now)
+            counts.update(report.status for report in reports.values())
+            counts["not_triggered"] += len(batch) - len(reports)
+            candidates += [a for a, r in reports.items() if r.status == "candidate"]
+            runtime.context.progress("gating", sum(counts.values()), total)
+    return {"counts": dict(counts), "candidates": candidates}
+
+
+def _gate_batch(reader: Any, deps: Deps, batch: list[str], now: datetime) -> dict[str, GateReport]:
+    policy = deps.settings.policy
+    since = now - timedelta(days=policy.trigger_window_days)
+    triggered = triggered_account_ids(
+        session=reader, account_ids=batch, since=since, as_of=now, policy=policy
+    )
+    snapshots = load_snapshots(
+        session=reader, account_ids=sorted(triggered), as_of=now, limit=deps.settings.evidence_limit
+    )
+    return {account_id: evaluate(s, policy, now) for account_id, s in snapshots.items()}
+
+
+def _store_results(
+    deps: Deps, state: ScanState, batch: list[str], reports: dict[str, GateReport], now: datetime
+) -> None:
+    rows = [
+        _result_row(state["scan_id"], account_id, reports.get(account_id)) for account_id in batch
+    ]
+    events = [
+        _gate_event(state["scan_id"], report, now)
+        for report in reports.values()
+        if report.status in ("held", "stopped")
+    ]
+    with transaction(deps.session_factory) as session:
+        session.execute(insert(ScanResult), rows)
+        record_events(session, events)
+
+
+def _result_row(scan_id: str, account_id: str, report: GateReport | None) -> dict[str, Any]:
+    if report is None:
+        return {
+            "scan_id": scan_id,
+            "account_id": account_id,
+            "status": "not_triggered",
+            "reasons": ["no_positive_signal"],
+            "flags": [],
+            "eligible_ask_types": [],
+            "ask_type": None,
+        }
+    return {
+        "scan_id": scan_id,
+        "account_id": account_id,
+        "status": report.status,
+        "reasons": list(report.reasons),
+        "flags": list(report.flags),
+        "eligible_ask_types": list(report.eligible_ask_types),
+        "ask_type": report.ask_type,
+    }
+
+
+def _gate_event(scan_id: str, report: GateReport, now: datetime) -> dict[str, Any]:
+    return event_row(
+        kind="ask_held" if report.status == "held" else "ask_stopped",
+        key=f"{scan_id}:{report.account_id}",
+        at=now,
+        account_id=report.account_id,
+        scan_id=scan_id,
+        data={"reasons": list(report.reasons)},
+    )
+
+
+def open_reviews(state: ScanState, runtime: Runtime[ScanDeps]) -> dict[str, Any]:
+    """Start an advocate thread per candidate that has no open or deferred review already."""
+    deps, advocate = runtime.context.deps, runtime.context.advocate
+    now = datetime.fromisoformat(state["now"])
+    candidates = state.get("candidates", [])
+    with deps.session_factory() as session:
+        blocked = blocking_review_ids(session=session, account_ids=candidates, now=now)
+    fresh = [a for a in candidates if a not in blocked]
+    review_ids = {a: review_id_for(state["scan_id"], a) for a in fresh}
+
+    def run(account_id: str) -> tuple[str, str]:
+        rid = review_ids[account_id]
+        inputs: AdvocateState = {
+            "account_id": account_id,
+            "review_id": rid,
+            "now": state["now"],
+            "scan_id": state["scan_id"],
+        }
+        final = advocate.invoke(inputs, thread_config(rid), context=deps)
+        return account_id, str(final.get("result", ""))
+
+    outcomes: dict[str, str] = {}
+    with ThreadPoolExecutor(max_workers=deps.settings.llm_concurrency) as pool:
+        for done, (account_id, result) in enumerate(pool.map(run, fresh), start=1):
+            outcomes[account_id] = result
+            runtime.context.progress("drafting", done, len(fresh))
+    opened = {a: review_ids[a] for a, result in outcomes.items() if result == "pending"}
+    _link_reviews(deps, state["scan_id"], {**blocked, **opened})
+    counts = dict(state.get("counts", {}))
+    counts["reviews_opened"] = len(opened)
+    counts["reviews_already_open"] = len(blocked)
+    return {"counts": counts}
+
+
+def _link_reviews(deps: Deps, scan_id: str, review_ids: dict[str, str]) -> None:
+    if not review_ids:
+        return
+    with transaction(deps.session_factory) as session:
+        for account_id, review_id in review_ids.items():
+            session.execute(
+                update(ScanResult)
+                .where(ScanResult.scan_id == scan_id, ScanResult.account_id == account_id)
+                .values(review_id=review_id)
+            )
+
+
+def finish_scan(state: ScanState, runtime: Runtime[ScanDeps]) -> dict[str, Any]:
+    deps = runtime.context.deps
+    counts = state.get("counts", {})
+    with transaction(deps.session_factory) as session:
+        scan = session.get_one(Scan, state["scan_id"])
+        scan.status = "done"
+        scan.finished_at = deps.clock()
+        scan.counts = counts
+        scan.processed = sum(
+            counts.get(s, 0) for s in ("not_triggered", "held", "stopped", "candidate")
+        )
+    return {}
+
+
+def build_scan_graph() -> StateGraph[ScanState, ScanDeps, ScanState, ScanState]:
+    builder = StateGraph(ScanState, context_schema=ScanDeps)
+    builder.add_node("start_scan", start_scan)
+    builder.add_node("gate_accounts", gate_accounts)
+    builder.add_node("open_reviews", open_reviews)
+    builder.add_node("finish_scan", finish_scan)
+    builder.add_edge(START, "start_scan")
+    builder.add_edge("start_scan", "gate_accounts")
+    builder.add_edge("gate_accounts", "open_reviews")
+    builder.add_edge("open_reviews", "finish_scan")
+    builder.add_edge("finish_scan", END)
+    return builder
+
+
+ScanGraph = CompiledStateGraph[ScanState, ScanDeps, ScanState, ScanState]
+
+# LangGraph Studio (langgraph.json) loads this plain compile. A scan is a batch job: it is not
+# checkpointed; each candidate's advocate thread is.
+graph = build_scan_graph().compile()
+
+
+def run_scan(
+    *,
+    deps: Deps,
+    advocate: AdvocateGraph,
+    now: datetime,
+    segment: str | None = None,
+    account_ids: list[str] | None = None,
+    progress: Progress = _no_progress,
+    scan_id: str | None = None,
+) -> str:
+    """Scan the selected accounts as of `now` and return the scan id; a failure marks it failed."""
+    scan_id = scan_id or new_scan_id()
+    state: ScanState = {
+        "scan_id": scan_id,
+        "now": now.isoformat(),
+        "segment": segment,
+        "account_ids": account_ids,
+    }
+    context = ScanDeps(deps=deps, advocate=advocate, progress=progress)
+    try:
+        graph.invoke(state, context=context)
+    except BaseException as error:
+        _mark_failed(deps, scan_id, error)
+        raise
+    return scan_id
+
+
+def _mark_failed(deps: Deps, scan_id: str, error: BaseException) -> None:
+    with transaction(deps.session_factory) as session:
+        scan = session.get(Scan, scan_id)
+        if scan is not None:
+            scan.status = "failed"
+            scan.error = f"{type(error).__name__}: {error}"[:2000]
+            scan.finished_at = deps.clock()

@@ -1,0 +1,27 @@
+"""Idempotent writes that read the same on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any, cast
+
+from sqlalchemy import Insert, Table
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import DeclarativeBase, Session
+
+
+def _insert(session: Session, model: type[DeclarativeBase]) -> Insert:
+    table = cast(Table, model.__table__)
+    if session.get_bind().dialect.name == "postgresql":
+        return postgresql.insert(table)
+    return sqlite.insert(table)
+
+
+def insert_or_ignore(
+    session: Session, model: type[DeclarativeBase], rows: Sequence[dict[str, Any]]
+) -> None:
+    """Insert rows whose primary key is new; replays of the same key write nothing."""
+    if not rows:
+        return
+    statement = _insert(session, model)
+    session.execute(statement.on_conflict_do_nothing(), list(rows))  # type: ignore[attr-defined]
