@@ -9,7 +9,9 @@ from cli.context import load_settings
 from store.db import make_engine
 from store.migrate import current_revision, head_revision, upgrade
 
-db_app = typer.Typer(help="Database schema: create or upgrade it with Alembic.", no_args_is_help=True)
+db_app = typer.Typer(
+    help="Database schema: create or upgrade it with Alembic.", no_args_is_help=True
+)
 console = Console()
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from cli import data_commands, db_commands
+from cli import data_commands, db_commands, demo_command, workflow_commands
 
 app = typer.Typer(
     name="advocacy",
@@ -13,5 +13,7 @@ app = typer.Typer(
     rich_markup_mode="rich",
 )
 
-db_commands.register(app)
+demo_command.register(app)
 data_commands.register(app)
+workflow_commands.register(app)
+db_commands.register(app)

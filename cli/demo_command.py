@@ -1,0 +1,91 @@
+"""`advocacy demo`: the whole job on the embedded default, from nothing to a review to decide."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.rule import Rule
+
+from agent.bootstrap import open_services
+from agent.scan import run_scan
+from checkpoints.reviews import pending_reviews
+from cli.context import load_settings
+from cli.render import results_table, review_panel, status_counts_table
+from cli.workflow_commands import progress_bar, scan_results
+from store.demo_data import write_demo_bundle
+from store.importer import import_bundle
+
+console = Console()
+
+
+def demo(
+    accounts: Annotated[
+        int, typer.Option(min=10, max=100_000, help="Accounts of demo data.")
+    ] = 200,
+    seed: Annotated[
+        int, typer.Option(help="Seed of the demo data: the same seed, the same data.")
+    ] = 7,
+    out: Annotated[Path, typer.Option(help="Where the generated bundle is written.")] = Path(
+        "demo/bundle.json"
+    ),
+) -> None:
+    """Create the database, generate and import demo data, scan, and show a review to decide.
+
+    Uses ADVOCACY_DATABASE_URL (default: the SQLite file ./advocacy.db). Without OPENAI_API_KEY
+    the drafts come from the offline template drafter, labelled `offline-template`.
+    Running it again refreshes the same demo accounts; open reviews are not duplicated.
+    """
+    settings = load_settings()
+    now = datetime.now(UTC).replace(microsecond=0)
+    today = now.replace(hour=0, minute=0, second=0)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    console.print(Rule("1. demo data"))
+    counts = write_demo_bundle(out=out, accounts=accounts, seed=seed, now=today)
+    console.print(f"wrote {out} ({', '.join(f'{n} {k}' for k, n in counts.items())})")
+    with open_services(settings) as built:
+        console.print(Rule("2. import"))
+        report = import_bundle(engine=built.engine, source=out)
+        console.print(
+            f"imported {report.total} rows into {settings.database_url} in {report.seconds:.1f} s"
+        )
+        console.print(Rule("3. scan"))
+        with progress_bar(True) as progress:
+            scan_id = run_scan(deps=built.deps, advocate=built.advocate, now=now, progress=progress)
+        results = scan_results(built, scan_id)
+        console.print(status_counts_table(results))
+        console.print(results_table(results, per_status=8))
+        with built.deps.session_factory() as session:
+            waiting = pending_reviews(session=session)
+    drafter = (
+        "offline-template (no OPENAI_API_KEY)" if not settings.llm_configured else settings.model
+    )
+    console.print(Rule(f"4. one review (drafts by {drafter})"))
+    if not waiting:
+        console.print("no review is waiting: every candidate has been decided already")
+        return
+    console.print(review_panel(waiting[0]))
+    _next_steps(waiting[0].id, len(waiting))
+
+
+def _next_steps(review_id: str, waiting: int) -> None:
+    console.print(Rule("next"))
+    lines = [
+        f"{waiting} reviews wait for their owners. Decide this one"
+        " (the command is .venv/bin/advocacy, or `source .venv/bin/activate` first):",
+        f"  advocacy reviews decide {review_id} approve",
+        f"  advocacy reviews decide {review_id} edit --subject 'A quick favour?'",
+        f"  advocacy reviews decide {review_id} reject --reason 'mid-negotiation'",
+        f"  advocacy reviews decide {review_id} defer --until 2027-01-15",
+        "All of them: advocacy reviews list · one in full: advocacy reviews show ID",
+        "Measurements: advocacy metrics",
+    ]
+    for line in lines:
+        console.print(line, soft_wrap=True, markup=False)
+
+
+def register(app: typer.Typer) -> None:
+    app.command("demo")(demo)

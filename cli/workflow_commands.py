@@ -1,0 +1,304 @@
+"""`advocacy scan`, `advocacy reviews list|show|decide`, `advocacy metrics`."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from pydantic import ValidationError
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from sqlalchemy import select
+
+from agent.bootstrap import Services, open_services
+from agent.decisions import AlreadyDecided, DecisionRefused, GatesNowFailing, decide
+from agent.metrics import funnel
+from agent.scan import Progress as ProgressFn
+from agent.scan import run_scan
+from checkpoints.reviews import get_review, pending_reviews
+from checkpoints.schemas import Decision
+from cli.context import load_settings
+from cli.render import print_error, results_table, review_panel, reviews_table, status_counts_table
+from store.models import ScanResult
+
+console = Console()
+err = Console(stderr=True)
+reviews_app = typer.Typer(
+    help="Owner reviews: list the pending ones, read one, decide it.", no_args_is_help=True
+)
+
+
+def parse_time(value: str | None, *, option: str) -> datetime:
+    """An ISO 8601 time (naive = UTC); exits 2 with the option's name when it is not one."""
+    if value is None:
+        return datetime.now(UTC)
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError:
+        print_error(err, f"{option}: {value!r} is not an ISO 8601 time (e.g. 2026-11-27T09:00:00Z)")
+        raise typer.Exit(2) from None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+
+
+@contextmanager
+def services() -> Iterator[Services]:
+    with open_services(load_settings()) as built:
+        yield built
+
+
+@contextmanager
+def progress_bar(enabled: bool) -> Iterator[ProgressFn]:
+    """A Rich progress bar on a terminal; silent when piped or asked for JSON."""
+    bar = Progress(
+        TextColumn("{task.description:<9}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=err,
+        disable=not (enabled and err.is_terminal),
+        transient=True,
+    )
+    tasks: dict[str, Any] = {}
+
+    def report(phase: str, done: int, total: int) -> None:
+        if phase not in tasks:
+            tasks[phase] = bar.add_task(phase, total=total)
+        bar.update(tasks[phase], completed=done, total=total)
+
+    with bar:
+        yield report
+
+
+def scan_results(built: Services, scan_id: str) -> list[ScanResult]:
+    with built.deps.session_factory() as session:
+        query = (
+            select(ScanResult).where(ScanResult.scan_id == scan_id).order_by(ScanResult.account_id)
+        )
+        return list(session.scalars(query))
+
+
+def scan_json(scan_id: str, now: datetime, results: list[ScanResult]) -> dict[str, Any]:
+    """The stable `scan --json` shape of DESIGN.md section 6."""
+    return {
+        "scan_id": scan_id,
+        "now": now.isoformat(),
+        "results": [
+            {
+                "account_id": r.account_id,
+                "status": r.status,
+                "reasons": r.reasons,
+                "flags": r.flags,
+                "eligible_ask_types": r.eligible_ask_types,
+                "ask_type": r.ask_type,
+                "review_id": r.review_id,
+            }
+            for r in results
+        ],
+    }
+
+
+def scan(
+    account: Annotated[
+        list[str] | None, typer.Option("--account", help="Only this account id (repeatable).")
+    ] = None,
+    segment: Annotated[
+        str | None,
+        typer.Option(help="Only accounts of this segment (smb, mid_market, enterprise…)."),
+    ] = None,
+    now: Annotated[
+        str | None, typer.Option(help="Evaluate as of this ISO 8601 time (default: now).")
+    ] = None,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Print the result as one JSON object.")
+    ] = False,
+    per_status: Annotated[int, typer.Option(help="Accounts shown per status in the table.")] = 15,
+) -> None:
+    """Gate accounts and open one review per candidate for its owner.
+
+    Every account gets a stored result (status, reasons, flags, ask types). Candidates get a
+    summary and a draft (LLM, or the offline template with no OPENAI_API_KEY) and wait for
+    their owner: nothing reaches a customer without approval.
+
+    Examples:
+      advocacy scan
+      advocacy scan --segment enterprise --json
+      advocacy scan --account acc-001 --account acc-002 --now 2026-11-27T09:00:00Z
+    """
+    as_of = parse_time(now, option="--now")
+    with services() as built:
+        with progress_bar(not as_json) as report:
+            scan_id = run_scan(
+                deps=built.deps,
+                advocate=built.advocate,
+                now=as_of,
+                segment=segment,
+                account_ids=account or None,
+                progress=report,
+            )
+        results = scan_results(built, scan_id)
+    if as_json:
+        sys.stdout.write(json.dumps(scan_json(scan_id, as_of, results)) + "\n")
+        return
+    console.print(status_counts_table(results))
+    console.print(results_table(results, per_status=per_status))
+    console.print(
+        f"scan [bold]{scan_id}[/bold] as of {as_of.isoformat()};"
+        " next: [bold]advocacy reviews list[/bold]"
+    )
+
+
+@reviews_app.command("list")
+def list_reviews(
+    owner: Annotated[str | None, typer.Option(help="Only this owner's reviews.")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print a JSON list.")] = False,
+) -> None:
+    """List reviews waiting for a decision, oldest trigger signal first."""
+    with services() as built, built.deps.session_factory() as session:
+        reviews = pending_reviews(session=session, owner_id=owner)
+    if as_json:
+        rows = [
+            {
+                "review_id": r.id,
+                "account_id": r.account_id,
+                "owner_id": r.owner_id,
+                "ask_type": r.ask_type,
+                "flags": r.flags,
+                "trigger_at": r.trigger_at.isoformat(),
+                "created_at": r.created_at.isoformat(),
+            }
+            for r in reviews
+        ]
+        sys.stdout.write(json.dumps(rows) + "\n")
+        return
+    console.print(reviews_table(reviews, now=datetime.now(UTC)))
+
+
+@reviews_app.command("show")
+def show_review(
+    review_id: Annotated[str, typer.Argument(help="The review id (see `advocacy reviews list`).")],
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Print the whole checkpoint payload as JSON.")
+    ] = False,
+) -> None:
+    """Show one review: evidence, gate report, summary and draft."""
+    with services() as built, built.deps.session_factory() as session:
+        review = get_review(session=session, review_id=review_id)
+    if review is None:
+        print_error(err, f"no review {review_id!r}; see `advocacy reviews list`")
+        raise typer.Exit(2)
+    if as_json:
+        sys.stdout.write(
+            json.dumps(
+                {
+                    "status": review.status,
+                    "decision": review.decision,
+                    "refusal": review.refusal,
+                    **review.payload,
+                }
+            )
+            + "\n"
+        )
+        return
+    console.print(review_panel(review))
+
+
+@reviews_app.command("decide")
+def decide_review(
+    review_id: Annotated[str, typer.Argument(help="The review id.")],
+    action: Annotated[str, typer.Argument(help="approve | edit | reject | defer")],
+    by: Annotated[
+        str | None, typer.Option(help="Who decides (default: the account owner).")
+    ] = None,
+    ask_type: Annotated[str | None, typer.Option(help="edit: another eligible ask type.")] = None,
+    subject: Annotated[str | None, typer.Option(help="edit: a new subject.")] = None,
+    body: Annotated[str | None, typer.Option(help="edit: a new body.")] = None,
+    body_file: Annotated[
+        Path | None, typer.Option(help="edit: read the new body from this file.")
+    ] = None,
+    reason: Annotated[str | None, typer.Option(help="reject: why.")] = None,
+    until: Annotated[str | None, typer.Option(help="defer: ISO 8601 date or time.")] = None,
+) -> None:
+    """Approve, edit, reject or defer a pending review, exactly once.
+
+    Approval re-checks the gates: if the account is now held or stopped, it is refused with
+    the reasons (exit 1). A second decision on the same review changes nothing (exit 1).
+
+    Examples:
+      advocacy reviews decide rv-1a2b-acc-001 approve
+      advocacy reviews decide rv-1a2b-acc-001 edit --ask-type review --subject "Quick favour?"
+      advocacy reviews decide rv-1a2b-acc-001 reject --reason "mid-renewal negotiation"
+      advocacy reviews decide rv-1a2b-acc-001 defer --until 2027-01-15
+    """
+    if body_file is not None:
+        body = body_file.read_text(encoding="utf-8")
+    with services() as built:
+        with built.deps.session_factory() as session:
+            review = get_review(session=session, review_id=review_id)
+        if review is None:
+            print_error(err, f"no review {review_id!r}; see `advocacy reviews list`")
+            raise typer.Exit(2)
+        decision = _decision(action, by or review.owner_id, ask_type, subject, body, reason, until)
+        try:
+            closed = decide(
+                deps=built.deps, advocate=built.advocate, review_id=review_id, decision=decision
+            )
+        except (AlreadyDecided, GatesNowFailing) as refused:
+            print_error(err, str(refused))
+            raise typer.Exit(1) from None
+        except DecisionRefused as refused:
+            print_error(err, str(refused))
+            raise typer.Exit(2) from None
+    console.print(f"review [bold]{closed.id}[/bold]: {closed.status} by {closed.decided_by}")
+
+
+def _decision(
+    action: str,
+    by: str,
+    ask_type: str | None,
+    subject: str | None,
+    body: str | None,
+    reason: str | None,
+    until: str | None,
+) -> Decision:
+    fields: dict[str, Any] = {
+        "action": action,
+        "by": by,
+        "ask_type": ask_type,
+        "subject": subject,
+        "body": body,
+        "reason": reason,
+    }
+    if until is not None:
+        fields["until"] = parse_time(until, option="--until")
+    try:
+        return Decision.model_validate(fields)
+    except ValidationError as error:
+        for problem in error.errors():
+            where = ".".join(str(part) for part in problem["loc"]) or "decision"
+            print_error(err, f"{where}: {problem['msg']}")
+        raise typer.Exit(2) from None
+
+
+def metrics(
+    as_json: Annotated[bool, typer.Option("--json", help="Print the funnel as JSON.")] = False,
+) -> None:
+    """The measurement funnel (DESIGN.md section 7) from the recorded events."""
+    with services() as built, built.deps.session_factory() as session:
+        figures = funnel(session=session)
+    if as_json:
+        sys.stdout.write(json.dumps(figures) + "\n")
+        return
+    for name, value in figures.items():
+        console.print(f"{name:<45} {value}")
+
+
+def register(app: typer.Typer) -> None:
+    app.command("scan")(scan)
+    app.command("metrics")(metrics)
+    app.add_typer(reviews_app, name="reviews")
