@@ -1,4 +1,4 @@
-"""Alembic, driven from code: `advocacy db upgrade` and the automatic upgrade of a new SQLite file."""
+"""Alembic from code: `advocacy db upgrade` and the automatic upgrade of a new SQLite file."""
 
 from __future__ import annotations
 

@@ -116,7 +116,9 @@ class Permission(Base):
     """A consent record. The bundle gives no id: a stable one is derived from its fields."""
 
     __tablename__ = "permissions"
-    __table_args__ = (Index("ix_permissions_account_scope_time", "account_id", "scope", "recorded_at"),)
+    __table_args__ = (
+        Index("ix_permissions_account_scope_time", "account_id", "scope", "recorded_at"),
+    )
     id: Mapped[str] = mapped_column(String(300), primary_key=True)
     account_id: Mapped[str] = mapped_column(_fk("accounts.id"))
     contact_id: Mapped[str | None] = mapped_column(_fk("contacts.id"))

@@ -17,7 +17,9 @@ StructuredOutputMethod = Literal["json_schema", "function_calling", "json_mode"]
 class PolicySettings(BaseModel):
     """Every number of DESIGN.md section 4. Env: ADVOCACY_POLICY__<NAME>."""
 
-    trigger_window_days: int = Field(90, ge=1, description="A positive signal this recent triggers.")
+    trigger_window_days: int = Field(
+        90, ge=1, description="A positive signal this recent triggers."
+    )
     nps_promoter_min: int = Field(9, ge=0, le=10)
     csat_positive_min: int = Field(4, ge=1, le=5)
     review_positive_min: int = Field(4, ge=1, le=5)
