@@ -12,6 +12,15 @@ from typing import Any
 import pytest
 
 ADVOCACY = str(Path(sys.executable).parent / "advocacy")
+RESULT_KEYS = {
+    "account_id",
+    "status",
+    "reasons",
+    "flags",
+    "eligible_ask_types",
+    "ask_type",
+    "review_id",
+}
 
 
 def clean_env() -> dict[str, str]:
@@ -61,7 +70,15 @@ def test_scan_json_has_the_documented_shape(demo_folder: Path) -> None:
     printed = json.loads(done.stdout)
     assert set(printed) == {"scan_id", "now", "results"}
     assert len(printed["results"]) == 80
-    keys = {"account_id", "status", "reasons", "flags", "eligible_ask_types", "ask_type", "review_id"}
+    keys = {
+        "account_id",
+        "status",
+        "reasons",
+        "flags",
+        "eligible_ask_types",
+        "ask_type",
+        "review_id",
+    }
     assert all(set(result) == keys for result in printed["results"])
     statuses = {result["status"] for result in printed["results"]}
     assert statuses == {"not_triggered", "held", "stopped", "candidate"}
@@ -76,7 +93,9 @@ def test_a_new_process_decides_a_paused_review_once(demo_folder: Path) -> None:
     approved = run(demo_folder, "reviews", "decide", review_id, "approve")
     assert approved.returncode == 0, approved.stderr
     assert "approved" in approved.stdout
-    again = run(demo_folder, "reviews", "decide", review_id, "reject", "--reason", "changed my mind")
+    again = run(
+        demo_folder, "reviews", "decide", review_id, "reject", "--reason", "changed my mind"
+    )
     assert again.returncode == 1
     assert "already decided" in again.stderr
     shown = json.loads(run(demo_folder, "reviews", "show", review_id, "--json").stdout)
@@ -96,9 +115,17 @@ def test_a_new_process_decides_a_paused_review_once(demo_folder: Path) -> None:
         (["edit", "--ask-type", "billboard"], "not eligible"),
         (["shout"], "action"),
     ],
-    ids=["bad-date", "reject-without-reason", "edit-field-on-approve", "ineligible-type", "bad-action"],
+    ids=[
+        "bad-date",
+        "reject-without-reason",
+        "edit-field-on-approve",
+        "ineligible-type",
+        "bad-action",
+    ],
 )
-def test_bad_decisions_exit_2_and_change_nothing(demo_folder: Path, args: list[str], says: str) -> None:
+def test_bad_decisions_exit_2_and_change_nothing(
+    demo_folder: Path, args: list[str], says: str
+) -> None:
     review_id = pending(demo_folder)[-1]["review_id"]
     done = run(demo_folder, "reviews", "decide", review_id, *args)
     assert done.returncode == 2
