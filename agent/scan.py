@@ -21,6 +21,7 @@ from langgraph.graph import END, START, StateGraph
 from langgraph.graph.state import CompiledStateGraph
 from langgraph.runtime import Runtime
 from sqlalchemy import func, insert, select, update
+from sqlalchemy.orm import Session
 
 from agent.deps import Deps
 from agent.gates import evaluate
@@ -64,21 +65,41 @@ def review_id_for(scan_id: str, account_id: str) -> str:
     return f"rv-{scan_id.removeprefix('sc-')}-{account_id}"
 
 
+def queue_scan(
+    session: Session,
+    *,
+    scan_id: str,
+    now: datetime,
+    started_at: datetime,
+    segment: str | None = None,
+    account_ids: list[str] | None = None,
+) -> Scan:
+    """Record a scan before it runs, so its id can be handed out (and polled) at once."""
+    scan = Scan(
+        id=scan_id,
+        status="queued",
+        as_of=now,
+        started_at=started_at,
+        filters={"segment": segment, "account_ids": account_ids},
+    )
+    session.add(scan)
+    return scan
+
+
 def start_scan(state: ScanState, runtime: Runtime[ScanDeps]) -> dict[str, Any]:
-    """Record the scan as running, with how many accounts it will look at."""
+    """Mark the scan running (recording it first if nobody queued it) with its account count."""
     deps = runtime.context.deps
     with transaction(deps.session_factory) as session:
-        total = session.scalar(_account_filter(select(func.count(Account.id)), state)) or 0
-        session.add(
-            Scan(
-                id=state["scan_id"],
-                status="running",
-                as_of=datetime.fromisoformat(state["now"]),
-                started_at=deps.clock(),
-                filters={"segment": state.get("segment"), "account_ids": state.get("account_ids")},
-                total=total,
-            )
+        scan = session.get(Scan, state["scan_id"]) or queue_scan(
+            session,
+            scan_id=state["scan_id"],
+            now=datetime.fromisoformat(state["now"]),
+            started_at=deps.clock(),
+            segment=state.get("segment"),
+            account_ids=state.get("account_ids"),
         )
+        scan.status = "running"
+        scan.total = session.scalar(_account_filter(select(func.count(Account.id)), state)) or 0
     return {"counts": {}, "candidates": []}
 
 
@@ -106,9 +127,9 @@ def gate_accounts(state: ScanState, runtime: Runtime[ScanDeps]) -> dict[str, Any
         )
         for batch in batches:
             reports = _gate_batch(reader, deps, batch, now)
-            _store_results(deps, state, batch, reports, now)
             counts.update(report.status for report in reports.values())
             counts["not_triggered"] += len(batch) - len(reports)
+            _store_results(deps, state, batch, reports, now, counts)
             candidates += [a for a, r in reports.items() if r.status == "candidate"]
             runtime.context.progress("gating", sum(counts.values()), total)
     return {"counts": dict(counts), "candidates": candidates}
@@ -127,8 +148,14 @@ def _gate_batch(reader: Any, deps: Deps, batch: list[str], now: datetime) -> dic
 
 
 def _store_results(
-    deps: Deps, state: ScanState, batch: list[str], reports: dict[str, GateReport], now: datetime
+    deps: Deps,
+    state: ScanState,
+    batch: list[str],
+    reports: dict[str, GateReport],
+    now: datetime,
+    counts: Counter[str],
 ) -> None:
+    """Write the batch's results and events, and the scan's progress, in one transaction."""
     rows = [
         _result_row(state["scan_id"], account_id, reports.get(account_id)) for account_id in batch
     ]
@@ -140,6 +167,11 @@ def _store_results(
     with transaction(deps.session_factory) as session:
         session.execute(insert(ScanResult), rows)
         record_events(session, events)
+        session.execute(
+            update(Scan)
+            .where(Scan.id == state["scan_id"])
+            .values(processed=sum(counts.values()), counts=dict(counts))
+        )
 
 
 def _result_row(scan_id: str, account_id: str, report: GateReport | None) -> dict[str, Any]:

@@ -13,6 +13,7 @@ from agent.bootstrap import Services, open_services
 from agent.decisions import AlreadyDecided, GatesNowFailing, NotAllowed, decide
 from agent.graph import thread_config
 from agent.scan import run_scan
+from agent.single import review_account
 from checkpoints.schemas import Decision
 from store.db import transaction
 from store.importer import import_bundle
@@ -234,3 +235,41 @@ def test_a_new_process_resumes_a_paused_review(migrated_url: str) -> None:
         )
         assert closed.status == "approved"
         assert second.advocate.get_state(thread_config(review_id)).next == ()
+
+
+def test_one_account_run_opens_one_review_and_holds_on_an_urgent_ticket(
+    services: Services,
+) -> None:
+    first = review_account(
+        deps=services.deps, advocate=services.advocate, account_id="acc-001", now=NOW, cause="ev-1"
+    )
+    again = review_account(
+        deps=services.deps, advocate=services.advocate, account_id="acc-001", now=NOW, cause="ev-2"
+    )
+    assert first is not None and first.opened and first.status == "candidate"
+    assert again is not None and not again.opened and again.review_id == first.review_id
+    assert count(services, Review) == 1
+    with transaction(services.deps.session_factory) as session:
+        session.add(
+            Ticket(
+                id="t-new",
+                account_id="acc-001",
+                status="open",
+                priority="urgent",
+                category="support",
+                opened_at=NOW - timedelta(hours=1),
+                subject="Down",
+            )
+        )
+    held = review_account(
+        deps=services.deps, advocate=services.advocate, account_id="acc-001", now=NOW, cause="ev-3"
+    )
+    assert held is not None and held.status == "held" and held.reasons == ("open_ticket",)
+    assert held.review_id is None
+    assert count(services, MeasurementEvent, kind="ask_held") == 1
+    assert (
+        review_account(
+            deps=services.deps, advocate=services.advocate, account_id="nope", now=NOW, cause="ev-4"
+        )
+        is None
+    )
