@@ -35,7 +35,7 @@ def open_services(
     http_client: httpx.Client | None = None,
 ) -> Iterator[Services]:
     """Everything a command needs, built once and closed on exit (`http_client`: for LLM tests)."""
-    engine = make_engine(settings.database_url)
+    engine = make_engine(settings.database_url, threads=settings.llm_concurrency + 4)
     try:
         ensure_schema(engine)
         writer = Writer(make_chat_model(settings, http_client=http_client), settings=settings)

@@ -225,7 +225,9 @@ def open_reviews(state: ScanState, runtime: Runtime[ScanDeps]) -> dict[str, Any]
             "now": state["now"],
             "scan_id": state["scan_id"],
         }
-        final = advocate.invoke(inputs, thread_config(rid), context=deps)
+        # Checkpoint at the interrupt only: a crash mid-draft simply drafts that candidate
+        # again (open_review is keyed), and each thread writes 2 checkpoints instead of 6.
+        final = advocate.invoke(inputs, thread_config(rid), context=deps, durability="exit")
         return account_id, str(final.get("result", ""))
 
     outcomes: dict[str, str] = {}

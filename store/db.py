@@ -32,13 +32,18 @@ def _tune_sqlite(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
-def make_engine(url: str, *, echo: bool = False) -> Engine:
-    """An engine for `url` with our SQLite pragmas, or a pooled PostgreSQL engine."""
+def make_engine(url: str, *, echo: bool = False, threads: int = 10) -> Engine:
+    """An engine for `url` (our SQLite pragmas, or pooled PostgreSQL) for `threads` at once.
+
+    The pool holds a connection per thread that may use it, so drafting threads never queue
+    on the pool itself.
+    """
+    pool = {"pool_size": threads, "max_overflow": threads}
     if is_sqlite(url):
-        engine = create_engine(url, echo=echo, connect_args={"check_same_thread": False})
+        engine = create_engine(url, echo=echo, connect_args={"check_same_thread": False}, **pool)
         event.listen(engine, "connect", _tune_sqlite)
         return engine
-    return create_engine(url, echo=echo, pool_pre_ping=True, pool_size=10, max_overflow=20)
+    return create_engine(url, echo=echo, pool_pre_ping=True, **pool)
 
 
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:
