@@ -10,6 +10,7 @@ import re
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
+from agent.grounding import unsupported_names, unsupported_numbers
 from agent.report import GateReport
 from tools.snapshot import Channel, EvidenceSnapshot
 
@@ -53,9 +54,19 @@ PUBLISH_PROMISE = re.compile(
 )
 _CONDITIONAL = re.compile(r"\?|\b(if|would|could|may we|once you|only with|whether)\b", _I)
 INCENTIVES = re.compile(
-    r"\b(gift ?cards?|gifts?|discounts?|credits?|rewards?|bonus(es)?|commissions?|"
-    r"free (month|months|year|upgrade|seat|seats|trial)|refunds?|swag|vouchers?|coupons?|"
-    r"cash|paid|compensat\w*|in return|thank-you gift)\b|\$|\d+\s*%\s*off\b",
+    r"\b(gift ?cards?|gifts?|discounts?|discounted|credits?|rewards?|bonus(es)?|commissions?|"
+    r"free (month|months|year|upgrade|seat|seats|trial|access|of charge)|for free|refund\w*|"
+    r"swag|vouchers?|coupons?|cash|cash ?back|paid|compensat\w*|in return|thank-you gift|"
+    r"rebates?|reimburs\w*|money back|complimentary|at no (extra )?(cost|charge)|no charge|"
+    r"waived?|waiving|promo(tion(al)?)?( codes?)?|(special|exclusive|limited[- ]time) offers?|"
+    r"prizes?|raffles?|giveaways?|sweepstakes|perks?|token of (our )?(appreciation|thanks)|"
+    r"(buy|treat) you (a |to )?(coffee|lunch|dinner|drinks?))\b|\$|\d+\s*%\s*off\b",
+    _I,
+)
+PRICES = re.compile(
+    r"[$€£¥]\s*\d|\b\d[\d,.]*\s*(usd|eur|gbp|dollars?|euros?|pounds?|bucks)\b|"
+    r"\b(prices?|pricing|priced|fees?|per (month|year|seat|user|licen[cs]e)|/mo(nth)?|"
+    r"subscription (price|cost|plan)s?|plans? (start|from))\b",
     _I,
 )
 INTERNAL_TERMS = re.compile(
@@ -63,10 +74,17 @@ INTERNAL_TERMS = re.compile(
     r"support tickets?|tickets? (number|id|#)|renewal risk|churn risk|account health)\b",
     _I,
 )
-HTML_TAG = re.compile(r"</?[a-z!][^>]*>", _I)
+HTML_TAG = re.compile(r"</?[a-z!][^>]*>|&(nbsp|amp|lt|gt|quot|apos|#\d+|#x[0-9a-f]+);", _I)
 EMAIL_ADDRESS = re.compile(r"[\w.+-]+@[\w-]+(\.[\w-]+)+")
-URL = re.compile(r"\bhttps?://\S+|\bwww\.\S+", _I)
-PHONE = re.compile(r"\+?\(?\d[\d\s().-]{7,}\d")
+URL = re.compile(
+    r"\bhttps?://\S+|\bwww\.\S+|"
+    r"\b[a-z0-9][\w-]*(\.[\w-]+)*\.(com|net|org|io|co|ai|app|biz|info|us|uk|de|eu|example)\b"
+    r"(/\S*)?",
+    _I,
+)
+PHONE = re.compile(r"\+?\(?\d[\d\s().-]{5,}\d")
+PHONE_MIN_DIGITS = 7
+_DATE = re.compile(r"^\d{4}-\d{1,2}-\d{1,2}$|^\d{1,2}[/.-]\d{1,2}[/.-]\d{2,4}$")
 
 
 def _cited(ids: Iterable[str], snapshot: EvidenceSnapshot) -> list[str]:
@@ -82,7 +100,8 @@ def _html(text: str, where: str) -> list[str]:
 
 
 def check_summary(summary: AdvocacySummary, snapshot: EvidenceSnapshot) -> list[str]:
-    """Problems with a summary: ids, plain text, sizes."""
+    """Problems with a summary: ids, plain text, sizes, contact details, numbers and names not
+    in the evidence."""
     problems = _cited(summary.evidence_ids, snapshot)
     if not summary.points or len(summary.points) > POINTS_MAX:
         problems.append(f"needs 1 to {POINTS_MAX} points, got {len(summary.points)}")
@@ -94,22 +113,26 @@ def check_summary(summary: AdvocacySummary, snapshot: EvidenceSnapshot) -> list[
         problems += _html(point.text, f"point {n}")
         if len(point.text) > POINT_MAX:
             problems.append(f"point {n} is longer than {POINT_MAX} characters")
-    return problems
+    text = "\n".join([summary.headline, *(point.text for point in summary.points)])
+    return problems + _contact_details(text, snapshot) + _ungrounded(text, snapshot)
 
 
 def check_draft(
     draft: AskDraft, snapshot: EvidenceSnapshot, report: GateReport, *, channel: Channel
 ) -> list[str]:
-    """Problems with a draft: ids, channel and sizes, permission claims, incentives, internal
-    data, contact details not in the evidence, HTML."""
+    """Problems with a draft: ids, channel and sizes, permission claims, incentives, prices,
+    internal data, contact details not in the evidence, numbers and names not in the evidence,
+    HTML."""
     text = f"{draft.subject or ''}\n{draft.body}"
     return [
         *_cited(draft.evidence_ids, snapshot),
         *_shape(draft, channel),
         *_permission_claims(text),
         *_incentives(text, snapshot),
+        *_prices(text, snapshot),
         *_internal_data(text, snapshot, report),
         *_contact_details(text, snapshot),
+        *_ungrounded(text, snapshot),
         *_html(text, "the draft"),
     ]
 
@@ -151,10 +174,12 @@ def _permission_claims(text: str) -> list[str]:
 
 
 def _without_evidence_values(text: str, snapshot: EvidenceSnapshot) -> str:
-    """The text minus outcome values from the evidence ('$12k saved' is a result, not a gift)."""
+    """The text minus outcome metrics and values from the evidence ('$12k saved' is a result,
+    not a gift; 'hours saved per month' is not a price)."""
     for signal in snapshot.signals:
-        if signal.value:
-            text = text.replace(signal.value, " ")
+        for part in (signal.value, signal.metric):
+            if part and len(part) >= 2:
+                text = re.sub(re.escape(part), " ", text, flags=_I)
     return text
 
 
@@ -166,6 +191,46 @@ def _incentives(text: str, snapshot: EvidenceSnapshot) -> list[str]:
         f"offers or mentions an incentive ('{word}'): offer nothing in return"
         for word in sorted(found)
     ]
+
+
+def _prices(text: str, snapshot: EvidenceSnapshot) -> list[str]:
+    found = {m.group(0).lower() for m in PRICES.finditer(_without_evidence_values(text, snapshot))}
+    return [
+        f"mentions a price or fee ('{item}'): leave prices and money out" for item in sorted(found)
+    ]
+
+
+def _internal_tokens(snapshot: EvidenceSnapshot) -> set[str]:
+    """Words and numbers of internal values, which a problem string must never quote back."""
+    account = snapshot.account
+    parts = [str(account.arr or ""), str(account.health_score or ""), account.sensitive_reason]
+    parts += [f"{t.id} {t.subject or ''}" for t in snapshot.tickets]
+    parts += [f"{r.referred_company} {r.reward or ''}" for r in snapshot.referrals]
+    parts += [c.email for c in snapshot.contacts]
+    text = "\n".join(part for part in parts if part).lower()
+    return set(re.findall(r"[^\W_]+", text))
+
+
+def _quoted(items: list[str], internal: set[str]) -> str:
+    shown = [f"'{item}'" for item in items[:5] if item.lower().replace(",", "") not in internal]
+    return f" ({', '.join(shown)})" if shown else ""
+
+
+def _ungrounded(text: str, snapshot: EvidenceSnapshot) -> list[str]:
+    """Numbers and names the evidence does not hold: a small model invents them fluently."""
+    problems = []
+    internal = _internal_tokens(snapshot)
+    if numbers := unsupported_numbers(text, snapshot):
+        problems.append(
+            f"states numbers not in the evidence{_quoted(numbers, internal)}: "
+            "use only numbers from the evidence, or none"
+        )
+    if names := unsupported_names(text, snapshot):
+        problems.append(
+            f"names people, companies or places not in the evidence{_quoted(names, internal)}: "
+            "use only the contact's, the owner's and the account's names"
+        )
+    return problems
 
 
 def _internal_data(text: str, snapshot: EvidenceSnapshot, report: GateReport) -> list[str]:
@@ -191,11 +256,20 @@ def _internal_data(text: str, snapshot: EvidenceSnapshot, report: GateReport) ->
 def _contact_details(text: str, snapshot: EvidenceSnapshot) -> list[str]:
     allowed = "\n".join(s.text for s in snapshot.signals if s.text).lower()
     problems = []
-    for kind, pattern in (("an email address", EMAIL_ADDRESS), ("a URL", URL)):
-        found = (m.group(0).rstrip(".,;:!?)'\"").lower() for m in pattern.finditer(text))
-        if any(item not in allowed for item in found):
-            problems.append(f"contains {kind} not in the evidence: leave contact details out")
-    phones = [m.group(0) for m in PHONE.finditer(text) if sum(c.isdigit() for c in m.group(0)) >= 9]
+    emails = [m.group(0).rstrip(".,;:!?)'\"").lower() for m in EMAIL_ADDRESS.finditer(text)]
+    if any(item not in allowed for item in emails):
+        problems.append("contains an email address not in the evidence: leave contact details out")
+    urls = (
+        m.group(0).rstrip(".,;:!?)'\"").lower() for m in URL.finditer(EMAIL_ADDRESS.sub(" ", text))
+    )
+    if any(item not in allowed for item in urls):
+        problems.append("contains a URL not in the evidence: leave links and web addresses out")
+    phones = [
+        m.group(0).strip()
+        for m in PHONE.finditer(text)
+        if sum(c.isdigit() for c in m.group(0)) >= PHONE_MIN_DIGITS
+        and not _DATE.match(m.group(0).strip())
+    ]
     if any(phone not in allowed for phone in phones):
         problems.append("contains a phone number not in the evidence: leave contact details out")
     return problems

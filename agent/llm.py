@@ -46,7 +46,19 @@ def make_chat_model(
         use_responses_api=False,
         http_client=http_client,
         http_async_client=http_async_client,
+        **_answer_limit(settings),
     )
+
+
+def _answer_limit(settings: Settings) -> dict[str, Any]:
+    """Bound each answer: a small model may otherwise write until its context is full.
+
+    ChatOpenAI sends `max_tokens` as `max_completion_tokens`, which OpenAI wants; other
+    OpenAI-compatible servers (llama.cpp, vLLM, Ollama) read `max_tokens` and ignore the other.
+    """
+    if settings.openai_base_url is None:
+        return {"max_tokens": settings.llm_max_tokens}
+    return {"extra_body": {"max_tokens": settings.llm_max_tokens}}
 
 
 def structured(
@@ -66,3 +78,22 @@ def model_label(chat_model: BaseChatModel, settings: Settings) -> str:
     """The model name recorded as the author of a text."""
     name = getattr(chat_model, "model_name", None)
     return name if isinstance(name, str) and name else settings.model
+
+
+# Servers and the structured output methods known to work with them (README, "Model servers").
+KNOWN_METHODS = "OpenAI and vLLM: json_schema; Ollama: json_schema or json_mode; "
+KNOWN_METHODS += "llama.cpp: function_calling or json_mode"
+
+
+def method_refusal_warning(failures: list[list[str]], settings: Settings) -> str | None:
+    """One line when most texts fell back because the server refused the structured output
+    method (`failures`: the fallback reasons of each text written); else None."""
+    refused = sum(any(METHOD_SETTING in reason for reason in reasons) for reasons in failures)
+    if not failures or refused * 2 <= len(failures):
+        return None
+    return (
+        f"warning: {refused} of {len(failures)} texts fell back to the offline template because "
+        f"the model server refused structured output method "
+        f"'{settings.structured_output_method}': set {METHOD_SETTING} to one the server supports "
+        f"({KNOWN_METHODS})"
+    )

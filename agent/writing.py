@@ -8,7 +8,7 @@ Nothing raises out of the writer.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
 
@@ -216,9 +216,19 @@ class Writer:
 
     MAX_ATTEMPTS = 2  # the first answer and ONE retry with its problems
 
-    def __init__(self, chat_model: BaseChatModel | None, *, settings: Settings) -> None:
+    def __init__(
+        self,
+        chat_model: BaseChatModel | None,
+        *,
+        settings: Settings,
+        prompt_versions: Mapping[str, str] | None = None,
+    ) -> None:
+        """`prompt_versions` picks prompt files by name, e.g. {"summarize": "v2"} (evals);
+        names it leaves out use SUMMARIZE_VERSION / DRAFT_VERSION."""
         self._chat_model = chat_model
         self._settings = settings
+        self._versions = {"summarize": SUMMARIZE_VERSION, "draft": DRAFT_VERSION}
+        self._versions.update(prompt_versions or {})
 
     @property
     def author(self) -> str:
@@ -233,7 +243,7 @@ class Writer:
         """The owner-facing summary of why this account may advocate."""
         from agent.offline import offline_summary  # offline.py imports this module's models
 
-        prompt = load_prompt("summarize", SUMMARIZE_VERSION)
+        prompt = load_prompt("summarize", self._versions["summarize"])
         user = prompt.render(
             account_name=clip(snapshot.account.name, 80) or "",
             ask_type=report.ask_type or "none chosen",
@@ -259,7 +269,7 @@ class Writer:
         """The ask of `ask_type` (chosen by the policy) for `channel`, for the owner to review."""
         from agent.offline import offline_draft  # offline.py imports this module's models
 
-        prompt = load_prompt("draft", DRAFT_VERSION)
+        prompt = load_prompt("draft", self._versions["draft"])
         user = prompt.render(
             ask_type=ask_type,
             ask_description=ASK_DESCRIPTIONS[ask_type],

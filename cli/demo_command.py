@@ -15,7 +15,7 @@ from agent.scan import run_scan
 from checkpoints.reviews import pending_reviews
 from cli.context import load_settings
 from cli.render import results_table, review_panel, status_counts_table
-from cli.workflow_commands import progress_bar, scan_results
+from cli.workflow_commands import method_warning, progress_bar, scan_results
 from store.demo_data import write_demo_bundle
 from store.importer import import_bundle
 
@@ -56,6 +56,7 @@ def demo(
         with progress_bar(True) as progress:
             scan_id = run_scan(deps=built.deps, advocate=built.advocate, now=now, progress=progress)
         results = scan_results(built, scan_id)
+        warning = method_warning(built, scan_id)
         console.print(status_counts_table(results))
         console.print(results_table(results, per_status=8))
         with built.deps.session_factory() as session:
@@ -66,9 +67,14 @@ def demo(
     console.print(Rule(f"4. one review (drafts by {drafter})"))
     if not waiting:
         console.print("no review is waiting: every candidate has been decided already")
+        if warning:
+            console.print(warning, style="yellow", soft_wrap=True, markup=False)
         return
     console.print(review_panel(waiting[0]))
     _next_steps(waiting[0].id, len(waiting))
+    if warning:
+        console.print(warning, style="yellow", soft_wrap=True, markup=False)
+    _page_steps(waiting[0].owner_id)
 
 
 def _next_steps(review_id: str, waiting: int) -> None:
@@ -82,6 +88,18 @@ def _next_steps(review_id: str, waiting: int) -> None:
         f"  advocacy reviews decide {review_id} defer --until 2027-01-15",
         "All of them: advocacy reviews list · one in full: advocacy reviews show ID",
         "Measurements: advocacy metrics",
+    ]
+    for line in lines:
+        console.print(line, soft_wrap=True, markup=False)
+
+
+def _page_steps(owner_id: str) -> None:
+    console.print(Rule("in the browser"))
+    lines = [
+        f"Or decide on the review page as {owner_id}, the owner of this review:",
+        f"  {f'advocacy users add --id {owner_id} --role owner':<48} # prints a token once",
+        f"  {'advocacy serve':<48} # the API and the page",
+        "then open http://127.0.0.1:8000/ and sign in with that token.",
     ]
     for line in lines:
         console.print(line, soft_wrap=True, markup=False)

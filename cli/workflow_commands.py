@@ -18,6 +18,7 @@ from sqlalchemy import select
 
 from agent.bootstrap import Services, open_services
 from agent.decisions import AlreadyDecided, DecisionRefused, GatesNowFailing, decide
+from agent.llm import method_refusal_warning
 from agent.metrics import funnel
 from agent.scan import Progress as ProgressFn
 from agent.scan import run_scan
@@ -25,7 +26,7 @@ from checkpoints.reviews import get_review, pending_reviews
 from checkpoints.schemas import Decision
 from cli.context import load_settings
 from cli.render import print_error, results_table, review_panel, reviews_table, status_counts_table
-from store.models import ScanResult
+from store.models import Review, ScanResult
 
 console = Console()
 err = Console(stderr=True)
@@ -81,6 +82,19 @@ def scan_results(built: Services, scan_id: str) -> list[ScanResult]:
             select(ScanResult).where(ScanResult.scan_id == scan_id).order_by(ScanResult.account_id)
         )
         return list(session.scalars(query))
+
+
+def method_warning(built: Services, scan_id: str) -> str | None:
+    """A one-line warning when most of the scan's texts fell back because the model server
+    refused the structured output method (the reasons are in each review's `written_by`)."""
+    with built.deps.session_factory() as session:
+        payloads = session.scalars(select(Review.payload).where(Review.scan_id == scan_id)).all()
+    failures = [
+        list(written.get("failures") or [])
+        for payload in payloads
+        for written in (payload.get("written_by") or {}).values()
+    ]
+    return method_refusal_warning(failures, built.deps.settings)
 
 
 def scan_json(scan_id: str, now: datetime, results: list[ScanResult]) -> dict[str, Any]:
@@ -142,6 +156,9 @@ def scan(
                 progress=report,
             )
         results = scan_results(built, scan_id)
+        warning = method_warning(built, scan_id)
+    if warning:
+        err.print(warning, style="yellow", soft_wrap=True, markup=False)
     if as_json:
         sys.stdout.write(json.dumps(scan_json(scan_id, as_of, results)) + "\n")
         return

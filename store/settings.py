@@ -66,6 +66,9 @@ class Settings(BaseSettings):
     llm_timeout_seconds: float = Field(30.0, gt=0)
     llm_max_retries: int = Field(2, ge=0, le=10)
     llm_concurrency: int = Field(16, ge=1, le=256)
+    llm_max_tokens: int = Field(
+        1200, ge=64, le=32_000, description="At most this many tokens per model answer."
+    )
     policy: PolicySettings = Field(default_factory=PolicySettings)
 
     @model_validator(mode="after")

@@ -69,6 +69,33 @@ BAD_DRAFTS = [
     ("url", " See https://evil.example/form.", "URL not in the evidence"),
     ("phone", " Call me on +1 415 555 0199.", "phone number not in the evidence"),
     ("html", " <a href='x'>click</a>", "HTML tag"),
+    # What a 135M model writes: contact details, links, prices, offers, invented facts, markup.
+    ("short_phone", " Call me on 555-0199.", "phone number not in the evidence"),
+    ("phone_parens", " Reach us at (415) 555-0199 anytime.", "phone number not in the evidence"),
+    ("email_in_sentence", " Email support@acme.com with questions.", "email address not in"),
+    ("bare_domain", " Visit acme.com/reviews to leave one.", "URL not in the evidence"),
+    ("www_url", " Go to www.reviews.example today.", "URL not in the evidence"),
+    ("price_dollars", " Our plan is only $49 per month.", "price or fee ('$4"),
+    ("price_per_seat", " The pricing is simple: one fee per seat.", "price or fee ('pricing')"),
+    ("price_currency_word", " It costs 300 euros.", "price or fee ('300 euros')"),
+    ("refund", " We can issue a full refund.", "incentive ('refund')"),
+    ("refunded", " You will be refunded for the outage.", "incentive ('refunded')"),
+    ("discounted", " Renew at a discounted rate.", "incentive ('discounted')"),
+    ("complimentary", " Enjoy a complimentary upgrade.", "incentive ('complimentary')"),
+    ("for_free", " You get onboarding for free.", "incentive ('for free')"),
+    ("promo_code", " Use promo code THANKS.", "incentive ('promo code')"),
+    ("special_offer", " A special offer awaits you.", "incentive ('special offer')"),
+    ("no_cost", " Training at no extra cost.", "incentive ('at no extra cost')"),
+    ("coffee", " Let me buy you a coffee.", "incentive ('buy you a coffee')"),
+    ("waived", " Your next invoice is waived.", "incentive ('waived')"),
+    ("invented_number", " You saved 40 hours last month.", "numbers not in the evidence ('40')"),
+    ("invented_percent", " Your team grew 250% this year.", "numbers not in the evidence ('250')"),
+    ("invented_year", " Since 2019 you have been with us.", "numbers not in the evidence ('2019')"),
+    ("invented_person", " Our colleague John Smith will call.", "not in the evidence ('John'"),
+    ("invented_company", " We also help Contoso and Fabrikam.", "not in the evidence ('Contoso'"),
+    ("invented_place", " See you at our office in Berlin.", "'Berlin')"),
+    ("html_entity", " Thanks&nbsp;again.", "HTML tag"),
+    ("html_break", " Thanks!<br>Ana", "HTML tag"),
 ]
 
 
@@ -88,12 +115,48 @@ GOOD_PHRASES = [
     ("evidence_url", " Thanks for pointing us to https://northwind.example/x."),
     ("date_is_not_phone", " We spoke on 2026-11-10 about it."),
     ("arrange_is_not_arr", " Happy to arrange a time that suits you."),
+    # Numbers and names the evidence holds, and words that are not names or offers.
+    ("evidence_numbers", " Your NPS of 10 on 10 Nov 2026 and the 31% drop in Q3 stood out."),
+    ("evidence_score_scale", " A 10/10 from you, Lee, made our week."),
+    ("minutes_asked", " It would take 20 minutes, or a 15-minute call."),
+    ("owner_account_contact", " Ana Ruiz and everyone at Northwind Dental thank you, Lee Park."),
+    ("title_case_subject", "", {"subject": "A Quick Favour: Would You Share Your Experience?"}),
+    ("month_and_weekday", " Could we talk on Tuesday or in December?"),
+    ("feel_free", " Feel free to say no; it is completely fine to feel free here."),
+    ("sentence_start_word", "\n\nEither way, thank you. Honestly, it means a lot."),
 ]
 
 
-@pytest.mark.parametrize(("rule", "phrase"), GOOD_PHRASES, ids=[row[0] for row in GOOD_PHRASES])
-def test_check_draft_allows(rule: str, phrase: str) -> None:
-    assert _problems(_email(phrase)) == []
+@pytest.mark.parametrize(
+    ("rule", "phrase", "changes"),
+    [row if len(row) == 3 else (*row, {}) for row in GOOD_PHRASES],
+    ids=[row[0] for row in GOOD_PHRASES],
+)
+def test_check_draft_allows(rule: str, phrase: str, changes: dict[str, Any]) -> None:
+    assert _problems(_email(phrase, **changes)) == []
+
+
+def test_contact_titles_and_evidence_words_are_not_invented_names() -> None:
+    contact = SNAPSHOT.contacts[1].model_copy(update={"title": "Practice Manager"})
+    snapshot = SNAPSHOT.model_copy(update={"contacts": (SNAPSHOT.contacts[0], contact)})
+    draft = _email(" As our Practice Manager friend said: Love it.")
+    assert check_draft(draft, snapshot, REPORT, channel="email") == []
+    assert check_draft(draft, SNAPSHOT, REPORT, channel="email") != []
+
+
+def test_invented_facts_never_quote_internal_values() -> None:
+    problems = "\n".join(_problems(_email(" Your 24000 and the 82 at Bayside are great.")))
+    assert "numbers not in the evidence" in problems and "names people" in problems
+    for secret in ("24000", "82", "Bayside"):
+        assert secret not in problems
+
+
+def test_summary_catches_invented_facts_and_contact_details() -> None:
+    planted = good_summary()
+    planted["points"][0]["text"] = "Lee (call 555-0199) saved 40 hours with John Smith."
+    problems = "\n".join(check_summary(AdvocacySummary.model_validate(planted), SNAPSHOT))
+    for fragment in ("phone number", "numbers not in the evidence ('555', '0199', '40')", "John"):
+        assert fragment in problems
 
 
 def test_outcome_values_are_results_not_incentives() -> None:
