@@ -1,0 +1,449 @@
+"""Scan benchmark: gating speed, LLM-bound drafting against a stub, peak RSS, prompt growth.
+
+Generates demo data (in a child process, so its memory is not counted), imports it, starts the
+stub OpenAI-compatible server (bench/stub_llm.py), runs one scan at the demo's `now` and times its
+gating and drafting phases through the scan's progress callback. Then two extra accounts, one with
+20 evidence items and one with 5,000, run the advocate flow against the stub, which records the
+real request bytes. Nothing calls a real model.
+
+With --live the same scan figures come from a real OpenAI-compatible server instead (base URL
+from --base-url, ADVOCACY_LIVE_BASE_URL or OPENAI_BASE_URL; bench/live_llm.py times each request
+on the wire); `live/run.sh` starts a local llama.cpp server and sets them.
+
+    .venv/bin/python bench/scan_bench.py                 # 10k accounts
+    .venv/bin/python bench/scan_bench.py --big           # 100k accounts
+    .venv/bin/python bench/scan_bench.py --stub-process  # the stub outside this process's GIL
+    live/run.sh .venv/bin/python bench/scan_bench.py --live --accounts 80
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import multiprocessing
+import os
+import queue as queue_module
+import resource
+import tempfile
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import httpx
+from live_llm import WireLog, live_services, live_settings  # bench/ is first on sys.path
+from sqlalchemy import select
+from stub_llm import StubLLM, StubProcess
+
+from agent.bootstrap import Services, open_services
+from agent.graph import thread_config
+from agent.scan import run_scan
+from store.models import Review
+from store.settings import Settings
+
+NOW = datetime(2026, 11, 27, tzinfo=UTC)
+SMALL_ITEMS, BIG_ITEMS = 20, 5_000
+Stub = StubLLM | StubProcess
+TARGETS = {"gate_100k_s": 30.0, "ratio": 1.3, "prompt_growth": 1.2, "rss_mb": 500.0}
+
+
+def peak_rss_mb() -> float:
+    """This process's peak resident set size (Linux reports KiB)."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+# --- data --------------------------------------------------------------------------------------
+
+
+def _prepare_child(url: str, bundle: str, accounts: int, seed: int, queue: Any) -> None:
+    from store.db import make_engine
+    from store.demo_data import write_demo_bundle
+    from store.importer import import_bundle
+    from store.migrate import ensure_schema
+
+    started = time.perf_counter()
+    write_demo_bundle(out=Path(bundle), accounts=accounts, seed=seed, now=NOW)
+    generated = time.perf_counter() - started
+    engine = make_engine(url)
+    ensure_schema(engine)
+    report = import_bundle(engine=engine, source=Path(bundle))
+    engine.dispose()
+    queue.put((report.total, generated, report.seconds, peak_rss_mb()))
+
+
+def prepare_database(url: str, folder: Path, accounts: int, seed: int) -> dict[str, float]:
+    """Generate and import the demo bundle in a fresh process; its figures."""
+    context = multiprocessing.get_context("spawn")
+    queue = context.Queue()
+    bundle = str(folder / "bundle.json")
+    child = context.Process(target=_prepare_child, args=(url, bundle, accounts, seed, queue))
+    child.start()
+    while True:  # never wait forever on a child that died
+        try:
+            rows, generated, imported, rss = queue.get(timeout=1)
+            break
+        except queue_module.Empty:
+            if not child.is_alive():
+                message = f"demo data preparation failed (exit code {child.exitcode})"
+                raise SystemExit(message) from None
+    child.join()
+    return {"rows": rows, "generate_s": generated, "import_s": imported, "rss_mb": rss}
+
+
+POSITIVE = (
+    {"kind": "nps", "score": 10},
+    {"kind": "csat", "score": 5},
+    {"kind": "review", "score": 5, "public": True},
+    {"kind": "feedback", "sentiment": "positive"},
+    {"kind": "outcome", "metric": "hours saved per week", "value": "12"},
+    {"kind": "support_praise"},
+    {"kind": "usage_milestone"},
+)
+PRAISE = (
+    "The new scheduling flow saves our front desk a lot of time every single week, and the team "
+    "keeps telling me how much calmer mornings are now. Thank you for the careful rollout."
+)
+
+
+def _history_rows(account_id: str, items: int, step: timedelta) -> dict[str, list[Any]]:
+    """`items` evidence rows (60% signals, 30% closed tickets, 10% old completed asks)."""
+    n_signals, n_tickets = items * 6 // 10, items * 3 // 10
+    n_asks = items - n_signals - n_tickets
+    signals = [
+        {
+            "id": f"{account_id}-s{i}",
+            "account_id": account_id,
+            "contact_id": f"{account_id}-c1",
+            "occurred_at": (NOW - step * (i + 1)).isoformat(),
+            "text": PRAISE,
+            **POSITIVE[i % len(POSITIVE)],
+        }
+        for i in range(n_signals)
+    ]
+    tickets = [
+        {
+            "id": f"{account_id}-t{i}",
+            "account_id": account_id,
+            "status": "closed",
+            "priority": "low",
+            "category": "support",
+            "opened_at": (NOW - timedelta(days=40) - step * i).isoformat(),
+            "closed_at": (NOW - timedelta(days=39) - step * i).isoformat(),
+            "subject": f"How do I export report {i}",
+        }
+        for i in range(n_tickets)
+    ]
+    asks = [
+        {
+            "id": f"{account_id}-a{i}",
+            "account_id": account_id,
+            "contact_id": f"{account_id}-c1",
+            "ask_type": "private_feedback",
+            "asked_at": (NOW - timedelta(days=400) - step * i).isoformat(),
+            "outcome": "completed",
+        }
+        for i in range(n_asks)
+    ]
+    return {"signals": signals, "tickets": tickets, "asks": asks}
+
+
+def prompt_size_bundle() -> dict[str, list[Any]]:
+    """Two otherwise identical candidate accounts with 20 and 5,000 evidence items."""
+    bundle: dict[str, list[Any]] = {
+        "owners": [{"id": "u-bench", "name": "Bench Owner", "email": "bench@vendor.example"}],
+        "accounts": [],
+        "contacts": [],
+        "signals": [],
+        "tickets": [],
+        "asks": [],
+    }
+    for account_id, items, step in (
+        ("bench-small", SMALL_ITEMS, timedelta(days=5)),
+        ("bench-big", BIG_ITEMS, timedelta(hours=6)),
+    ):
+        bundle["accounts"].append(
+            {"id": account_id, "name": f"Bench {account_id}", "owner_id": "u-bench"}
+            | {"segment": "smb", "arr": 40_000, "customer_since": "2022-01-01"}
+            | {"health_score": 85, "preferred_channel": "email"}
+        )
+        bundle["contacts"].append(
+            {"id": f"{account_id}-c1", "account_id": account_id, "name": "Lee Park"}
+            | {"title": "Practice Manager", "champion": True}
+        )
+        for key, rows in _history_rows(account_id, items, step).items():
+            bundle[key] += rows
+    return bundle
+
+
+# --- measuring ---------------------------------------------------------------------------------
+
+
+@dataclass
+class PhaseClock:
+    """The scan's progress callback: when each phase was last heard of, and its totals."""
+
+    started: float = field(default_factory=time.perf_counter)
+    cpu_started: float = field(default_factory=time.process_time)
+    last: dict[str, float] = field(default_factory=dict)
+    cpu: dict[str, float] = field(default_factory=dict)
+    totals: dict[str, int] = field(default_factory=dict)
+
+    def __call__(self, phase: str, done: int, total: int) -> None:
+        self.last[phase] = time.perf_counter()
+        self.cpu[phase] = time.process_time()  # every thread of this process
+        self.totals[phase] = total
+
+    def drafting_cpu_seconds(self) -> float:
+        return self.cpu.get("drafting", 0.0) - self.cpu.get("gating", self.cpu_started)
+
+    def gating_seconds(self) -> float:
+        return self.last.get("gating", self.started) - self.started
+
+
+@dataclass
+class Figures:
+    rows: list[tuple[str, str, str]] = field(default_factory=list)
+
+    def add(self, name: str, value: str, target: str = "") -> None:
+        self.rows.append((name, value, target))
+
+    def print(self) -> None:
+        width = max(len(name) for name, _, _ in self.rows)
+        vwidth = max(len(value) for _, value, _ in self.rows)
+        for name, value, target in self.rows:
+            print(f"{name:<{width}}  {value:>{vwidth}}  {target}".rstrip())
+
+
+def verdict(ok: bool, target: str) -> str:
+    return f"{'ok  ' if ok else 'MISS'} target {target}"
+
+
+def settings_for(args: argparse.Namespace, stub: Stub) -> Settings:
+    return Settings(
+        database_url=args.database_url,
+        openai_api_key="sk-bench",  # type: ignore[arg-type]
+        openai_base_url=f"{stub.base_url}/v1",
+        llm_concurrency=args.concurrency,
+        structured_output_method=args.method,
+    )
+
+
+@contextmanager
+def llm_services(args: argparse.Namespace, stub: Stub) -> Iterator[Services]:
+    """The app's services with the stub as the model, over a pool of enough connections."""
+    connections = max(64, args.concurrency * 2)
+    limits = httpx.Limits(max_connections=connections, max_keepalive_connections=connections)
+    with (
+        httpx.Client(limits=limits, timeout=60) as client,
+        open_services(settings_for(args, stub), clock=lambda: NOW, http_client=client) as built,
+    ):
+        yield built
+
+
+def fallbacks(built: Services, scan_id: str) -> int:
+    """Reviews of the scan whose summary or draft fell back to the offline template."""
+    with built.deps.session_factory() as session:
+        flags = session.scalars(select(Review.flags).where(Review.scan_id == scan_id)).all()
+    return sum("llm_fallback" in f for f in flags)
+
+
+def measure_scan(
+    built: Services, stub: Stub | WireLog, args: argparse.Namespace, out: Figures
+) -> None:
+    """(a) gating rate, (b) drafting wall vs the LLM-bound ideal, from one scan."""
+    clock = PhaseClock()
+    scan_id = run_scan(deps=built.deps, advocate=built.advocate, now=NOW, progress=clock)
+    ended = time.perf_counter()
+    gating = clock.gating_seconds()
+    accounts = clock.totals.get("gating", 0)
+    rate = accounts / gating if gating else 0.0
+    per_100k = 100_000 / rate if rate else float("inf")
+    out.add("accounts gated", f"{accounts:,}")
+    out.add("gating wall", f"{gating:.2f} s")
+    out.add("gating rate", f"{rate:,.0f} acc/s")
+    out.add(
+        "-> 100k accounts (extrapolated)",
+        f"{per_100k:.1f} s",
+        verdict(per_100k <= TARGETS["gate_100k_s"], "<= 30 s"),
+    )
+    drafting_end = clock.last.get("drafting", ended)
+    drafted = clock.totals.get("drafting", 0)
+    _drafting_figures(out, stub, args, drafted, drafting_end - (clock.started + gating))
+    out.add("drafting + linking (to scan end)", f"{ended - clock.started - gating:.2f} s")
+    _cpu_figures(out, clock, drafted, drafting_end - (clock.started + gating))
+    fell_back = fallbacks(built, scan_id)
+    out.add("reviews with llm_fallback", f"{fell_back:,}")
+    if drafted:
+        out.add("fallback rate (reviews)", f"{fell_back / drafted:.0%}")
+
+
+def _cpu_figures(out: Figures, clock: PhaseClock, drafted: int, wall: float) -> None:
+    """Process CPU while drafting: near 1.0 s per wall second, the GIL is the bottleneck."""
+    cpu = clock.drafting_cpu_seconds()
+    out.add("process CPU while drafting", f"{cpu:.2f} s", f"{cpu / wall:.2f} CPU-s per wall-s")
+    if drafted:
+        out.add("CPU per candidate (all threads)", f"{cpu / drafted * 1000:.1f} ms")
+
+
+def _drafting_figures(
+    out: Figures, stub: Stub | WireLog, args: argparse.Namespace, drafted: int, wall: float
+) -> None:
+    stats = stub.stats()
+    calls = stats["requests"]
+    per_candidate = calls / drafted if drafted else 0.0
+    if "seconds" in stats:  # live: the server's measured time, over what it serves at once
+        ideal = stats["seconds"] / args.server_slots
+        out.add("mean seconds per model call", f"{stats['seconds'] / calls:.2f}" if calls else "-")
+        out.add("model requests that failed on the wire", f"{stats['errors']}")
+    else:
+        ideal = calls * args.latency / args.concurrency
+    ratio = wall / ideal if ideal else 0.0
+    out.add("candidates drafted", f"{drafted:,}")
+    out.add("LLM calls (stub count)", f"{calls:,}", str(stats["by_schema"]))
+    out.add("calls per candidate", f"{per_candidate:.2f}")
+    out.add("peak concurrent requests at stub", f"{stats['peak_in_flight']}")
+    out.add("drafting wall", f"{wall:.2f} s")
+    out.add("ideal LLM-bound time", f"{ideal:.2f} s")
+    out.add("ratio wall / ideal", f"{ratio:.2f}", verdict(ratio <= TARGETS["ratio"], "<= 1.3"))
+    if drafted:
+        out.add("candidates per second", f"{drafted / wall:.1f}")
+
+
+def _advocate_bytes(built: Services, stub: Stub, account_id: str) -> dict[str, int]:
+    """Request bytes per schema for one advocate run of `account_id` (result must be pending)."""
+    stub.reset()
+    review_id = f"rv-bench-{account_id}-{int(time.time() * 1000)}"
+    inputs = {"account_id": account_id, "review_id": review_id, "now": NOW.isoformat()}
+    final = built.advocate.invoke(inputs, thread_config(review_id), context=built.deps)
+    if final.get("result") != "pending":
+        raise SystemExit(f"{account_id}: expected a pending review, got {final.get('result')!r}")
+    sizes: dict[str, int] = {}
+    for schema, size in stub.body_bytes():
+        sizes[schema] = sizes.get(schema, 0) + size
+    return sizes
+
+
+def measure_prompts(built: Services, stub: Stub, folder: Path, out: Figures) -> None:
+    """(d) request bytes per candidate: 20 evidence items vs 5,000."""
+    from store.importer import import_bundle
+
+    path = folder / "prompt_accounts.json"
+    path.write_text(json.dumps(prompt_size_bundle()), encoding="utf-8")
+    import_bundle(engine=built.engine, source=path)
+    small = _advocate_bytes(built, stub, "bench-small")
+    big = _advocate_bytes(built, stub, "bench-big")
+    for schema in sorted(small):
+        out.add(f"request bytes, {schema}, 20 items", f"{small[schema]:,}")
+        out.add(f"request bytes, {schema}, 5,000 items", f"{big.get(schema, 0):,}")
+    growth = sum(big.values()) / sum(small.values())
+    out.add(
+        "prompt growth 5,000 / 20 items",
+        f"{growth:.3f}x",
+        verdict(growth <= TARGETS["prompt_growth"], "<= 1.2x"),
+    )
+
+
+# --- main --------------------------------------------------------------------------------------
+
+
+def parse_args(folder: Path) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--accounts", type=int, default=10_000)
+    parser.add_argument("--big", action="store_true", help="100,000 accounts")
+    parser.add_argument("--latency", type=float, default=0.3, help="stub seconds per call")
+    parser.add_argument("--concurrency", type=int, default=16, help="llm_concurrency")
+    parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument(
+        "--method",
+        default=None,
+        choices=("json_schema", "function_calling", "json_mode"),
+        help="structured output method (default: json_schema; live: ADVOCACY_LIVE_METHOD or "
+        "function_calling)",
+    )
+    parser.add_argument(
+        "--stub-process",
+        action="store_true",
+        help="run the stub in its own process (it then takes no share of this one's GIL)",
+    )
+    parser.add_argument("--live", action="store_true", help="a real server instead of the stub")
+    parser.add_argument(
+        "--base-url",
+        default=os.environ.get("ADVOCACY_LIVE_BASE_URL") or os.environ.get("OPENAI_BASE_URL"),
+        help="live: the server's OpenAI base URL (default: ADVOCACY_LIVE_BASE_URL)",
+    )
+    parser.add_argument(
+        "--model",
+        default=os.environ.get("ADVOCACY_LIVE_MODEL") or os.environ.get("ADVOCACY_MODEL"),
+        help="live: the model name (default: ADVOCACY_LIVE_MODEL)",
+    )
+    parser.add_argument(
+        "--server-slots", type=int, default=1, help="live: requests the server serves at once"
+    )
+    parser.add_argument("--database-url", default=f"sqlite:///{folder / 'scan_bench.db'}")
+    args = parser.parse_args()
+    if args.big:
+        args.accounts = 100_000
+    if args.live:
+        if not args.base_url:
+            parser.error("--live needs --base-url or ADVOCACY_LIVE_BASE_URL (live/run.sh sets it)")
+        args.method = args.method or os.environ.get("ADVOCACY_LIVE_METHOD", "function_calling")
+        args.model = args.model or "smollm2-135m-instruct"
+        args.concurrency = 2
+    args.method = args.method or "json_schema"
+    return args
+
+
+def run_live(args: argparse.Namespace, out: Figures) -> None:
+    """The scan figures against the real server; the stub-only prompt figures are skipped."""
+    log = WireLog()
+    settings = live_settings(
+        database_url=args.database_url,
+        base_url=args.base_url,
+        model=args.model,
+        method=args.method,
+    )
+    with live_services(settings, log, NOW) as built:
+        measure_scan(built, log, args, out)
+    print(
+        f"\nscan bench (live): {args.accounts:,} accounts, {args.model} at {args.base_url}, "
+        f"{args.method}, llm_concurrency {settings.llm_concurrency}, "
+        f"server slots {args.server_slots}"
+    )
+    out.print()
+
+
+def main() -> None:
+    with tempfile.TemporaryDirectory(prefix="scan-bench-") as name:
+        folder = Path(name)
+        args = parse_args(folder)
+        out = Figures()
+        print(f"preparing {args.accounts:,} demo accounts ...", flush=True)
+        prepared = prepare_database(args.database_url, folder, args.accounts, args.seed)
+        out.add("demo rows", f"{prepared['rows']:,}")
+        out.add(
+            "generate / import", f"{prepared['generate_s']:.1f} s / {prepared['import_s']:.1f} s"
+        )
+        out.add("peak RSS, generate+import child", f"{prepared['rss_mb']:.0f} MB")
+        print("scanning ...", flush=True)
+        if args.live:
+            run_live(args, out)
+            return
+        stub_class = StubProcess if args.stub_process else StubLLM
+        with stub_class(latency=args.latency) as stub, llm_services(args, stub) as built:
+            measure_scan(built, stub, args, out)
+            rss = peak_rss_mb()
+            out.add("peak RSS, scan process", f"{rss:.0f} MB", verdict(rss <= 500, "<= 500 MB"))
+            measure_prompts(built, stub, folder, out)
+        print(
+            f"\nscan bench: {args.accounts:,} accounts, latency {args.latency}s, "
+            f"concurrency {args.concurrency}, {args.method}, {args.database_url.split(':')[0]}, "
+            f"stub {'in its own process' if args.stub_process else 'in-process'}"
+        )
+        out.print()
+
+
+if __name__ == "__main__":
+    main()
