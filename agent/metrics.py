@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, Select, func, or_, select
 from sqlalchemy.orm import Session
 
 from agent.records import EventKind
-from store.models import MeasurementEvent
+from store.models import Account, MeasurementEvent
 
 FUNNEL: tuple[EventKind, ...] = (
     "candidate_identified",
@@ -33,19 +34,49 @@ def _rate(part: int, whole: int) -> float | None:
     return round(part / whole, 4) if whole else None
 
 
-def _data(session: Session, kind: str) -> list[dict[str, Any]]:
-    query = select(MeasurementEvent.data).where(MeasurementEvent.kind == kind)
+def _filters(
+    since: datetime | None, until: datetime | None, owner_id: str | None
+) -> list[ColumnElement[bool]]:
+    """Period [since, until) on the event time; an owner's events, by owner or by account."""
+    where: list[ColumnElement[bool]] = []
+    if since is not None:
+        where.append(MeasurementEvent.occurred_at >= since)
+    if until is not None:
+        where.append(MeasurementEvent.occurred_at < until)
+    if owner_id is not None:
+        owned = select(Account.id).where(Account.owner_id == owner_id)
+        where.append(
+            or_(MeasurementEvent.owner_id == owner_id, MeasurementEvent.account_id.in_(owned))
+        )
+    return where
+
+
+def _data(session: Session, kind: str, where: list[ColumnElement[bool]]) -> list[dict[str, Any]]:
+    query: Select[tuple[dict[str, Any]]] = select(MeasurementEvent.data).where(
+        MeasurementEvent.kind == kind, *where
+    )
     return list(session.scalars(query))
 
 
-def funnel(*, session: Session) -> dict[str, Any]:
-    """Counts per event kind, the two readiness rates and the pilot thresholds (pass or fail)."""
+def funnel(
+    *,
+    session: Session,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    owner_id: str | None = None,
+) -> dict[str, Any]:
+    """Counts per event kind, the two readiness rates and the pilot thresholds (pass or fail).
+
+    Optional filters: events in [since, until), and one owner's events (by the event's owner or
+    its account's owner). Without them, every recorded event counts.
+    """
+    where = _filters(since, until, owner_id)
     rows = session.execute(
-        select(MeasurementEvent.kind, func.count()).group_by(MeasurementEvent.kind)
+        select(MeasurementEvent.kind, func.count()).where(*where).group_by(MeasurementEvent.kind)
     )
     counts = dict.fromkeys(FUNNEL, 0) | dict(rows.all())
-    candidates = _data(session, "candidate_identified")
-    approved = _data(session, "ask_approved")
+    candidates = _data(session, "candidate_identified", where)
+    approved = _data(session, "ask_approved", where)
     ready = [
         c
         for c in candidates

@@ -4,7 +4,13 @@ from __future__ import annotations
 
 import typer
 
-from cli import data_commands, db_commands, demo_command, workflow_commands
+from cli import (
+    api_commands,
+    data_commands,
+    db_commands,
+    demo_command,
+    workflow_commands,
+)
 
 app = typer.Typer(
     name="advocacy",
@@ -17,3 +23,4 @@ demo_command.register(app)
 data_commands.register(app)
 workflow_commands.register(app)
 db_commands.register(app)
+api_commands.register(app)

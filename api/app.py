@@ -1,0 +1,63 @@
+"""The app factory: `uvicorn --factory api.app:create_app`, or `advocacy serve`.
+
+Services (engine, checkpointer, graphs) are built once in the lifespan and kept on app.state;
+nothing is built at import time. Every /v1 route needs a bearer token.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import ExitStack, asynccontextmanager
+from datetime import datetime
+
+import httpx
+from fastapi import Depends, FastAPI
+
+from agent.bootstrap import open_services
+from agent.deps import utc_now
+from api.deps import current_user
+from api.errors import BodyLimitMiddleware, CatchAllMiddleware, install_handlers
+from api.routers import candidates, events, health, metrics, outcomes, reviews, scans, users
+from api.schemas import ERRORS
+from store.settings import Settings
+
+BODY_LIMIT = 256 * 1024
+SCAN_WORKERS = 2
+
+
+def create_app(
+    settings: Settings | None = None,
+    *,
+    clock: Callable[[], datetime] | None = None,
+    http_client: httpx.Client | None = None,
+) -> FastAPI:
+    """The HTTP API over `settings` (default: from the environment); `clock` for tests."""
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        with ExitStack() as stack:
+            app.state.services = stack.enter_context(
+                open_services(
+                    settings or Settings(), clock=clock or utc_now, http_client=http_client
+                )
+            )
+            executor = ThreadPoolExecutor(SCAN_WORKERS, thread_name_prefix="scan")
+            stack.callback(executor.shutdown, wait=True)
+            app.state.executor = executor
+            yield
+
+    app = FastAPI(
+        title="Advocacy Agent",
+        version="1",
+        summary="Customers ready to advocate, and their owners' approvals.",
+        lifespan=lifespan,
+    )
+    install_handlers(app)
+    app.include_router(health.router)
+    protected = [Depends(current_user)]
+    for module in (scans, candidates, reviews, events, outcomes, metrics, users):
+        app.include_router(module.router, prefix="/v1", dependencies=protected, responses=ERRORS)
+    app.add_middleware(BodyLimitMiddleware, limit=BODY_LIMIT)
+    app.add_middleware(CatchAllMiddleware)
+    return app

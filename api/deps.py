@@ -1,0 +1,83 @@
+"""FastAPI dependencies that read like nouns: ServicesDep, SessionDep, CurrentUser, roles."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Annotated
+
+from fastapi import Depends, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from sqlalchemy.orm import Session
+
+from agent.bootstrap import Services
+from api.errors import ApiError
+from api.users import authenticate
+
+bearer = HTTPBearer(auto_error=False, description="The token printed by `advocacy users add`.")
+
+
+def get_services(request: Request) -> Services:
+    services: Services = request.app.state.services
+    return services
+
+
+ServicesDep = Annotated[Services, Depends(get_services)]
+
+
+def get_session(services: ServicesDep) -> Iterator[Session]:
+    """A read session; use-cases that write open their own transaction."""
+    with services.deps.session_factory() as session:
+        yield session
+
+
+SessionDep = Annotated[Session, Depends(get_session)]
+
+
+@dataclass(frozen=True)
+class ApiUser:
+    id: str
+    role: str
+
+    @property
+    def is_owner(self) -> bool:
+        return self.role == "owner"
+
+
+UNAUTHORIZED = {"WWW-Authenticate": "Bearer"}
+
+
+def current_user(
+    services: ServicesDep,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
+) -> ApiUser:
+    """The caller, from `Authorization: Bearer <token>`; 401 when missing, unknown or revoked."""
+    if credentials is None or credentials.scheme.lower() != "bearer":
+        raise ApiError(401, "missing bearer token", headers=UNAUTHORIZED)
+    with services.deps.session_factory() as session:
+        user = authenticate(session=session, token=credentials.credentials)
+    if user is None:
+        raise ApiError(401, "invalid or revoked token", headers=UNAUTHORIZED)
+    return ApiUser(id=user.id, role=user.role)
+
+
+CurrentUser = Annotated[ApiUser, Depends(current_user)]
+
+
+def allow(*roles: str) -> Callable[[ApiUser], ApiUser]:
+    """A dependency that lets only these roles use the route (403 for the others)."""
+
+    def check(user: CurrentUser) -> ApiUser:
+        if user.role not in roles:
+            raise ApiError(403, f"the {user.role} role may not use this route")
+        return user
+
+    return check
+
+
+OwnerUser = Annotated[ApiUser, Depends(allow("owner"))]
+ReaderOfReviews = Annotated[ApiUser, Depends(allow("owner", "admin"))]
+ScanUser = Annotated[ApiUser, Depends(allow("marketing"))]
+ScanReader = Annotated[ApiUser, Depends(allow("marketing", "admin"))]
+AnyUser = Annotated[ApiUser, Depends(allow("owner", "marketing", "admin"))]
+AdminUser = Annotated[ApiUser, Depends(allow("admin"))]

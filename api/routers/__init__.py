@@ -1,0 +1,1 @@
+"""Thin routers: validate, call one use-case, map our errors to HTTP errors."""

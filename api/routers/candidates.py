@@ -1,0 +1,45 @@
+"""Candidates: a scan's per-account results, filtered and paged (owners see their own)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+
+from api.deps import AnyUser, SessionDep
+from api.schemas import CandidatePage, GateStatus, ReasonCode
+from api.services import candidates_page
+from store.bundle import AskType
+
+router = APIRouter(prefix="/candidates", tags=["candidates"])
+
+
+@router.get("", response_model=CandidatePage)
+def list_candidates(
+    session: SessionDep,
+    user: AnyUser,
+    scan: Annotated[
+        str | None, Query(max_length=64, description="Default: latest done scan.")
+    ] = None,
+    status: GateStatus | None = None,
+    reason: ReasonCode | None = None,
+    ask_type: AskType | None = None,
+    owner: Annotated[str | None, Query(max_length=64)] = None,
+    cursor: Annotated[str | None, Query(max_length=500)] = None,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+) -> CandidatePage:
+    """A page of scan results by account id; `next_cursor` fetches the next page.
+
+    Owners see only their own accounts (another owner's id: 404).
+    """
+    return candidates_page(
+        session=session,
+        user=user,
+        scan_id=scan,
+        status=status,
+        reason=reason,
+        ask_type=ask_type,
+        owner_id=owner,
+        cursor=cursor,
+        limit=limit,
+    )

@@ -1,0 +1,22 @@
+"""Events: a CRM or support tool posts one new row for an account (webhook trigger)."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from api.actions import post_event
+from api.deps import AnyUser, ServicesDep
+from api.schemas import EventBody, EventOut
+
+router = APIRouter(prefix="/events", tags=["events"])
+
+
+@router.post("", response_model=EventOut)
+def receive_event(event: EventBody, services: ServicesDep, user: AnyUser) -> EventOut:
+    """Upsert a signal, ticket, referral or permission (the import's row schemas), then gate.
+
+    A positive signal or a referral may trigger: the account is reviewed now and a candidate
+    gets a review (`opened`). Other rows only report the gate result (a new urgent ticket
+    holds). Owners may post for their own accounts only; marketing and admin for any.
+    """
+    return post_event(services=services, user=user, event=event)

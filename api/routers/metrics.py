@@ -1,0 +1,28 @@
+"""Metrics: the measurement funnel, by period and owner."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query
+
+from api.deps import AnyUser, SessionDep
+from api.services import metrics_for
+
+router = APIRouter(prefix="/metrics", tags=["metrics"])
+
+
+@router.get("")
+def read_metrics(
+    session: SessionDep,
+    user: AnyUser,
+    since: Annotated[datetime | None, Query(alias="from")] = None,
+    until: Annotated[datetime | None, Query(alias="to")] = None,
+    owner: Annotated[str | None, Query(max_length=64)] = None,
+) -> dict[str, Any]:
+    """Counts per event kind, readiness rates and pilot thresholds (DESIGN.md section 7).
+
+    `from`/`to` bound the event time ([from, to)); owners always get their own figures.
+    """
+    return metrics_for(session=session, user=user, since=since, until=until, owner_id=owner)

@@ -1,0 +1,37 @@
+"""Outcomes: what came of an approved ask, recorded as measurement events."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Header
+from fastapi.responses import JSONResponse
+
+from api.actions import record_outcome
+from api.deps import AnyUser, ServicesDep
+from api.schemas import OutcomeBody, OutcomeOut
+
+router = APIRouter(prefix="/outcomes", tags=["outcomes"])
+
+
+@router.post(
+    "",
+    status_code=201,
+    response_model=OutcomeOut,
+    responses={200: {"model": OutcomeOut, "description": "Recorded before: a replay."}},
+)
+def post_outcome(
+    body: OutcomeBody,
+    services: ServicesDep,
+    user: AnyUser,
+    idempotency_key: Annotated[str | None, Header(max_length=200)] = None,
+) -> JSONResponse:
+    """Record participation, a permission granted (also stored as a consent record), a
+    reference used, a referral generated or converted, a testimonial collected or a complaint.
+
+    Keyed by `outcome_id` (or the Idempotency-Key): a replay counts once (200 instead of 201).
+    """
+    code, answer = record_outcome(
+        services=services, user=user, body=body, idempotency_key=idempotency_key
+    )
+    return JSONResponse(answer, status_code=code)

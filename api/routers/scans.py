@@ -1,0 +1,43 @@
+"""Scans: start one in the background, poll it, list the recent ones (marketing; admin reads)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Path, Query, Request, status
+
+from api.deps import ScanReader, ScanUser, ServicesDep, SessionDep
+from api.schemas import ScanAccepted, ScanList, ScanOut, ScanRequest
+from api.services import get_scan, recent_scans, start_scan
+
+router = APIRouter(prefix="/scans", tags=["scans"])
+
+
+@router.post("", status_code=status.HTTP_202_ACCEPTED, response_model=ScanAccepted)
+def post_scan(
+    body: ScanRequest, request: Request, services: ServicesDep, _user: ScanUser
+) -> ScanAccepted:
+    """Queue a scan and return its id at once; it runs in the background (poll `GET /scans/{id}`).
+
+    Marketing only. Candidates get a summary, a draft and a review for their owner.
+    """
+    scan = start_scan(services=services, executor=request.app.state.executor, request=body)
+    return ScanAccepted(scan_id=scan.scan_id, status=scan.status, href=f"/v1/scans/{scan.scan_id}")
+
+
+@router.get("", response_model=ScanList)
+def list_scans(
+    session: SessionDep,
+    _user: ScanReader,
+    limit: Annotated[int, Query(ge=1, le=200)] = 20,
+) -> ScanList:
+    """Recent scans, newest first (marketing, admin)."""
+    return ScanList(items=recent_scans(session=session, limit=limit))
+
+
+@router.get("/{scan_id}", response_model=ScanOut)
+def read_scan(
+    scan_id: Annotated[str, Path(max_length=64)], session: SessionDep, _user: ScanReader
+) -> ScanOut:
+    """A scan's status (queued, running, done, failed), counts per status and progress."""
+    return get_scan(session=session, scan_id=scan_id)

@@ -1,0 +1,331 @@
+"""Request and response bodies of the HTTP API; their examples feed the OpenAPI page."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from checkpoints.schemas import TEXT_LIMIT, Action
+from store.bundle import PermissionRow, ReferralRow, SignalRow, TicketRow
+
+ReasonCode = Literal[
+    "no_positive_signal",
+    "open_ticket",
+    "billing_or_delivery_ticket",
+    "recent_complaint",
+    "low_health",
+    "pending_ask",
+    "recent_ask",
+    "ask_limit",
+    "recent_decline",
+    "do_not_contact",
+    "attribution_disputed",
+    "reward_unresolved",
+    "consent_unclear",
+]
+ScanStatus = Literal["queued", "running", "done", "failed"]
+GateStatus = Literal["not_triggered", "held", "stopped", "candidate"]
+Id = Annotated[str, Field(min_length=1, max_length=64)]
+ReviewId = Annotated[str, Field(min_length=1, max_length=200)]
+
+
+class _Body(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+# --- scans --------------------------------------------------------------------------------------
+
+
+class ScanRequest(_Body):
+    """What to scan: every account by default; narrow it by segment, ids and a maximum count."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [{"segment": "smb", "limit": 500}, {"account_ids": ["acc-001"]}]
+        },
+    )
+    segment: Annotated[str, Field(min_length=1, max_length=64)] | None = None
+    account_ids: Annotated[list[Id], Field(max_length=1000)] | None = None
+    limit: Annotated[int, Field(ge=1, le=1_000_000)] | None = Field(
+        None, description="Scan at most this many accounts (by account id)."
+    )
+    now: datetime | None = Field(
+        None, description="Evaluate as of this time (backfills, tests); default: now."
+    )
+
+
+class ScanOut(BaseModel):
+    scan_id: str
+    status: ScanStatus
+    as_of: datetime
+    started_at: datetime
+    finished_at: datetime | None
+    filters: dict[str, Any]
+    counts: dict[str, int]
+    progress: dict[str, int] = Field(description="{processed, total} accounts gated so far.")
+    error: str | None
+
+
+class ScanAccepted(BaseModel):
+    scan_id: str
+    status: ScanStatus
+    href: str
+
+
+class ScanList(BaseModel):
+    items: list[ScanOut]
+
+
+# --- candidates -----------------------------------------------------------------------------------
+
+
+class CandidateOut(BaseModel):
+    scan_id: str
+    account_id: str
+    owner_id: str
+    status: GateStatus
+    reasons: list[str]
+    flags: list[str]
+    eligible_ask_types: list[str]
+    ask_type: str | None
+    review_id: str | None
+
+
+class CandidatePage(BaseModel):
+    scan_id: str | None
+    items: list[CandidateOut]
+    next_cursor: str | None = Field(description="Pass as `cursor` for the next page; null: done.")
+
+
+# --- reviews --------------------------------------------------------------------------------------
+
+
+class ReviewSummary(BaseModel):
+    review_id: str
+    account_id: str
+    owner_id: str
+    ask_type: str
+    flags: list[str]
+    trigger_at: datetime
+    created_at: datetime
+
+
+class ReviewPage(BaseModel):
+    items: list[ReviewSummary]
+    next_cursor: str | None
+
+
+class ReviewOut(BaseModel):
+    """The whole checkpoint payload (DESIGN.md section 5) plus status, decision and refusal."""
+
+    model_config = ConfigDict(extra="allow")
+    review_id: str
+    status: str
+    decision: dict[str, Any] | None
+    refusal: dict[str, Any] | None
+
+
+class DecisionBody(_Body):
+    """The owner's decision (DESIGN.md section 5) without `by`: the caller decides."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        str_strip_whitespace=True,
+        json_schema_extra={
+            "examples": [
+                {"action": "approve"},
+                {"action": "edit", "subject": "A quick favour?", "body": "Hi Lee, ..."},
+                {"action": "reject", "reason": "mid-renewal negotiation"},
+                {"action": "defer", "until": "2027-01-15T00:00:00Z"},
+            ]
+        },
+    )
+    action: Action
+    ask_type: Annotated[str, Field(max_length=32)] | None = None
+    subject: Annotated[str, Field(max_length=300)] | None = None
+    body: Annotated[str, Field(min_length=1, max_length=TEXT_LIMIT)] | None = None
+    reason: Annotated[str, Field(max_length=1_000)] | None = None
+    until: datetime | None = None
+
+
+class DecisionOut(BaseModel):
+    review_id: str
+    status: str
+    decided_by: str | None
+    decided_at: datetime | None
+    decision: dict[str, Any] | None
+
+
+# --- events ---------------------------------------------------------------------------------------
+
+
+class SignalEvent(_Body):
+    kind: Literal["signal"]
+    row: SignalRow
+
+
+class TicketEvent(_Body):
+    kind: Literal["ticket"]
+    row: TicketRow
+
+
+class ReferralEvent(_Body):
+    kind: Literal["referral"]
+    row: ReferralRow
+
+
+class PermissionEvent(_Body):
+    kind: Literal["permission"]
+    row: PermissionRow
+
+
+EVENT_EXAMPLES = [
+    {
+        "kind": "signal",
+        "row": {
+            "id": "s-77",
+            "account_id": "acc-001",
+            "contact_id": "c-1",
+            "kind": "nps",
+            "occurred_at": "2026-11-26T10:00:00Z",
+            "score": 10,
+            "text": "Love it",
+        },
+    },
+    {
+        "kind": "ticket",
+        "row": {
+            "id": "t-77",
+            "account_id": "acc-001",
+            "status": "open",
+            "priority": "urgent",
+            "category": "support",
+            "opened_at": "2026-11-26T10:00:00Z",
+            "subject": "Outage",
+        },
+    },
+]
+EventBody = Annotated[
+    SignalEvent | TicketEvent | ReferralEvent | PermissionEvent,
+    Field(discriminator="kind", json_schema_extra={"examples": EVENT_EXAMPLES}),
+]
+
+
+class GateResult(BaseModel):
+    account_id: str
+    status: GateStatus
+    reasons: list[str]
+    flags: list[str]
+    ask_type: str | None
+
+
+class EventOut(BaseModel):
+    kind: str
+    id: str
+    triggered: bool = Field(description="The row could trigger, so the account was reviewed now.")
+    gate: GateResult
+    review_id: str | None
+    opened: bool
+
+
+# --- outcomes -------------------------------------------------------------------------------------
+
+OutcomeKind = Literal[
+    "participation",
+    "permission_granted",
+    "reference_used",
+    "referral_generated",
+    "referral_converted",
+    "testimonial_collected",
+    "complaint",
+]
+
+
+class OutcomeBody(_Body):
+    """A measured outcome of a review's ask; replays with the same outcome id count once."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {"kind": "participation", "review_id": "rv-3f2a-acc-001", "outcome_id": "o-1"},
+                {
+                    "kind": "permission_granted",
+                    "review_id": "rv-3f2a-acc-001",
+                    "permission": {
+                        "account_id": "acc-001",
+                        "contact_id": "c-1",
+                        "scope": "case_study",
+                        "status": "granted",
+                        "recorded_at": "2026-11-28T09:00:00Z",
+                        "source": "signed release",
+                    },
+                },
+            ]
+        },
+    )
+    kind: OutcomeKind
+    review_id: ReviewId
+    outcome_id: Annotated[str, Field(min_length=1, max_length=100)] | None = Field(
+        None, description="Your id for this outcome (else the Idempotency-Key header is used)."
+    )
+    occurred_at: datetime | None = None
+    note: Annotated[str, Field(max_length=2_000)] | None = None
+    permission: PermissionRow | None = Field(
+        None, description="permission_granted: the consent record, as in the import."
+    )
+
+
+class OutcomeOut(BaseModel):
+    event_id: str
+    kind: OutcomeKind
+    review_id: str
+    recorded: bool = Field(description="False when this outcome was recorded before (a replay).")
+
+
+# --- users ----------------------------------------------------------------------------------------
+
+
+class UserBody(_Body):
+    model_config = ConfigDict(
+        extra="forbid", json_schema_extra={"examples": [{"id": "u-ana", "role": "owner"}]}
+    )
+    id: Id
+    role: Literal["owner", "marketing", "admin"]
+
+
+class UserOut(BaseModel):
+    id: str
+    role: str
+    created_at: datetime
+    revoked_at: datetime | None
+
+
+class NewUserOut(UserOut):
+    token: str = Field(description="The bearer token, shown this once; only its hash is kept.")
+
+
+class Health(BaseModel):
+    status: Literal["ok", "unavailable"]
+    database: bool
+
+
+class ErrorOut(BaseModel):
+    """Every error: a readable `detail`; 422 adds `errors` (field paths), a refusal `reasons`."""
+
+    model_config = ConfigDict(extra="allow")
+    detail: str
+
+
+ERRORS: dict[int | str, dict[str, Any]] = {
+    401: {"model": ErrorOut, "description": "Missing, unknown or revoked bearer token."},
+    403: {"model": ErrorOut, "description": "The caller's role may not use this route."},
+    404: {"model": ErrorOut, "description": "No such object, or another owner's."},
+    409: {"model": ErrorOut, "description": "Conflict: already decided, or gates now failing."},
+    413: {"model": ErrorOut, "description": "Request body over 256 KiB."},
+    422: {"model": ErrorOut, "description": "Invalid input; `errors` lists the field paths."},
+    500: {"model": ErrorOut, "description": "Internal error; `request_id` finds it in the log."},
+}

@@ -1,0 +1,68 @@
+"""API users and their bearer tokens: only a token's sha256 is stored; the token is shown once."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from datetime import datetime
+from typing import Literal, get_args
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+
+from store.db import transaction
+from store.models import Owner, User
+
+Role = Literal["owner", "marketing", "admin"]
+ROLES: tuple[str, ...] = get_args(Role)
+
+
+class UserError(Exception):
+    """The user could not be created or changed; the message says why."""
+
+
+def hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def create_user(
+    *, session_factory: sessionmaker[Session], user_id: str, role: str, now: datetime
+) -> str:
+    """Store a new user and return its bearer token (the only time it is ever visible)."""
+    if role not in ROLES:
+        raise UserError(f"role must be one of {', '.join(ROLES)}, not {role!r}")
+    if not 1 <= len(user_id) <= 64:
+        raise UserError("the user id must be 1 to 64 characters")
+    token = secrets.token_urlsafe(32)
+    with transaction(session_factory) as session:
+        if session.get(User, user_id) is not None:
+            raise UserError(f"user {user_id!r} exists already; revoke it or choose another id")
+        if role == "owner" and session.get(Owner, user_id) is None:
+            raise UserError(
+                f"an owner user's id must be an owner id (owners.id): no owner {user_id!r}"
+            )
+        session.add(User(id=user_id, role=role, token_hash=hash_token(token), created_at=now))
+    return token
+
+
+def revoke_user(*, session_factory: sessionmaker[Session], user_id: str, now: datetime) -> User:
+    """Revoke the user's token from now on (its requests get 401)."""
+    with transaction(session_factory) as session:
+        user = session.get(User, user_id)
+        if user is None:
+            raise UserError(f"no user {user_id!r}")
+        if user.revoked_at is None:
+            user.revoked_at = now
+        return user
+
+
+def list_users(*, session: Session) -> list[User]:
+    return list(session.scalars(select(User).order_by(User.id)))
+
+
+def authenticate(*, session: Session, token: str) -> User | None:
+    """The active user whose token this is, or None (unknown or revoked)."""
+    user = session.scalars(select(User).where(User.token_hash == hash_token(token))).first()
+    if user is None or user.revoked_at is not None:
+        return None
+    return user

@@ -1,0 +1,112 @@
+"""`advocacy users add|revoke|list` and `advocacy serve` (the HTTP API)."""
+
+from __future__ import annotations
+
+import sys
+from datetime import UTC, datetime
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from api.users import UserError, create_user, list_users, revoke_user
+from cli.context import load_settings, open_engine
+from cli.render import print_error
+from store.db import is_sqlite, make_session_factory
+
+console = Console()
+err = Console(stderr=True)
+users_app = typer.Typer(
+    help="API users and their bearer tokens (owner, marketing, admin).", no_args_is_help=True
+)
+
+
+@users_app.command("add")
+def add_user(
+    user_id: Annotated[str, typer.Option("--id", help="The user id; an owner's is its owners.id.")],
+    role: Annotated[str, typer.Option(help="owner | marketing | admin")],
+) -> None:
+    """Create a user and print its bearer token ONCE (only its sha256 is stored).
+
+    Examples:
+      advocacy users add --id u-ana --role owner
+      advocacy users add --id mkt-1 --role marketing
+    """
+    with open_engine(load_settings()) as engine:
+        try:
+            token = create_user(
+                session_factory=make_session_factory(engine),
+                user_id=user_id,
+                role=role,
+                now=datetime.now(UTC),
+            )
+        except UserError as error:
+            print_error(err, str(error))
+            raise typer.Exit(2) from None
+    err.print(f"user {user_id} ({role}) created; its bearer token (shown once):")
+    sys.stdout.write(token + "\n")
+
+
+@users_app.command("revoke")
+def revoke(user_id: Annotated[str, typer.Option("--id", help="The user id.")]) -> None:
+    """Revoke a user's token: its requests get 401 from now on."""
+    with open_engine(load_settings()) as engine:
+        try:
+            revoke_user(
+                session_factory=make_session_factory(engine),
+                user_id=user_id,
+                now=datetime.now(UTC),
+            )
+        except UserError as error:
+            print_error(err, str(error))
+            raise typer.Exit(2) from None
+    console.print(f"user {user_id} revoked")
+
+
+@users_app.command("list")
+def list_all() -> None:
+    """Every API user, its role and whether it is revoked (tokens are never shown)."""
+    with open_engine(load_settings()) as engine, make_session_factory(engine)() as session:
+        users = list_users(session=session)
+    table = Table("id", "role", "created", "revoked")
+    for user in users:
+        revoked = user.revoked_at.isoformat() if user.revoked_at else ""
+        table.add_row(user.id, user.role, user.created_at.isoformat(), revoked)
+    console.print(table)
+
+
+def serve(
+    host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="TCP port.")] = 8000,
+    workers: Annotated[
+        int, typer.Option(min=1, max=64, help="Worker processes (more than 1: PostgreSQL only).")
+    ] = 1,
+) -> None:
+    """Serve the HTTP API (OpenAPI at /docs) with uvicorn.
+
+    Any worker can resume any paused review: the decision claim is one conditional UPDATE in
+    the database. Several workers need PostgreSQL (SQLite has a single writer).
+
+    Examples:
+      advocacy serve
+      advocacy serve --port 8080 --workers 4     # ADVOCACY_DATABASE_URL on PostgreSQL
+    """
+    import uvicorn
+
+    settings = load_settings()
+    if workers > 1 and is_sqlite(settings.database_url):
+        print_error(
+            err,
+            "--workers: more than one worker needs PostgreSQL (ADVOCACY_DATABASE_URL=postgresql+psycopg://…);"
+            " SQLite serves with one worker",
+        )
+        raise typer.Exit(2)
+    with open_engine(settings):
+        pass  # create or check the schema once, before any worker starts
+    uvicorn.run("api.app:create_app", factory=True, host=host, port=port, workers=workers)
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(users_app, name="users")
+    app.command("serve")(serve)
