@@ -20,6 +20,7 @@ from api.deps import current_user
 from api.errors import BodyLimitMiddleware, CatchAllMiddleware, install_handlers
 from api.routers import candidates, events, health, metrics, outcomes, reviews, scans, users
 from api.schemas import ERRORS
+from api.web.app import page_mount
 from store.settings import Settings
 
 BODY_LIMIT = 256 * 1024
@@ -58,6 +59,7 @@ def create_app(
     protected = [Depends(current_user)]
     for module in (scans, candidates, reviews, events, outcomes, metrics, users):
         app.include_router(module.router, prefix="/v1", dependencies=protected, responses=ERRORS)
+    app.router.routes.append(page_mount(app))
     app.add_middleware(BodyLimitMiddleware, limit=BODY_LIMIT)
     app.add_middleware(CatchAllMiddleware)
     return app

@@ -1,0 +1,292 @@
+"""The page routes: sign-in, inbox, one review and its decision, measurements.
+
+Thin like the API's routers: a route reads the form, calls one use-case, renders the answer.
+A decision goes through `api.actions.decide_review`, the API's own use-case and error mapping.
+"""
+
+from __future__ import annotations
+
+import secrets
+from datetime import UTC, date, datetime
+from typing import Annotated, Any
+from urllib.parse import quote
+
+from fastapi import APIRouter, Path, Query, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from pydantic import ValidationError
+from sqlalchemy.orm import Session
+from starlette.datastructures import FormData
+
+from agent.bootstrap import Services
+from api.actions import decide_review
+from api.deps import ApiUser
+from api.errors import ApiError
+from api.schemas import DecisionBody
+from api.services import metrics_for, visible_review
+from api.web.deps import (
+    SESSION_COOKIE,
+    SIGNIN_COOKIE,
+    CheckedForm,
+    OwnerVisitor,
+    PageError,
+    PageServices,
+    PostedForm,
+    SignInRequired,
+    Visitor,
+    api_user,
+    current_visitor,
+    render,
+    text_field,
+)
+from api.web.sessions import SESSION_LIFETIME, end_session, start_session, tokens_match
+from api.web.views import (
+    funnel_bars,
+    inbox_rows,
+    not_proposed,
+    rate_rows,
+    review_context,
+)
+from store.models import Review
+
+router = APIRouter(include_in_schema=False, default_response_class=HTMLResponse)
+ReviewIdPath = Annotated[str, Path(max_length=200)]
+
+
+def _home(role: str) -> str:
+    return "/inbox" if role == "owner" else "/metrics"
+
+
+def _set_cookie(response: Response, request: Request, name: str, value: str, age: int) -> None:
+    response.set_cookie(
+        name,
+        value,
+        max_age=age,
+        httponly=True,
+        samesite="strict",
+        secure=request.url.scheme == "https",
+        path="/",
+    )
+
+
+# --- sign-in --------------------------------------------------------------------------------------
+
+
+@router.get("/")
+@router.get("/signin")
+def signin_page(request: Request, services: PageServices) -> Response:
+    """The sign-in form; a signed-in visitor goes straight to their start page."""
+    try:
+        visitor = current_visitor(request, services)
+    except SignInRequired:
+        return _signin_form(request)
+    return RedirectResponse(_home(visitor.role), status_code=303)
+
+
+def _signin_form(request: Request, *, error: str | None = None, status_code: int = 200) -> Response:
+    csrf = request.cookies.get(SIGNIN_COOKIE) or secrets.token_urlsafe(24)
+    response = render(
+        request, "signin.html", {"csrf": csrf, "error": error}, status_code=status_code
+    )
+    _set_cookie(response, request, SIGNIN_COOKIE, csrf, 3600)
+    return response
+
+
+@router.post("/signin")
+def sign_in(request: Request, services: PageServices, form: PostedForm) -> Response:
+    """Exchange the bearer token for a session cookie (HttpOnly, SameSite=Strict)."""
+    given = form.get("csrf")
+    expected = request.cookies.get(SIGNIN_COOKIE)
+    if expected is None or not tokens_match(given if isinstance(given, str) else None, expected):
+        raise PageError(
+            403,
+            "Form refused",
+            "The sign-in form had expired or did not come from this site. Open /signin again.",
+        )
+    session_id = start_session(
+        session_factory=services.deps.session_factory,
+        token=text_field(form, "token"),
+        now=services.deps.clock(),
+    )
+    if session_id is None:
+        return _signin_form(
+            request, error="That token is unknown or has been revoked.", status_code=401
+        )
+    response = RedirectResponse("/", status_code=303)
+    _set_cookie(
+        response, request, SESSION_COOKIE, session_id, int(SESSION_LIFETIME.total_seconds())
+    )
+    response.delete_cookie(SIGNIN_COOKIE, path="/")
+    return response
+
+
+@router.post("/signout")
+def sign_out(request: Request, services: PageServices, _form: CheckedForm) -> Response:
+    """End this browser's session."""
+    session_id = request.cookies.get(SESSION_COOKIE, "")
+    end_session(session_factory=services.deps.session_factory, session_id=session_id)
+    response = RedirectResponse("/signin", status_code=303)
+    response.delete_cookie(SESSION_COOKIE, path="/")
+    return response
+
+
+# --- inbox and reviews ----------------------------------------------------------------------------
+
+
+@router.get("/inbox")
+def inbox(
+    request: Request,
+    services: PageServices,
+    visitor: OwnerVisitor,
+    decided: Annotated[str | None, Query(max_length=200)] = None,
+) -> Response:
+    """The owner's pending reviews, oldest trigger first, and why other accounts wait."""
+    now = services.deps.clock()
+    with services.deps.session_factory() as session:
+        rows = inbox_rows(session=session, owner_id=visitor.user_id, now=now)
+        others = not_proposed(session=session, owner_id=visitor.user_id)
+        just_decided = _decided(session, visitor.user_id, decided)
+    context = {"title": "Inbox", "rows": rows, "others": others, "decided": just_decided}
+    return render(request, "inbox.html", context)
+
+
+def _decided(session: Session, owner_id: str, review_id: str | None) -> Review | None:
+    if review_id is None:
+        return None
+    review = session.get(Review, review_id)
+    if review is None or review.owner_id != owner_id or review.status == "pending":
+        return None
+    return review
+
+
+@router.get("/reviews/{review_id}")
+def review_page(
+    review_id: ReviewIdPath, request: Request, services: PageServices, visitor: OwnerVisitor
+) -> Response:
+    """One review in full: evidence, summary, gate report, permission, the draft to decide."""
+    return _review(request, services, api_user(visitor), review_id)
+
+
+def _review(
+    request: Request,
+    services: Services,
+    user: ApiUser,
+    review_id: str,
+    *,
+    problem: dict[str, Any] | None = None,
+    values: dict[str, str] | None = None,
+    status_code: int = 200,
+) -> Response:
+    with services.deps.session_factory() as session:
+        review = visible_review(session=session, user=user, review_id=review_id)
+        context = review_context(review, services.deps.clock())
+    draft = context["draft"]
+    context["values"] = {
+        "ask_type": review.ask_type,
+        "subject": draft.get("subject") or "",
+        "body": draft.get("body") or "",
+        "reason": "",
+        "until": "",
+        **(values or {}),
+    }
+    context["problem"] = problem
+    context["title"] = f"Review: {context['account'].get('name', review.account_id)}"
+    return render(request, "review.html", context, status_code=status_code)
+
+
+@router.post("/reviews/{review_id}/decision")
+def post_decision(
+    review_id: ReviewIdPath,
+    request: Request,
+    services: PageServices,
+    visitor: OwnerVisitor,
+    form: CheckedForm,
+) -> Response:
+    """Approve, edit and approve, reject or defer, through the API's decision use-case."""
+    user = api_user(visitor)
+    with services.deps.session_factory() as session:
+        review = visible_review(session=session, user=user, review_id=review_id)
+    values = {name: text_field(form, name) for name in ("ask_type", "subject", "body")}
+    values |= {name: text_field(form, name) for name in ("reason", "until")}
+    try:
+        body = decision_body(form, review)
+        code, answer = decide_review(
+            services=services, user=user, review_id=review_id, body=body, idempotency_key=None
+        )
+    except ApiError as refused:
+        code, answer = refused.status_code, refused.body()
+    if code == 200:
+        return RedirectResponse(f"/inbox?decided={quote(review_id)}", status_code=303)
+    if code == 404:
+        raise PageError(404, "Not found", str(answer.get("detail", "no such review")))
+    kept = {k: v for k, v in values.items() if v} if form.get("action") == "edit" else {}
+    return _review(
+        request, services, user, review_id, problem=answer, values=kept,
+        status_code=code,
+    )  # fmt: skip
+
+
+def decision_body(form: FormData, review: Review) -> DecisionBody:
+    """The decision the pressed button means; an edit sends only what the owner changed."""
+    action = text_field(form, "action")
+    data: dict[str, Any] = {"action": action}
+    if action == "edit":
+        data |= _edits(form, review)
+    elif action == "reject":
+        data["reason"] = text_field(form, "reason") or None
+    elif action == "defer":
+        data["until"] = _day(text_field(form, "until"))
+    try:
+        return DecisionBody.model_validate(data)
+    except ValidationError as error:
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in item['loc']) or 'form'}: {item['msg']}"
+            for item in error.errors()
+        )
+        raise ApiError(422, problems) from None
+
+
+def _edits(form: FormData, review: Review) -> dict[str, Any]:
+    draft = review.payload.get("draft", {})
+    current = {
+        "ask_type": review.ask_type,
+        "subject": str(draft.get("subject") or "").strip(),
+        "body": str(draft.get("body") or "").replace("\r\n", "\n").strip(),
+    }
+    changed = {
+        name: text_field(form, name)
+        for name, was in current.items()
+        if text_field(form, name) and text_field(form, name) != was
+    }
+    return changed or {"action": "approve"}
+
+
+def _day(value: str) -> datetime | None:
+    if not value:
+        return None
+    try:
+        day = date.fromisoformat(value)
+    except ValueError:
+        raise ApiError(422, f"until: {value!r} is not a date (YYYY-MM-DD)") from None
+    return datetime(day.year, day.month, day.day, tzinfo=UTC)
+
+
+# --- measurements ---------------------------------------------------------------------------------
+
+
+@router.get("/metrics")
+def metrics_page(request: Request, services: PageServices, visitor: Visitor) -> Response:
+    """The funnel and rates of DESIGN.md section 7: all owners' for marketing and admin,
+    an owner's own for an owner."""
+    with services.deps.session_factory() as session:
+        figures = metrics_for(
+            session=session, user=api_user(visitor), since=None, until=None, owner_id=None
+        )
+    bars = funnel_bars(figures)
+    context = {
+        "title": "Measurements",
+        "bars": bars,
+        "rates": rate_rows(figures),
+        "own": visitor.role == "owner",
+        "chart_height": len(bars) * 26,
+    }
+    return render(request, "metrics.html", context)

@@ -1,0 +1,252 @@
+"""What the pages show, as plain values: the inbox rows, one review, the measurement chart.
+
+Reads only; the decision itself goes through `api.actions.decide_review`, like the API.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from agent.metrics import FUNNEL
+from checkpoints.reviews import pending_reviews
+from store.models import Account, Review, Scan, ScanResult
+from tools.snapshot import SCOPE_OF_ASK
+
+REASON_WORDS: dict[str, str] = {
+    "no_positive_signal": "no positive signal in the window",
+    "open_ticket": "a support ticket is open",
+    "billing_or_delivery_ticket": "a billing or delivery ticket is open",
+    "recent_complaint": "a recent complaint, negative feedback or detractor score",
+    "low_health": "health score below the threshold",
+    "pending_ask": "a previous ask is still pending",
+    "recent_ask": "asked within the last 90 days",
+    "ask_limit": "already asked 3 times this year",
+    "recent_decline": "declined an ask recently",
+    "do_not_contact": "marked do not contact",
+    "attribution_disputed": "a referral's attribution is disputed",
+    "reward_unresolved": "a reward or incentive is unresolved",
+    "consent_unclear": "consent for the ask's scope is unclear",
+    "account_missing": "the account no longer exists",
+}
+NOT_PROPOSED_STATUSES = ("held", "stopped")
+LISTED_ACCOUNTS = 100
+
+
+def reason_words(code: str) -> str:
+    if code.startswith("ask_type_no_longer_eligible:"):
+        return f"the ask type {code.split(':', 1)[1]} is no longer eligible"
+    return REASON_WORDS.get(code, code)
+
+
+def age_words(then: datetime, now: datetime) -> str:
+    days = (now - then).days
+    if days <= 0:
+        return "today"
+    return "1 day ago" if days == 1 else f"{days} days ago"
+
+
+# --- inbox -------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class InboxRow:
+    review_id: str
+    account_id: str
+    account_name: str
+    trigger: str
+    trigger_age: str
+    ask_type: str
+    flags: list[str]
+    owner_only: bool
+
+
+@dataclass
+class NotProposed:
+    """The owner's held and stopped accounts in the latest finished scan, and why."""
+
+    scan_id: str | None = None
+    as_of: datetime | None = None
+    counts: dict[str, int] = field(default_factory=dict)
+    reasons: list[tuple[str, int]] = field(default_factory=list)
+    accounts: list[tuple[str, str, str, list[str]]] = field(default_factory=list)
+
+
+def describe_signal(signal: dict[str, Any]) -> str:
+    kind = str(signal.get("kind", "signal"))
+    if signal.get("score") is not None:
+        return f"{kind} {signal['score']}"
+    if signal.get("metric") and signal.get("value"):
+        return f"{kind}: {signal['metric']} {signal['value']}"
+    return kind
+
+
+def _trigger(review: Review) -> dict[str, Any]:
+    signals: list[dict[str, Any]] = review.payload.get("trigger_signals", [])
+    at = review.trigger_at.isoformat().replace("+00:00", "Z")
+    matching = [s for s in signals if s.get("occurred_at") == at]
+    return (matching or signals or [{}])[0]
+
+
+def inbox_rows(*, session: Session, owner_id: str, now: datetime) -> list[InboxRow]:
+    """The owner's pending reviews in the API's order (oldest trigger signal first)."""
+    return [
+        InboxRow(
+            review_id=review.id,
+            account_id=review.account_id,
+            account_name=str(review.payload.get("account", {}).get("name", review.account_id)),
+            trigger=describe_signal(_trigger(review)),
+            trigger_age=age_words(review.trigger_at, now),
+            ask_type=review.ask_type,
+            flags=[flag for flag in review.flags if flag != "owner_only"],
+            owner_only=review.owner_only,
+        )
+        for review in pending_reviews(session=session, owner_id=owner_id)
+    ]
+
+
+def not_proposed(*, session: Session, owner_id: str) -> NotProposed:
+    latest = session.scalars(
+        select(Scan)
+        .where(Scan.status == "done")
+        .order_by(Scan.finished_at.desc(), Scan.id.desc())
+        .limit(1)
+    ).first()
+    if latest is None:
+        return NotProposed()
+    rows = session.execute(
+        select(ScanResult.account_id, Account.name, ScanResult.status, ScanResult.reasons)
+        .join(Account, Account.id == ScanResult.account_id)
+        .where(
+            ScanResult.scan_id == latest.id,
+            Account.owner_id == owner_id,
+            ScanResult.status.in_(NOT_PROPOSED_STATUSES),
+        )
+        .order_by(ScanResult.status, ScanResult.account_id)
+    ).all()
+    counts = Counter(row.status for row in rows)
+    reasons = Counter(reason for row in rows for reason in row.reasons)
+    return NotProposed(
+        scan_id=latest.id,
+        as_of=latest.as_of,
+        counts={status: counts.get(status, 0) for status in NOT_PROPOSED_STATUSES},
+        reasons=sorted(reasons.items(), key=lambda item: (-item[1], item[0])),
+        accounts=[
+            (row.account_id, row.name, row.status, list(row.reasons))
+            for row in rows[:LISTED_ACCOUNTS]
+        ],
+    )
+
+
+# --- one review -----------------------------------------------------------------------------------
+
+
+HIDDEN_EVIDENCE_FIELDS = ("id", "source")
+
+
+@dataclass(frozen=True)
+class Permission:
+    scope: str | None
+    status: str
+
+
+def permission_for(review: Review, ask_type: str) -> Permission:
+    """The consent status of the scope the ask type relies on, from the review's flags."""
+    scope = SCOPE_OF_ASK.get(ask_type)  # type: ignore[call-overload]
+    if scope is None:
+        return Permission(scope=None, status="not needed")
+    prefix = f"permission:{scope}:"
+    status = next((f.removeprefix(prefix) for f in review.flags if f.startswith(prefix)), None)
+    return Permission(scope=scope, status=status or "unknown")
+
+
+def evidence_fields(item: dict[str, Any]) -> list[tuple[str, str]]:
+    """An evidence row's facts, minus its id and source (shown apart) and empty values."""
+    return [
+        (name, str(value))
+        for name, value in item.items()
+        if name not in HIDDEN_EVIDENCE_FIELDS and value is not None
+    ]
+
+
+def review_context(review: Review, now: datetime) -> dict[str, Any]:
+    payload = review.payload
+    return {
+        "review": review,
+        "payload": payload,
+        "account": payload.get("account", {}),
+        "trigger_age": age_words(review.trigger_at, now),
+        "evidence": payload.get("evidence", []),
+        "evidence_ids": {str(item.get("id")) for item in payload.get("evidence", [])},
+        "summary": payload.get("summary", {}),
+        "checks": payload.get("gate_report", {}).get("checks", []),
+        "draft": payload.get("draft", {}),
+        "eligible": payload.get("eligible_ask_types", []),
+        "permission": permission_for(review, review.ask_type),
+        "flags": [flag for flag in review.flags if flag != "owner_only"],
+    }
+
+
+# --- measurements ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Bar:
+    label: str
+    count: int
+    y: int
+    width: int
+
+
+CHART_WIDTH = 420
+ROW_HEIGHT = 26
+
+
+def funnel_bars(figures: dict[str, Any]) -> list[Bar]:
+    """One horizontal bar per event kind, scaled to the largest count."""
+    counts = [int(figures.get(kind, 0)) for kind in FUNNEL]
+    largest = max([*counts, 1])
+    return [
+        Bar(
+            label=kind,
+            count=count,
+            y=index * ROW_HEIGHT,
+            width=max(round(CHART_WIDTH * count / largest), 1 if count else 0),
+        )
+        for index, (kind, count) in enumerate(zip(FUNNEL, counts, strict=True))
+    ]
+
+
+RATES: tuple[tuple[str, str], ...] = (
+    ("advocate_candidate_eligibility_rate", "candidates with satisfaction, value proof, contact"
+     " and ask type"),
+    ("referral_request_readiness_rate", "referral candidates with value proof"),
+    ("pilot_approved_with_value_proof_share", "pilot: approved asks with value proof (>= 90%)"),
+    ("pilot_referral_asks_with_value_proof_share", "pilot: approved referral asks with value"
+     " proof (100%)"),
+)  # fmt: skip
+PASSES = {
+    "pilot_approved_with_value_proof_share": "pilot_approved_with_value_proof_pass",
+    "pilot_referral_asks_with_value_proof_share": "pilot_referral_asks_with_value_proof_pass",
+}
+
+
+def percent(value: float | None) -> str:
+    return "no data yet" if value is None else f"{value * 100:.1f}%"
+
+
+def rate_rows(figures: dict[str, Any]) -> list[tuple[str, str, str, str]]:
+    """(metric, what it measures, value, pilot verdict) for the rates table."""
+    rows = []
+    for name, words in RATES:
+        verdict = ""
+        if name in PASSES:
+            passed = figures.get(PASSES[name])
+            verdict = "" if passed is None else ("pass" if passed else "fail")
+        rows.append((name, words, percent(figures.get(name)), verdict))
+    return rows
