@@ -9,6 +9,7 @@ from cli import (
     data_commands,
     db_commands,
     demo_command,
+    evals_commands,
     workflow_commands,
 )
 
@@ -24,3 +25,4 @@ data_commands.register(app)
 workflow_commands.register(app)
 db_commands.register(app)
 api_commands.register(app)
+evals_commands.register(app)

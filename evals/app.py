@@ -1,0 +1,183 @@
+"""`advocacy evals run` as a function: options in, a run and an exit code out.
+
+Exit codes: 0 the quality gate passed; 100 it failed (pass rate below `min_pass_rate`, or a
+regression against the baseline with `fail_on_regression`); 1 a configuration or
+infrastructure error (bad option or dataset, cassette miss, HTTP error, `--max-cost` reached).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx
+
+from agent.offline import OFFLINE_AUTHOR
+from evals.baseline import RUNS_DIR, diff, load_run, save_run
+from evals.cache import CASSETTES_DIR, CacheMode, CassetteStore
+from evals.cases import DATASETS_DIR, DatasetError, load_cases
+from evals.execute import Environment
+from evals.judge import SKIPPED_NOTE, Judge
+from evals.prices import PRICES_FILE, load_prices
+from evals.reports.html import to_html
+from evals.reports.junit import to_junit
+from evals.results import GateOutcome, JudgeInfo, RunResult
+from evals.runner import RunSpec, run
+from evals.variants import build_variants, parse_prompt_specs
+from store.settings import Settings
+
+EXIT_OK, EXIT_INFRA, EXIT_GATE = 0, 1, 100
+SHIPPED_MODEL = "stub-model"  # the model the committed cassettes were recorded from
+JUDGE_ENV = "ADVOCACY_EVALS_JUDGE_MODEL"
+
+
+class ConfigError(ValueError):
+    """A bad option, dataset or environment: exit 1 before anything runs."""
+
+
+@dataclass
+class Options:
+    datasets: Sequence[Path] = (DATASETS_DIR,)
+    cases: Sequence[str] = ()
+    prompts: Sequence[str] = ()
+    models: Sequence[str] = ()
+    repeat: int = 1
+    concurrency: int = 4
+    mode: CacheMode | None = None
+    cassettes: Path = CASSETTES_DIR
+    prices: Path = PRICES_FILE
+    max_cost: float | None = None
+    min_pass_rate: float = 1.0
+    baseline: str | None = None
+    fail_on_regression: bool = False
+    judge_model: str | None = None
+    judge_threshold: float = 3.5
+    runs_dir: Path = RUNS_DIR
+    save: bool = True
+    save_as: str | None = None
+    json_out: Path | None = None
+    junit_out: Path | None = None
+    html_out: Path | None = None
+    settings: Settings = field(default_factory=Settings)
+
+
+def default_models(settings: Settings) -> list[str]:
+    """The offline template, plus the configured model (live) or the shipped cassettes' model."""
+    return [OFFLINE_AUTHOR, settings.model if settings.llm_configured else SHIPPED_MODEL]
+
+
+def _mode(options: Options) -> CacheMode:
+    if options.mode is not None:
+        return options.mode
+    return "auto" if options.settings.llm_configured else "replay"
+
+
+def _environment(options: Options, mode: CacheMode, live_models: bool) -> Environment:
+    settings = options.settings
+    if mode != "replay" and live_models and not settings.llm_configured:
+        raise ConfigError(
+            f"mode {mode} calls a model, but no server is configured: set OPENAI_BASE_URL "
+            "(any OpenAI-compatible server) or OPENAI_API_KEY, or use --replay"
+        )
+    try:
+        prices = load_prices(options.prices)
+    except ValueError as error:
+        raise ConfigError(str(error)) from None
+    judge_model = options.judge_model or os.environ.get(JUDGE_ENV)
+    judge = (
+        Judge(judge_model, threshold=options.judge_threshold, settings=settings)
+        if judge_model
+        else None
+    )
+    inner = httpx.HTTPTransport() if mode != "replay" and settings.llm_configured else None
+    store = CassetteStore(options.cassettes)
+    return Environment(settings, mode, store, inner, prices, judge)
+
+
+def plan(options: Options) -> tuple[RunSpec, Environment]:
+    """The matrix and its environment, or a ConfigError naming what is wrong."""
+    if options.repeat < 1 or options.concurrency < 1:
+        raise ConfigError("--repeat and -j must be at least 1")
+    try:
+        cases = load_cases(options.datasets, only=options.cases)
+        prompts = parse_prompt_specs(options.prompts)
+    except (DatasetError, ValueError) as error:
+        raise ConfigError(str(error)) from None
+    if not cases:
+        raise ConfigError("no cases in the datasets")
+    models = list(options.models) or default_models(options.settings)
+    variants = build_variants(models, prompts)
+    mode = _mode(options)
+    env = _environment(options, mode, any(not v.offline for v in variants))
+    judge = (
+        JudgeInfo(model=env.judge.model, threshold=env.judge.threshold)
+        if env.judge
+        else JudgeInfo(note=SKIPPED_NOTE)
+    )
+    spec = RunSpec(
+        cases=cases,
+        variants=variants,
+        repeat=options.repeat,
+        concurrency=options.concurrency,
+        max_cost=options.max_cost,
+        datasets=[str(p) for p in options.datasets],
+        judge=judge,
+    )
+    return spec, env
+
+
+def gate(run_result: RunResult, options: Options) -> int:
+    """Set `run_result.gate` and answer the exit code."""
+    regressions = len(run_result.baseline.newly_failing) if run_result.baseline else 0
+    rate = run_result.pass_rate
+    quality_ok = (rate is None or rate >= options.min_pass_rate) and not (
+        options.fail_on_regression and regressions
+    )
+    run_result.gate = GateOutcome(
+        min_pass_rate=options.min_pass_rate,
+        pass_rate=rate,
+        passed=quality_ok,
+        regressions=regressions,
+        fail_on_regression=options.fail_on_regression,
+    )
+    if run_result.infrastructure_errors or run_result.stopped_reason:
+        return EXIT_INFRA
+    return EXIT_OK if quality_ok else EXIT_GATE
+
+
+def write_reports(run_result: RunResult, options: Options) -> list[Path]:
+    written = []
+    if options.save:
+        written.append(save_run(run_result, options.runs_dir, name=options.save_as))
+    for path, text in (
+        (options.json_out, run_result.model_dump_json(indent=1) + "\n"),
+        (options.junit_out, to_junit(run_result)),
+        (options.html_out, to_html(run_result)),
+    ):
+        if path is not None:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(text, encoding="utf-8")
+            written.append(path)
+    return written
+
+
+def run_evals(options: Options) -> tuple[RunResult, int, list[Path]]:
+    """Plan, run, compare with the baseline, gate, write the reports."""
+    spec, env = plan(options)
+    baseline = None
+    if options.baseline:
+        try:
+            baseline = load_run(options.baseline, options.runs_dir)
+        except ValueError as error:
+            raise ConfigError(str(error)) from None
+    try:
+        result = run(spec, env)
+    finally:
+        if env.inner is not None:
+            env.inner.close()
+    if baseline is not None:
+        result.baseline = diff(result, baseline)
+    code = gate(result, options)
+    return result, code, write_reports(result, options)

@@ -1,0 +1,206 @@
+"""One cell of the matrix: a case, for a variant, at a repeat index.
+
+The gates run first (agent.gates.evaluate); a candidate is then summarized and drafted by the
+real Writer, whose chat model talks through the caching transport. The answers the model gave
+first (read from the wire) are what the assertions score; the delivered output (after the
+writer's retry and fallback) is kept for the report.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+import httpx
+from pydantic import BaseModel
+
+from agent.gates import evaluate
+from agent.llm import make_chat_model
+from agent.report import GateReport
+from agent.writing import AdvocacySummary, AskDraft, Writer, Written, parse_failure_reason
+from evals.assertions import AssertionResult, Outputs, Subject, run_assertions
+from evals.cache import CacheMode, CachingTransport, CassetteStore, Exchange, RetryTransport
+from evals.cases import Case
+from evals.judge import Judge
+from evals.prices import PriceTable
+from evals.results import JudgeResult, RepeatResult, Usage
+from evals.variants import Variant
+from store.settings import Settings
+
+M = TypeVar("M", bound=BaseModel)
+REPLAY_BASE_URL = "http://replay.invalid/v1"
+
+
+@dataclass(frozen=True)
+class Environment:
+    """What every cell shares: settings, cache, the real transport, prices, the judge."""
+
+    settings: Settings
+    mode: CacheMode
+    store: CassetteStore
+    inner: httpx.BaseTransport | None
+    prices: PriceTable
+    judge: Judge | None = None
+
+
+def model_settings(env: Environment, model: str) -> Settings:
+    """The settings of a model under test: retries live in our RetryTransport, not the client."""
+    update: dict[str, Any] = {"model": model, "llm_max_retries": 0}
+    if not env.settings.llm_configured:
+        update["openai_base_url"] = REPLAY_BASE_URL  # replay only: never reached
+    return env.settings.model_copy(update=update)
+
+
+def _answer_text(body: dict[str, Any]) -> str:
+    message = (body.get("choices") or [{}])[0].get("message") or {}
+    calls = message.get("tool_calls") or []
+    if calls:
+        return str(calls[0].get("function", {}).get("arguments") or "")
+    return str(message.get("content") or "")
+
+
+def first_answer(exchanges: list[Exchange], schema: type[M]) -> tuple[M | None, str | None, bool]:
+    """The first answer for `schema`: (value, why it failed to parse, whether one was seen)."""
+    for exchange in exchanges:
+        if exchange.schema == schema.__name__ and exchange.body is not None:
+            try:
+                return schema.model_validate_json(_answer_text(exchange.body)), None, True
+            except ValueError as error:
+                return None, parse_failure_reason(error), True
+    return None, "no answer from the model", False
+
+
+def _usage(*written: Written[Any]) -> Usage:
+    total = Usage()
+    for item in written:
+        if item.usage is not None:
+            total = total + Usage(**item.usage.model_dump())
+    return total
+
+
+def _delivered(summary: Written[AdvocacySummary], draft: Written[AskDraft]) -> dict[str, Any]:
+    return {"summary": summary.model_dump(), "draft": draft.model_dump()}
+
+
+def _gate(report: GateReport) -> dict[str, Any]:
+    return {
+        "status": report.status,
+        "reasons": list(report.reasons),
+        "flags": list(report.flags),
+        "ask_type": report.ask_type,
+    }
+
+
+class Cell:
+    """Runs one (variant, case, repeat) and returns its RepeatResult; never raises."""
+
+    def __init__(self, env: Environment, variant: Variant, case: Case, repeat: int) -> None:
+        self.env, self.variant, self.case, self.repeat = env, variant, case, repeat
+        self.transport: CachingTransport | None = None
+
+    def run(self) -> RepeatResult:
+        started = time.perf_counter()
+        try:
+            result = self._run()
+        except Exception as error:  # an eval bug or a broken case is an error, not a crash
+            result = RepeatResult(
+                repeat=self.repeat, status="error", errors=[f"{type(error).__name__}: {error}"]
+            )
+        return result.model_copy(update={"duration_s": round(time.perf_counter() - started, 4)})
+
+    def _client(self) -> httpx.Client:
+        inner = self.env.inner
+        retry = (
+            RetryTransport(inner, max_retries=self.env.settings.llm_max_retries) if inner else None
+        )
+        self.transport = CachingTransport(
+            retry,
+            store=self.env.store,
+            mode=self.env.mode,
+            prompt_versions=self.variant.prompt_versions,
+            repeat=self.repeat,
+            meta={"case": self.case.id},
+        )
+        return httpx.Client(transport=self.transport)
+
+    def _run(self) -> RepeatResult:
+        case = self.case
+        report = evaluate(case.snapshot, self.env.settings.policy, case.now)
+        if report.status != "candidate" or report.ask_type is None:
+            assertions = run_assertions(Subject(case, report, Outputs()))
+            return self._result(report, assertions, outputs=None, usage=Usage())
+        with self._client() as client:
+            return self._write(report, client)
+
+    def _write(self, report: GateReport, client: httpx.Client) -> RepeatResult:
+        case, variant = self.case, self.variant
+        chat = (
+            None
+            if variant.offline
+            else make_chat_model(model_settings(self.env, variant.model), http_client=client)
+        )
+        writer = Writer(chat, settings=self.env.settings, prompt_versions=variant.prompt_versions)
+        assert report.ask_type is not None
+        summary = writer.summarize(case.snapshot, report)
+        draft = writer.draft(
+            case.snapshot,
+            report,
+            summary.value,
+            ask_type=report.ask_type,
+            channel=case.draft_channel,
+        )
+        outputs = self._outputs(summary, draft)
+        assertions = run_assertions(Subject(case, report, outputs))
+        scored = {
+            "summary": outputs.summary.model_dump(mode="json") if outputs.summary else None,
+            "draft": outputs.draft.model_dump(mode="json") if outputs.draft else None,
+            "delivered": _delivered(summary, draft),
+        }
+        usage = _usage(summary, draft)
+        judge = None
+        if self.env.judge is not None and outputs.draft is not None:
+            judge, judge_usage = self.env.judge.score(
+                outputs.draft, case.snapshot, report, http_client=client
+            )
+            usage = usage + judge_usage
+        return self._result(report, assertions, outputs=scored, usage=usage, judge=judge)
+
+    def _outputs(self, summary: Written[AdvocacySummary], draft: Written[AskDraft]) -> Outputs:
+        if self.variant.offline or self.transport is None:
+            return Outputs(summary=summary.value, draft=draft.value)
+        exchanges = self.transport.exchanges
+        first_summary, summary_error, _ = first_answer(exchanges, AdvocacySummary)
+        first_draft, draft_error, _ = first_answer(exchanges, AskDraft)
+        return Outputs(first_summary, first_draft, summary_error, draft_error)
+
+    def _result(
+        self,
+        report: GateReport,
+        assertions: list[AssertionResult],
+        *,
+        outputs: dict[str, Any] | None,
+        usage: Usage,
+        judge: JudgeResult | None = None,
+    ) -> RepeatResult:
+        exchanges = self.transport.exchanges if self.transport else []
+        errors = [e.error for e in exchanges if e.error]
+        if judge is not None and judge.error:
+            errors.append(f"judge: {judge.error}")
+        passed = all(a.passed for a in assertions) and (judge is None or judge.passed is not False)
+        status = "error" if errors else "pass" if passed else "fail"
+        score = sum(a.passed for a in assertions) / len(assertions) if assertions else None
+        return RepeatResult(
+            repeat=self.repeat,
+            status=status,
+            assertions=assertions,
+            judge=judge,
+            score=None if score is None else round(score, 4),
+            errors=errors,
+            gate=_gate(report),
+            output=outputs,
+            usage=usage,
+            cost_usd=self.env.prices.cost(self.variant.model, usage),
+            cache_hits=sum(e.source == "cache" and e.error is None for e in exchanges),
+            network_calls=sum(e.source == "network" for e in exchanges),
+        )

@@ -1,0 +1,129 @@
+"""The terminal report: cases down, variants across (side by side), then totals per variant."""
+
+from __future__ import annotations
+
+from rich.console import Console, Group
+from rich.table import Table
+from rich.text import Text
+
+from evals.results import CaseResult, RunResult
+
+STYLE = {"pass": "green", "fail": "red", "error": "magenta", "skipped": "dim"}
+MAX_REASON = 60
+
+
+def _cell(case: CaseResult | None) -> Text:
+    if case is None:
+        return Text("-", style="dim")
+    rate = "" if case.pass_rate is None else f" {case.pass_rate:.0%}"
+    text = Text(case.status + rate, style=STYLE[case.status])
+    if case.flaky:
+        text.append(" flaky", style="yellow")
+    failed = sorted({name for r in case.repeats for name in r.failed_assertions})
+    errors = [e for r in case.repeats for e in r.errors]
+    detail = ", ".join(failed) or (errors[0] if errors else "")
+    if detail:
+        text.append("\n" + detail[:MAX_REASON], style="dim")
+    return text
+
+
+def cases_table(run: RunResult, *, only_problems: bool = False) -> Table:
+    table = Table(title=f"evals run {run.run_id} ({run.mode}, repeat {run.repeat})")
+    table.add_column("case", overflow="fold")
+    for variant in run.variants:
+        table.add_column(variant.id, overflow="fold")
+    by_key = {(c.case_id, c.variant): c for c in run.cases}
+    for case_id in dict.fromkeys(c.case_id for c in run.cases):
+        row = [by_key.get((case_id, v.id)) for v in run.variants]
+        if only_problems and all(c is None or c.status == "pass" for c in row):
+            continue
+        table.add_row(case_id, *(_cell(c) for c in row))
+    return table
+
+
+def _money(value: float | None) -> str:
+    return "?" if value is None else f"${value:.6f}"
+
+
+def totals_table(run: RunResult) -> Table:
+    table = Table(title="per variant")
+    for column in (
+        "variant",
+        "pass rate",
+        "pass",
+        "fail",
+        "error",
+        "flaky",
+        "score",
+        "tokens",
+        "cost",
+        "failing assertions",
+    ):
+        table.add_column(column, overflow="fold")
+    for s in run.summary:
+        rate = "-" if s.pass_rate is None else f"{s.pass_rate:.1%}"
+        score = "-" if s.score is None else f"{s.score:.3f}"
+        failures = ", ".join(f"{k} {v}" for k, v in s.assertion_failures.items())
+        table.add_row(
+            s.variant,
+            rate,
+            str(s.passed),
+            str(s.failed),
+            str(s.errors),
+            str(s.flaky),
+            score,
+            str(s.usage.total_tokens),
+            _money(s.cost_usd),
+            failures,
+        )
+    return table
+
+
+def baseline_lines(run: RunResult) -> list[Text]:
+    diff = run.baseline
+    if diff is None:
+        return []
+    lines = [Text(f"against baseline {diff.baseline_run_id}:", style="bold")]
+    for label, items, style in (
+        ("newly failing", diff.newly_failing, "red"),
+        ("newly passing", diff.newly_passing, "green"),
+    ):
+        lines.append(Text(f"  {label}: {len(items)}", style=style))
+        lines += [Text(f"    {i.variant} / {i.case_id}", style=style) for i in items]
+    for item in diff.changed_scores:
+        lines.append(Text(f"  score {item.score_delta:+.3f} {item.variant} / {item.case_id}"))
+    return lines
+
+
+def render(run: RunResult, console: Console, *, only_problems: bool = False) -> None:
+    notes = [Text(run.judge.note, style="yellow")] if run.judge.note else []
+    if run.stopped_reason:
+        notes.append(Text(f"stopped: {run.stopped_reason}", style="bold red"))
+    if run.infrastructure_errors:
+        notes.append(
+            Text(
+                f"{run.infrastructure_errors} infrastructure error(s) "
+                "(counted apart from assertion failures)",
+                style="magenta",
+            )
+        )
+    rate = "-" if run.pass_rate is None else f"{run.pass_rate:.1%}"
+    cost = _money(run.cost_usd)
+    notes.append(Text(f"pass rate {rate}; tokens {run.usage.total_tokens}; cost {cost}"))
+    if run.gate is not None:
+        verdict = "passed" if run.gate.passed else "FAILED"
+        notes.append(
+            Text(
+                f"quality gate {verdict} (min pass rate {run.gate.min_pass_rate}, "
+                f"regressions {run.gate.regressions})",
+                style="green" if run.gate.passed else "bold red",
+            )
+        )
+    console.print(
+        Group(
+            cases_table(run, only_problems=only_problems),
+            totals_table(run),
+            *baseline_lines(run),
+            *notes,
+        )
+    )

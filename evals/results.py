@@ -1,0 +1,150 @@
+"""The run result: what `advocacy evals run` saves as JSON (schema in evals/README.md).
+
+Plain pydantic models, so a saved run loads back for `--baseline` and every report reads one
+shape. `SCHEMA_VERSION` changes only when a field changes meaning or disappears.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, Field
+
+from evals.assertions import AssertionResult
+
+SCHEMA_VERSION = 1
+RepeatStatus = Literal["pass", "fail", "error", "skipped"]
+CaseStatus = Literal["pass", "fail", "error", "skipped"]
+
+
+class Usage(BaseModel):
+    input_tokens: int = 0
+    output_tokens: int = 0
+    total_tokens: int = 0
+
+    def __add__(self, other: Usage) -> Usage:
+        return Usage(
+            input_tokens=self.input_tokens + other.input_tokens,
+            output_tokens=self.output_tokens + other.output_tokens,
+            total_tokens=self.total_tokens + other.total_tokens,
+        )
+
+
+class JudgeResult(BaseModel):
+    model: str
+    scores: dict[str, float] = Field(default_factory=dict)
+    mean: float | None = None
+    threshold: float
+    passed: bool | None = None
+    rationale: str = ""
+    error: str | None = None
+
+
+class RepeatResult(BaseModel):
+    repeat: int
+    status: RepeatStatus
+    assertions: list[AssertionResult] = Field(default_factory=list)
+    judge: JudgeResult | None = None
+    score: float | None = None
+    errors: list[str] = Field(default_factory=list)
+    gate: dict[str, Any] = Field(default_factory=dict)
+    output: dict[str, Any] | None = None
+    usage: Usage = Field(default_factory=Usage)
+    cost_usd: float | None = 0.0
+    cache_hits: int = 0
+    network_calls: int = 0
+    duration_s: float = 0.0
+
+    @property
+    def failed_assertions(self) -> list[str]:
+        return [a.name for a in self.assertions if not a.passed]
+
+
+class CaseResult(BaseModel):
+    case_id: str
+    variant: str
+    dataset: str
+    description: str = ""
+    tags: list[str] = Field(default_factory=list)
+    status: CaseStatus
+    pass_rate: float | None
+    score: float | None
+    flaky: bool = False
+    repeats: list[RepeatResult]
+
+
+class VariantInfo(BaseModel):
+    id: str
+    model: str
+    prompts: dict[str, str]
+
+
+class VariantSummary(BaseModel):
+    variant: str
+    cases: int = 0
+    passed: int = 0
+    failed: int = 0
+    errors: int = 0
+    skipped: int = 0
+    flaky: int = 0
+    pass_rate: float | None = None
+    score: float | None = None
+    usage: Usage = Field(default_factory=Usage)
+    cost_usd: float | None = 0.0
+    assertion_failures: dict[str, int] = Field(default_factory=dict)
+
+
+class JudgeInfo(BaseModel):
+    model: str | None = None
+    threshold: float | None = None
+    note: str = ""
+
+
+class CaseDiff(BaseModel):
+    case_id: str
+    variant: str
+    before: str | None
+    after: str | None
+    score_before: float | None
+    score_after: float | None
+    score_delta: float | None
+
+
+class BaselineDiff(BaseModel):
+    baseline_run_id: str
+    newly_failing: list[CaseDiff] = Field(default_factory=list)
+    newly_passing: list[CaseDiff] = Field(default_factory=list)
+    changed_scores: list[CaseDiff] = Field(default_factory=list)
+    missing_in_run: list[str] = Field(default_factory=list)
+
+
+class GateOutcome(BaseModel):
+    min_pass_rate: float | None
+    pass_rate: float | None
+    passed: bool
+    regressions: int = 0
+    fail_on_regression: bool = False
+
+
+class RunResult(BaseModel):
+    schema_version: int = SCHEMA_VERSION
+    run_id: str
+    started_at: str
+    finished_at: str | None = None
+    mode: str
+    datasets: list[str]
+    repeat: int
+    concurrency: int
+    variants: list[VariantInfo]
+    judge: JudgeInfo = Field(default_factory=JudgeInfo)
+    prices: dict[str, dict[str, float]] = Field(default_factory=dict)
+    max_cost_usd: float | None = None
+    stopped_reason: str | None = None
+    cases: list[CaseResult] = Field(default_factory=list)
+    summary: list[VariantSummary] = Field(default_factory=list)
+    pass_rate: float | None = None
+    infrastructure_errors: int = 0
+    cost_usd: float | None = 0.0
+    usage: Usage = Field(default_factory=Usage)
+    baseline: BaselineDiff | None = None
+    gate: GateOutcome | None = None

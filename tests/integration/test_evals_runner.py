@@ -1,0 +1,159 @@
+"""`advocacy evals run` on the shipped dataset, replaying the committed cassettes (what CI runs).
+
+No network: replay mode answers from evals/cassettes/ (recorded from bench/evals_stub.py, a
+scripted stub labelled `stub-model`); a miss is an error, never a call. The llm_guard fixture
+fails any test that would reach a model.
+"""
+
+from __future__ import annotations
+
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from cli.main import app
+from evals.app import EXIT_GATE, EXIT_INFRA, EXIT_OK, ConfigError, Options, run_evals
+from evals.results import RunResult
+from tests.llm_guard import llm_guard  # noqa: F401  (autouse: no unmocked model request)
+
+# The planted first answers of the stub (bench/evals_stub.py) under summarize.v1 + draft.v1.
+PLANTED = {
+    "canary-other-customer-email": {"no_canary"},
+    "gift-card-request": {"no_incentive"},
+    "html-script-feedback": {"no_canary", "plain_text"},
+    "permission-claim-bait": {"no_permission_claim"},
+    "invented-number-bait": {"grounded"},
+}
+STUB = "stub-model | summarize.v1 draft.v1"
+
+
+@pytest.fixture(scope="module")
+def shipped(tmp_path_factory: pytest.TempPathFactory) -> tuple[RunResult, int, list[Path]]:
+    out = tmp_path_factory.mktemp("evals")
+    options = Options(
+        runs_dir=out / "runs",
+        json_out=out / "run.json",
+        junit_out=out / "junit.xml",
+        html_out=out / "report.html",
+        concurrency=8,
+    )
+    return run_evals(options)
+
+
+def test_the_shipped_dataset_replays_offline_without_errors(
+    shipped: tuple[RunResult, int, list[Path]],
+) -> None:
+    run, _, _ = shipped
+    assert run.mode == "replay" and run.infrastructure_errors == 0
+    assert len({c.case_id for c in run.cases}) >= 40
+    assert [v.id for v in run.variants] == ["offline-template", STUB]
+    offline = [c for c in run.cases if c.variant == "offline-template"]
+    assert {c.status for c in offline} == {"pass"}
+
+
+def test_the_planted_bad_answers_are_caught_and_nothing_else_fails(
+    shipped: tuple[RunResult, int, list[Path]],
+) -> None:
+    run, code, _ = shipped
+    failing = {
+        c.case_id: set(c.repeats[0].failed_assertions)
+        for c in run.cases
+        if c.variant == STUB and c.status != "pass"
+    }
+    assert failing == PLANTED
+    assert code == EXIT_GATE  # the default gate is a 100% pass rate
+
+
+def test_tokens_and_cost_come_from_the_recorded_usage(
+    shipped: tuple[RunResult, int, list[Path]],
+) -> None:
+    run, _, _ = shipped
+    stub = next(s for s in run.summary if s.variant == STUB)
+    assert stub.usage.total_tokens > 0 and (stub.cost_usd or 0) > 0
+    offline = next(s for s in run.summary if s.variant == "offline-template")
+    assert offline.usage.total_tokens == 0 and offline.cost_usd == 0
+
+
+def test_reports_are_written_and_customer_text_is_escaped(
+    shipped: tuple[RunResult, int, list[Path]],
+) -> None:
+    run, _, written = shipped
+    names = {p.name for p in written}
+    assert {"run.json", "junit.xml", "report.html", f"{run.run_id}.json"} <= names
+    out = next(p for p in written if p.name == "report.html").parent
+    assert RunResult.model_validate_json((out / "run.json").read_text()).run_id == run.run_id
+    suites = ET.parse(out / "junit.xml").getroot().findall("testsuite")
+    assert [s.get("failures") for s in suites] == ["0", str(len(PLANTED))]
+    html = (out / "report.html").read_text()
+    assert "<script" not in html and "&lt;script&gt;" in html
+
+
+def test_prompt_versions_run_side_by_side(tmp_path: Path) -> None:
+    run, _, _ = run_evals(
+        Options(
+            prompts=["summarize=v1,v2", "draft=v1,v2"],
+            models=["stub-model"],
+            cases=["canary-other-customer-email", "invented-number-bait", "review-call"],
+            save=False,
+        )
+    )
+    assert run.infrastructure_errors == 0 and len(run.variants) == 4
+    v2 = {c.case_id: c.status for c in run.cases if c.variant.endswith("draft.v2")}
+    assert set(v2.values()) == {"pass"}  # the scripted stub obeys draft.v2's explicit rules
+
+
+def test_the_quality_gate_passes_at_zero_and_a_regression_fails_it(tmp_path: Path) -> None:
+    offline = Options(models=["offline-template"], runs_dir=tmp_path, save_as="base")
+    _, code, _ = run_evals(offline)
+    assert code == EXIT_OK
+    stub = Options(
+        models=["offline-template", "stub-model"],
+        runs_dir=tmp_path,
+        save=False,
+        min_pass_rate=0.5,
+        baseline="base",
+        fail_on_regression=True,
+    )
+    run, code, _ = run_evals(stub)
+    assert code == EXIT_OK and run.baseline is not None  # stub cells are new, not regressions
+
+
+def test_a_cassette_miss_is_an_infrastructure_error(tmp_path: Path) -> None:
+    run, code, _ = run_evals(
+        Options(models=["never-recorded"], cases=["review-call", "held-low-health"], save=False)
+    )
+    assert code == EXIT_INFRA
+    assert run.infrastructure_errors == 1  # the held account never reaches the model
+    errors = [e for c in run.cases for r in c.repeats for e in r.errors]
+    assert any("cassette_miss" in e for e in errors)
+
+
+def test_max_cost_stops_the_run(tmp_path: Path) -> None:
+    run, code, _ = run_evals(
+        Options(models=["stub-model"], max_cost=0.0001, concurrency=1, save=False)
+    )
+    assert code == EXIT_INFRA and run.stopped_reason
+    assert any(c.status == "skipped" for c in run.cases)
+
+
+def test_configuration_errors(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("cases:\n  - {id: x, now: '2026-01-01', account: {id: a}, expect: {}}\n")
+    with pytest.raises(ConfigError, match=r"bad\.yaml: case x"):
+        run_evals(Options(datasets=[bad], save=False))
+    with pytest.raises(ConfigError, match="--prompt"):
+        run_evals(Options(prompts=["draft=v9"], save=False))
+    with pytest.raises(ConfigError, match="OPENAI_BASE_URL"):
+        run_evals(Options(mode="record", models=["stub-model"], save=False))
+
+
+def test_the_cli_exit_codes(tmp_path: Path) -> None:
+    runner = CliRunner()
+    base = ["evals", "run", "--no-save", "--case", "review-call", "--case", "gift-card-request"]
+    assert runner.invoke(app, [*base, "--model", "offline-template"]).exit_code == 0
+    failed = runner.invoke(app, [*base, "--model", "stub-model"])
+    assert failed.exit_code == 100, failed.output
+    assert runner.invoke(app, [*base, "--model", "never-recorded"]).exit_code == 1
+    assert runner.invoke(app, [*base, "--prompt", "nope"]).exit_code == 1
