@@ -2,7 +2,7 @@
 VENV ?= .venv
 PY := $(VENV)/bin/python
 
-.PHONY: demo test install lint types bench clean
+.PHONY: demo test install lint types bench live bench-live clean
 
 $(VENV)/.installed: pyproject.toml
 	python3 -m venv $(VENV)
@@ -27,6 +27,14 @@ types: install
 bench: install
 	$(PY) bench/import_bench.py --accounts 100000
 	$(PY) bench/scan_bench.py --accounts 10000
+
+# The live tier: a real model server on this machine (llama.cpp + SmolLM2-135M, installed once
+# into ~/.cache/advocacy-live), the demo and the live tests against it; see live/run.sh.
+live: install
+	bash live/run.sh
+
+bench-live: install
+	bash live/run.sh $(PY) bench/scan_bench.py --live --accounts 80
 
 clean:
 	rm -rf $(VENV) build advocacy.db advocacy.db-wal advocacy.db-shm demo

