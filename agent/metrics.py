@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Any, get_args
 
 from sqlalchemy import ColumnElement, Select, func, or_, select
 from sqlalchemy.orm import Session
@@ -11,22 +11,7 @@ from sqlalchemy.orm import Session
 from agent.records import EventKind
 from store.models import Account, MeasurementEvent
 
-FUNNEL: tuple[EventKind, ...] = (
-    "candidate_identified",
-    "ask_held",
-    "ask_stopped",
-    "ask_approved",
-    "ask_edited",
-    "ask_rejected",
-    "ask_deferred",
-    "participation",
-    "permission_granted",
-    "reference_used",
-    "referral_generated",
-    "referral_converted",
-    "testimonial_collected",
-    "complaint",
-)
+FUNNEL: tuple[EventKind, ...] = get_args(EventKind)
 PILOT_VALUE_PROOF_SHARE = 0.9
 
 

@@ -7,26 +7,11 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from agent.report import Status as GateStatus
 from checkpoints.schemas import TEXT_LIMIT, Action
 from store.bundle import PermissionRow, ReferralRow, SignalRow, TicketRow
 
-ReasonCode = Literal[
-    "no_positive_signal",
-    "open_ticket",
-    "billing_or_delivery_ticket",
-    "recent_complaint",
-    "low_health",
-    "pending_ask",
-    "recent_ask",
-    "ask_limit",
-    "recent_decline",
-    "do_not_contact",
-    "attribution_disputed",
-    "reward_unresolved",
-    "consent_unclear",
-]
 ScanStatus = Literal["queued", "running", "done", "failed"]
-GateStatus = Literal["not_triggered", "held", "stopped", "candidate"]
 Id = Annotated[str, Field(min_length=1, max_length=64)]
 ReviewId = Annotated[str, Field(min_length=1, max_length=200)]
 

@@ -13,34 +13,43 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict
 
-SignalKind = Literal[
-    "nps",
-    "csat",
-    "review",
-    "feedback",
-    "outcome",
-    "renewal",
-    "expansion",
-    "project_close",
-    "support_praise",
-    "usage_milestone",
-    "complaint",
-]
-Sentiment = Literal["positive", "neutral", "negative"]
-TicketStatus = Literal["open", "pending", "closed"]
-TicketPriority = Literal["low", "normal", "high", "urgent"]
-TicketCategory = Literal["support", "billing", "delivery", "other"]
-Scope = Literal[
-    "public_quote", "logo", "case_study", "reference_call", "review", "marketing_contact"
-]
-PermissionStatus = Literal["granted", "denied", "revoked"]
-AskType = Literal[
-    "private_feedback", "review", "referral", "testimonial", "reference_call", "case_study"
-]
-AskOutcome = Literal["pending", "completed", "declined", "no_response"]
-ReferralStatus = Literal["submitted", "qualified", "converted", "lost"]
-RewardStatus = Literal["none", "pending", "paid", "disputed"]
-Channel = Literal["email", "call"]
+# The enumerations are the bundle's (DESIGN.md section 3): one definition for import and tools.
+from store.bundle import (
+    AskOutcome as AskOutcome,
+)
+from store.bundle import (
+    AskType as AskType,
+)
+from store.bundle import (
+    Channel as Channel,
+)
+from store.bundle import (
+    PermissionStatus as PermissionStatus,
+)
+from store.bundle import (
+    ReferralStatus as ReferralStatus,
+)
+from store.bundle import (
+    RewardStatus as RewardStatus,
+)
+from store.bundle import (
+    Scope as Scope,
+)
+from store.bundle import (
+    Sentiment as Sentiment,
+)
+from store.bundle import (
+    SignalKind as SignalKind,
+)
+from store.bundle import (
+    TicketCategory as TicketCategory,
+)
+from store.bundle import (
+    TicketPriority as TicketPriority,
+)
+from store.bundle import (
+    TicketStatus as TicketStatus,
+)
 
 SIGNAL_KINDS: tuple[SignalKind, ...] = SignalKind.__args__  # type: ignore[attr-defined]
 SCOPES: tuple[Scope, ...] = Scope.__args__  # type: ignore[attr-defined]

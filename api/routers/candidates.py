@@ -6,8 +6,10 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
+from agent.report import ReasonCode
+from agent.report import Status as GateStatus
 from api.deps import AnyUser, SessionDep
-from api.schemas import CandidatePage, GateStatus, ReasonCode
+from api.schemas import CandidatePage
 from api.services import candidates_page
 from store.bundle import AskType
 
