@@ -16,10 +16,11 @@ from dataclasses import dataclass
 from pydantic import BaseModel
 
 from agent import checks
+from agent.grounding import unsupported_names as ungrounded_names
+from agent.grounding import unsupported_numbers as ungrounded_numbers
 from agent.report import GateReport
 from agent.writing import AdvocacySummary, AskDraft
 from evals.cases import Case
-from evals.grounding import ungrounded_names, ungrounded_numbers
 from tools.snapshot import SCOPE_OF_ASK
 
 _MARKDOWN = re.compile(r"\[[^\]]+\]\([^)]+\)|\*\*[^*]+\*\*|^#+\s", re.MULTILINE)
