@@ -15,6 +15,7 @@ from typing import Any, Generic, TypeVar
 import openai
 from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import BaseMessage, HumanMessage, SystemMessage
+from langchain_core.runnables import Runnable
 from pydantic import BaseModel, Field, ValidationError
 
 from agent.checks import (
@@ -229,6 +230,8 @@ class Writer:
         self._settings = settings
         self._versions = {"summarize": SUMMARIZE_VERSION, "draft": DRAFT_VERSION}
         self._versions.update(prompt_versions or {})
+        # Building the structured-output chain costs a few ms of CPU; drafting threads share it.
+        self._runnables: dict[type[BaseModel], Runnable[Any, Any]] = {}
 
     @property
     def author(self) -> str:
@@ -302,7 +305,7 @@ class Writer:
     ) -> Written[T]:
         if self._chat_model is None:
             return self._offline(offline(), _Attempts(schema, check), fallback=False)
-        runnable = structured(self._chat_model, schema, self._settings)
+        runnable = self._runnable(schema)
         attempts = _Attempts(schema, check)
         for attempt in range(1, self.MAX_ATTEMPTS + 1):
             attempts.calls += 1
@@ -324,6 +327,12 @@ class Writer:
             attempts.failures.append(f"attempt {attempt}: " + "; ".join(problems))
             messages = [*messages, _retry_message(problems)]
         return self._offline(offline(), attempts, fallback=True)
+
+    def _runnable(self, schema: type[BaseModel]) -> Runnable[Any, Any]:
+        assert self._chat_model is not None
+        if schema not in self._runnables:
+            self._runnables[schema] = structured(self._chat_model, schema, self._settings)
+        return self._runnables[schema]
 
     def _written(self, value: T, prompt: Prompt, attempts: _Attempts[T]) -> Written[T]:
         return Written(
