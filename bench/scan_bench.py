@@ -34,13 +34,21 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+from langgraph.runtime import Runtime
 from live_llm import WireLog, live_services, live_settings  # bench/ is first on sys.path
 from sqlalchemy import select
 from stub_llm import StubLLM, StubProcess
 
 from agent.bootstrap import Services, open_services
 from agent.graph import thread_config
-from agent.scan import run_scan
+from agent.scan import (
+    ScanDeps,
+    ScanState,
+    gate_accounts,
+    new_scan_id,
+    run_scan,
+    start_scan,
+)
 from store.models import Review
 from store.settings import Settings
 
@@ -370,6 +378,11 @@ def parse_args(folder: Path) -> argparse.Namespace:
     )
     parser.add_argument("--live", action="store_true", help="a real server instead of the stub")
     parser.add_argument(
+        "--gate-only",
+        action="store_true",
+        help="gate every account and store the results, but open no review (no LLM)",
+    )
+    parser.add_argument(
         "--base-url",
         default=os.environ.get("ADVOCACY_LIVE_BASE_URL") or os.environ.get("OPENAI_BASE_URL"),
         help="live: the server's OpenAI base URL (default: ADVOCACY_LIVE_BASE_URL)",
@@ -415,6 +428,33 @@ def run_live(args: argparse.Namespace, out: Figures) -> None:
     out.print()
 
 
+def run_gate_only(args: argparse.Namespace, out: Figures) -> None:
+    """The scan graph's gating node alone, on every account: the figure behind the 100k target."""
+    settings = Settings(database_url=args.database_url)
+    with open_services(settings, clock=lambda: NOW) as built:
+        state: ScanState = {"scan_id": new_scan_id(), "now": NOW.isoformat()}
+        runtime = Runtime(context=ScanDeps(deps=built.deps, advocate=built.advocate))
+        start_scan(state, runtime)
+        started = time.perf_counter()
+        gated = gate_accounts(state, runtime)
+        seconds = time.perf_counter() - started
+    counts = gated["counts"]
+    rate = sum(counts.values()) / seconds
+    out.add("accounts gated", f"{sum(counts.values()):,}  {dict(sorted(counts.items()))}")
+    out.add(
+        "gating wall",
+        f"{seconds:.1f} s",
+        verdict(seconds <= 30 or args.accounts < 100_000, "<= 30 s for 100k"),
+    )
+    out.add("gating rate", f"{rate:,.0f} acc/s")
+    rss = peak_rss_mb()
+    out.add("peak RSS, scan process", f"{rss:.0f} MB", verdict(rss <= 500, "<= 500 MB"))
+    print(
+        f"\nscan bench (gate only): {args.accounts:,} accounts, {args.database_url.split(':')[0]}"
+    )
+    out.print()
+
+
 def main() -> None:
     with tempfile.TemporaryDirectory(prefix="scan-bench-") as name:
         folder = Path(name)
@@ -430,6 +470,9 @@ def main() -> None:
         print("scanning ...", flush=True)
         if args.live:
             run_live(args, out)
+            return
+        if args.gate_only:
+            run_gate_only(args, out)
             return
         stub_class = StubProcess if args.stub_process else StubLLM
         with stub_class(latency=args.latency) as stub, llm_services(args, stub) as built:
