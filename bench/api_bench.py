@@ -144,17 +144,29 @@ def free_port() -> int:
 
 
 async def load(
-    name: str, total: int, make: Callable[[httpx.AsyncClient, int], Awaitable[httpx.Response]]
+    name: str,
+    total: int,
+    make: Callable[[httpx.AsyncClient, int], Awaitable[httpx.Response]],
+    rate: float = 0.0,
 ) -> dict[str, Any]:
-    """`total` requests from CONCURRENCY clients at once; latency per request and throughput."""
+    """`total` requests from CONCURRENCY clients at once; latency per request and throughput.
+
+    rate 0: every client sends as soon as its last answer came (saturation). rate R: request j
+    is due at start + j/R and its latency counts from then, so a server that falls behind is
+    charged for the wait (no coordinated omission).
+    """
     latencies: list[float] = []
     codes: dict[int, int] = {}
     errors: list[str] = []
     counter = iter(range(total))
+    started = time.perf_counter()
 
     async def client_loop(client: httpx.AsyncClient) -> None:
         for i in counter:
             t0 = time.perf_counter()
+            if rate:
+                t0 = started + i / rate
+                await asyncio.sleep(max(0.0, t0 - time.perf_counter()))
             try:
                 status = (await make(client, i)).status_code
             except httpx.TransportError as error:
@@ -165,7 +177,6 @@ async def load(
 
     limits = httpx.Limits(max_connections=CONCURRENCY, max_keepalive_connections=CONCURRENCY)
     async with httpx.AsyncClient(limits=limits, timeout=60) as client:
-        started = time.perf_counter()
         await asyncio.gather(*(client_loop(client) for _ in range(CONCURRENCY)))
         elapsed = time.perf_counter() - started
     q = statistics.quantiles(latencies, n=100)
@@ -181,7 +192,7 @@ async def load(
 
 
 async def run_routes(
-    base: str, data: dict[str, Any], requests: int, decisions: list[Any]
+    base: str, data: dict[str, Any], requests: int, decisions: list[Any], rate: float
 ) -> list[dict[str, Any]]:
     tokens, everyone = data["tokens"], data["all"]
     rng = random.Random(7)
@@ -206,9 +217,9 @@ async def run_routes(
         )
 
     return [
-        await load("GET /v1/reviews", requests, list_reviews),
-        await load("GET /v1/reviews/{id}", requests, one_review),
-        await load("POST /v1/reviews/{id}/decision", len(decisions), decide),
+        await load("GET /v1/reviews", requests, list_reviews, rate),
+        await load("GET /v1/reviews/{id}", requests, one_review, rate),
+        await load("POST /v1/reviews/{id}/decision", len(decisions), decide, rate),
     ]
 
 
@@ -237,6 +248,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--requests", type=int, default=3000, help="requests per read route")
     parser.add_argument("--real", type=int, default=300, help="real paused threads (decided)")
+    parser.add_argument(
+        "--rate",
+        type=float,
+        default=0.0,
+        help="requests per second over all clients (default 0: as fast as answers come)",
+    )
     args = parser.parse_args()
     name = f"advocacy_bench_{uuid.uuid4().hex[:8]}"
     admin = create_engine(ADMIN_URL, isolation_level="AUTOCOMMIT")
@@ -257,6 +274,8 @@ def main() -> None:
         )
         half = len(data["real"]) // 2
         batches = {1: data["real"][:half], 2: data["real"][half:]}
+        pace = f"paced at {args.rate:g} req/s" if args.rate else "as fast as answers come"
+        print(f"{CONCURRENCY} concurrent clients, {pace}")
         print(
             f"{'workers':>7} {'route':<32} {'n':>5} {'p50 ms':>7} {'p95 ms':>7} {'p99 ms':>7}"
             f" {'req/s':>7}  codes"
@@ -264,7 +283,7 @@ def main() -> None:
         for workers, decisions in batches.items():
             server, base = serve(url, workers)
             try:
-                results = asyncio.run(run_routes(base, data, args.requests, decisions))
+                results = asyncio.run(run_routes(base, data, args.requests, decisions, args.rate))
             finally:
                 server.terminate()
                 server.wait(timeout=30)
