@@ -13,7 +13,7 @@ $(VENV)/.installed: pyproject.toml
 install: $(VENV)/.installed
 
 demo: install
-	$(VENV)/bin/advocacy demo
+	$(VENV)/bin/advocacy demo --serve
 
 test: install
 	$(VENV)/bin/pytest -q --junitxml=build/junit.xml

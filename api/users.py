@@ -45,6 +45,19 @@ def create_user(
     return token
 
 
+def rotate_token(
+    *, session_factory: sessionmaker[Session], user_id: str, role: str, now: datetime
+) -> str:
+    """A new token for the user, created if missing; its old token stops working at once."""
+    with transaction(session_factory) as session:
+        user = session.get(User, user_id)
+        if user is not None:
+            token = secrets.token_urlsafe(32)
+            user.token_hash, user.role, user.revoked_at = hash_token(token), role, None
+            return token
+    return create_user(session_factory=session_factory, user_id=user_id, role=role, now=now)
+
+
 def revoke_user(*, session_factory: sessionmaker[Session], user_id: str, now: datetime) -> User:
     """Revoke the user's token from now on (its requests get 401)."""
     with transaction(session_factory) as session:

@@ -12,12 +12,16 @@ from rich.rule import Rule
 
 from agent.bootstrap import open_services
 from agent.scan import run_scan
+from api.users import rotate_token
 from checkpoints.reviews import pending_reviews
+from cli.api_commands import serve as serve_api
 from cli.context import load_settings
 from cli.render import results_table, review_panel, status_counts_table
 from cli.workflow_commands import method_warning, progress_bar, scan_results
+from store.db import make_engine, make_session_factory
 from store.demo_data import write_demo_bundle
 from store.importer import import_bundle
+from store.settings import Settings
 
 console = Console()
 
@@ -32,12 +36,22 @@ def demo(
     out: Annotated[Path, typer.Option(help="Where the generated bundle is written.")] = Path(
         "demo/bundle.json"
     ),
+    serve: Annotated[
+        bool,
+        typer.Option(
+            "--serve",
+            help="Then serve the API and the review page, signed in as the review's owner.",
+        ),
+    ] = False,
+    port: Annotated[int, typer.Option(help="--serve: the port on 127.0.0.1.")] = 8000,
 ) -> None:
     """Create the database, generate and import demo data, scan, and show a review to decide.
 
     Uses ADVOCACY_DATABASE_URL (default: the SQLite file ./advocacy.db). Without OPENAI_API_KEY
     the drafts come from the offline template drafter, labelled `offline-template`.
     Running it again refreshes the same demo accounts; open reviews are not duplicated.
+    With --serve it ends by serving http://127.0.0.1:8000/ (Ctrl-C stops) and prints a fresh
+    token of the shown review's owner to sign in with (`make demo` does this).
     """
     settings = load_settings()
     now = datetime.now(UTC).replace(microsecond=0)
@@ -74,7 +88,34 @@ def demo(
     _next_steps(waiting[0].id, len(waiting))
     if warning:
         console.print(warning, style="yellow", soft_wrap=True, markup=False)
-    _page_steps(waiting[0].owner_id)
+    if serve:
+        _serve_as(settings, waiting[0].owner_id, port)
+    else:
+        _page_steps(waiting[0].owner_id)
+
+
+def _serve_as(settings: Settings, owner_id: str, port: int) -> None:
+    """Serve the API and the page, with a fresh sign-in token for the owner (demo only)."""
+    engine = make_engine(settings.database_url)
+    try:
+        token = rotate_token(
+            session_factory=make_session_factory(engine),
+            user_id=owner_id,
+            role="owner",
+            now=datetime.now(UTC),
+        )
+    finally:
+        engine.dispose()
+    console.print(Rule("in the browser"))
+    lines = [
+        f"Open http://127.0.0.1:{port}/ and sign in as {owner_id} with this token:",
+        f"  token: {token}",
+        f"API: curl -H 'Authorization: Bearer {token}' http://127.0.0.1:{port}/v1/reviews",
+        f"OpenAPI: http://127.0.0.1:{port}/docs · Ctrl-C stops the server.",
+    ]
+    for line in lines:
+        console.print(line, soft_wrap=True, markup=False)
+    serve_api(host="127.0.0.1", port=port, workers=1)
 
 
 def _next_steps(review_id: str, waiting: int) -> None:

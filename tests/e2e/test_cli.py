@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
+import socket
 import subprocess
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 
 ADVOCACY = str(Path(sys.executable).parent / "advocacy")
@@ -138,3 +142,40 @@ def test_unknown_review_and_bad_time_exit_2(demo_folder: Path) -> None:
     bad = run(demo_folder, "scan", "--now", "yesterday")
     assert bad.returncode == 2
     assert "--now" in bad.stderr
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+def test_demo_serve_signs_the_owner_in_to_the_api_and_the_page(tmp_path: Path) -> None:
+    port = free_port()
+    env = {**clean_env(), "COLUMNS": "200", "PYTHONUNBUFFERED": "1"}
+    args = [ADVOCACY, "demo", "--accounts", "30", "--serve", "--port", str(port)]
+    server = subprocess.Popen(args, cwd=tmp_path, env=env, stdout=subprocess.PIPE, text=True)
+    try:
+        assert server.stdout is not None
+        lines = (line.strip() for line in server.stdout)
+        token = next(
+            line.removeprefix("token:").strip() for line in lines if line.startswith("token:")
+        )
+        base = f"http://127.0.0.1:{port}"
+        for _ in range(100):
+            with contextlib.suppress(httpx.TransportError):
+                if httpx.get(f"{base}/healthz").status_code == 200:
+                    break
+            time.sleep(0.1)
+        reviews = httpx.get(f"{base}/v1/reviews", headers={"Authorization": f"Bearer {token}"})
+        assert reviews.status_code == 200
+        assert reviews.json()["items"], "the owner of the shown review has it waiting"
+        page = httpx.get(f"{base}/")
+        assert page.status_code == 200
+        assert "text/html" in page.headers["content-type"]
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+        if server.stdout is not None:
+            server.stdout.close()
