@@ -22,8 +22,6 @@ from store.writes import insert_or_ignore
 from tools.evidence import load_snapshot
 from tools.snapshot import EvidenceSnapshot
 
-SEND_WITHIN_DAYS = 7
-
 
 def _now(state: AdvocateState) -> datetime:
     return datetime.fromisoformat(state["now"])
@@ -129,7 +127,7 @@ def open_review(state: AdvocateState, runtime: Runtime[Deps]) -> dict[str, Any]:
         written_by=_written_by(state),
         flags=flags,
         now=now,
-        send_within_days=SEND_WITHIN_DAYS,
+        send_within_days=runtime.context.settings.policy.send_within_days,
     )
     with transaction(runtime.context.session_factory) as session:
         insert_or_ignore(

@@ -35,6 +35,9 @@ class PolicySettings(BaseModel):
     high_value_arr: int = Field(100_000, ge=0)
     case_study_tenure_days: int = Field(180, ge=0)
     reference_call_tenure_days: int = Field(90, ge=0)
+    send_within_days: int = Field(
+        7, ge=1, description="The recommended timing: ask within this many days of the review."
+    )
 
 
 class Settings(BaseSettings):
