@@ -48,6 +48,16 @@ ReferralStatus = Literal["submitted", "qualified", "converted", "lost"]
 RewardStatus = Literal["none", "pending", "paid", "disputed"]
 Channel = Literal["email", "call"]
 
+# The consent scope an ask type relies on (DESIGN.md section 3); None needs no scope.
+SCOPE_OF_ASK: dict[AskType, Scope | None] = {
+    "testimonial": "public_quote",
+    "case_study": "case_study",
+    "reference_call": "reference_call",
+    "review": "review",
+    "referral": None,
+    "private_feedback": None,
+}
+
 # The score range of the signal kinds that carry one.
 SCORE_RANGES: dict[str, tuple[int, int]] = {"nps": (0, 10), "csat": (1, 5), "review": (1, 5)}
 

@@ -17,7 +17,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import IO, Any
 
-from store.bundle import BUNDLE_KEYS
+from store.bundle import BUNDLE_KEYS, SCOPE_OF_ASK
 from store.demo_rows import DemoRows
 from store.demo_words import (
     _CORE,
@@ -60,11 +60,11 @@ LADDER = {
     "review": 17,
     "private_feedback": 3,
 }
-SCOPE_OF = {
-    "case_study": "case_study",
-    "reference_call": "reference_call",
-    "testimonial": "public_quote",
-    "review": "review",
+# The ask types whose scope a consent record can make unclear or expire (order: the seed's).
+SCOPE_OF: dict[str, str] = {
+    ask: scope
+    for ask in ("case_study", "reference_call", "testimonial", "review")
+    if (scope := SCOPE_OF_ASK[ask]) is not None
 }
 SEGMENTS = {"smb": 56, "mid_market": 32, "enterprise": 12}
 

@@ -15,6 +15,9 @@ from pydantic import BaseModel, ConfigDict
 
 # The enumerations are the bundle's (DESIGN.md section 3): one definition for import and tools.
 from store.bundle import (
+    SCOPE_OF_ASK as SCOPE_OF_ASK,
+)
+from store.bundle import (
     AskOutcome as AskOutcome,
 )
 from store.bundle import (
@@ -55,16 +58,6 @@ SIGNAL_KINDS: tuple[SignalKind, ...] = SignalKind.__args__  # type: ignore[attr-
 SCOPES: tuple[Scope, ...] = Scope.__args__  # type: ignore[attr-defined]
 ASK_TYPES: tuple[AskType, ...] = AskType.__args__  # type: ignore[attr-defined]
 CHANNELS: tuple[Channel, ...] = Channel.__args__  # type: ignore[attr-defined]
-
-# The consent scope an ask type relies on (DESIGN.md section 3); None needs no scope.
-SCOPE_OF_ASK: dict[AskType, Scope | None] = {
-    "testimonial": "public_quote",
-    "case_study": "case_study",
-    "reference_call": "reference_call",
-    "review": "review",
-    "referral": None,
-    "private_feedback": None,
-}
 
 
 class _Item(BaseModel):
