@@ -71,10 +71,9 @@ def decide(*, deps: Deps, advocate: AdvocateGraph, review_id: str, decision: Dec
         resume: Command[None] = Command(resume=decision.model_dump(mode="json"))
         advocate.invoke(resume, thread_config(review_id), context=deps)
     except BaseException:
+        # Refused or crashed: the review goes back to the queue (a refusal released it already).
         with transaction(deps.session_factory) as session:
-            release_claim(
-                session=session, review_id=review_id, refusal=_current_refusal(session, review_id)
-            )
+            release_claim(session=session, review_id=review_id)
         raise
     with deps.session_factory() as session:
         closed = get_review(session=session, review_id=review_id)
@@ -139,8 +138,3 @@ def _refusal_reasons(report: GateReport | None, chosen: str) -> list[str]:
     if report.status != "candidate":
         return list(report.reasons)
     return [f"ask_type_no_longer_eligible:{chosen}"]
-
-
-def _current_refusal(session: Session, review_id: str) -> dict[str, object] | None:
-    review = get_review(session=session, review_id=review_id)
-    return review.refusal if review else None

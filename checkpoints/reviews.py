@@ -59,9 +59,10 @@ def claim_for_decision(*, session: Session, review_id: str) -> bool:
 def release_claim(
     *, session: Session, review_id: str, refusal: dict[str, object] | None = None
 ) -> None:
-    """Give a claimed review back to the queue, keeping why the decision was refused."""
+    """Give a claimed review back to the queue; `refusal`, when given, says why it was refused."""
+    values: dict[str, object] = {"status": "pending"}
+    if refusal is not None:
+        values["refusal"] = refusal
     session.execute(
-        update(Review)
-        .where(Review.id == review_id, Review.status == "deciding")
-        .values(status="pending", refusal=refusal)
+        update(Review).where(Review.id == review_id, Review.status == "deciding").values(**values)
     )
