@@ -30,7 +30,7 @@ def import_command(
     ],
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress on stderr.")] = False,
 ) -> None:
-    """Import an evidence bundle (DESIGN.md section 3) into ADVOCACY_DATABASE_URL.
+    """Import an evidence bundle (format: README, "Evidence bundle") into ADVOCACY_DATABASE_URL.
 
     All or nothing: one bad row rejects the whole import, names its key, row and field, and
     leaves the database exactly as it was (exit code 2). Rows whose ids exist already are

@@ -305,7 +305,7 @@ def _decision(
 def metrics(
     as_json: Annotated[bool, typer.Option("--json", help="Print the funnel as JSON.")] = False,
 ) -> None:
-    """The measurement funnel (DESIGN.md section 7) from the recorded events."""
+    """The measurement funnel (events, readiness rates, pilot thresholds) from recorded events."""
     with services() as built, built.deps.session_factory() as session:
         figures = funnel(session=session)
     if as_json:

@@ -21,7 +21,7 @@ def read_metrics(
     until: Annotated[datetime | None, Query(alias="to")] = None,
     owner: Annotated[str | None, Query(max_length=64)] = None,
 ) -> dict[str, Any]:
-    """Counts per event kind, readiness rates and pilot thresholds (DESIGN.md section 7).
+    """Counts per event kind, readiness rates and pilot thresholds.
 
     `from`/`to` bound the event time ([from, to)); owners always get their own figures.
     """
