@@ -8,7 +8,7 @@ from typing import Any, Literal
 from langgraph.runtime import Runtime
 from langgraph.types import interrupt
 
-from agent.deps import Deps
+from agent.deps import Deps, deps_of
 from agent.gates import evaluate
 from agent.payload import ask_contact, build_payload
 from agent.records import event_row, record_events
@@ -37,7 +37,7 @@ def _report(state: AdvocateState) -> GateReport:
 
 def gather_evidence(state: AdvocateState, runtime: Runtime[Deps]) -> dict[str, Any]:
     """Read the account's bounded evidence with the tools, as of the run's time."""
-    deps = runtime.context
+    deps = deps_of(runtime)
     with deps.session_factory() as session:
         snapshot = load_snapshot(
             session=session,
@@ -52,7 +52,7 @@ def gather_evidence(state: AdvocateState, runtime: Runtime[Deps]) -> dict[str, A
 
 def gate(state: AdvocateState, runtime: Runtime[Deps]) -> dict[str, Any]:
     """Run the deterministic gates again on the evidence just read."""
-    report = evaluate(_snapshot(state), runtime.context.settings.policy, _now(state))
+    report = evaluate(_snapshot(state), deps_of(runtime).settings.policy, _now(state))
     return {"report": report.model_dump(mode="json"), "result": report.status}
 
 
@@ -80,14 +80,14 @@ def record_not_candidate(state: AdvocateState, runtime: Runtime[Deps]) -> dict[s
             scan_id=state.get("scan_id"),
             data={"reasons": list(report.reasons)},
         )
-        with transaction(runtime.context.session_factory) as session:
+        with transaction(deps_of(runtime).session_factory) as session:
             record_events(session, [row])
     return {}
 
 
 def summarize(state: AdvocateState, runtime: Runtime[Deps]) -> dict[str, Any]:
     """The LLM (or the offline drafter) summarizes the advocacy signals, citing evidence ids."""
-    written = runtime.context.writer.summarize(_snapshot(state), _report(state))
+    written = deps_of(runtime).writer.summarize(_snapshot(state), _report(state))
     return {"summary": written.model_dump(mode="json")}
 
 
@@ -96,7 +96,7 @@ def draft(state: AdvocateState, runtime: Runtime[Deps]) -> dict[str, Any]:
     snapshot, report = _snapshot(state), _report(state)
     assert report.ask_type is not None
     summary = AdvocacySummary.model_validate(state["summary"]["value"])
-    written = runtime.context.writer.draft(
+    written = deps_of(runtime).writer.draft(
         snapshot,
         report,
         summary,
@@ -115,7 +115,7 @@ def _review_flags(report: GateReport, state: AdvocateState) -> list[str]:
 
 def open_review(state: AdvocateState, runtime: Runtime[Deps]) -> dict[str, Any]:
     """Queue the review for its owner. At most one open review per account wins the insert."""
-    snapshot, report = _snapshot(state), _report(state)
+    deps, snapshot, report = deps_of(runtime), _snapshot(state), _report(state)
     now = _now(state)
     flags = _review_flags(report, state)
     payload = build_payload(
@@ -127,9 +127,9 @@ def open_review(state: AdvocateState, runtime: Runtime[Deps]) -> dict[str, Any]:
         written_by=_written_by(state),
         flags=flags,
         now=now,
-        send_within_days=runtime.context.settings.policy.send_within_days,
+        send_within_days=deps.settings.policy.send_within_days,
     )
-    with transaction(runtime.context.session_factory) as session:
+    with transaction(deps.session_factory) as session:
         insert_or_ignore(
             session, Review, [_review_row(state, report, payload.model_dump(mode="json"))]
         )
@@ -196,7 +196,7 @@ def after_open(state: AdvocateState) -> Literal["owner_review", "__end__"]:
 
 def owner_review(state: AdvocateState, runtime: Runtime[Deps]) -> dict[str, Any]:
     """Pause until the owner decides. Runs again from the top on resume: no side effects here."""
-    with runtime.context.session_factory() as session:
+    with deps_of(runtime).session_factory() as session:
         review = session.get(Review, state["review_id"])
         payload = review.payload if review else {}
     decision = interrupt(payload, response_schema=Decision)

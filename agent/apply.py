@@ -8,7 +8,7 @@ from typing import Any
 from langgraph.runtime import Runtime
 from sqlalchemy.orm import Session
 
-from agent.deps import Deps
+from agent.deps import Deps, deps_of
 from agent.records import (
     EventKind,
     event_row,
@@ -48,8 +48,9 @@ def decided_ask(before: dict[str, Any], decision: Decision) -> dict[str, Any]:
 def apply_decision(state: AdvocateState, runtime: Runtime[Deps]) -> dict[str, Any]:
     """Close the review and write the owner task, ask history, events and audit row, once."""
     decision = Decision.model_validate(state["decision"])
-    now = runtime.context.clock()
-    with transaction(runtime.context.session_factory) as session:
+    deps = deps_of(runtime)
+    now = deps.clock()
+    with transaction(deps.session_factory) as session:
         review = session.get(Review, state["review_id"])
         assert review is not None, "a paused review always has its row"
         if review.status == "deciding":

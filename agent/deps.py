@@ -6,6 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+from langgraph.runtime import Runtime
 from sqlalchemy.orm import Session, sessionmaker
 
 from agent.writing import Writer
@@ -22,3 +23,12 @@ class Deps:
     session_factory: sessionmaker[Session]
     writer: Writer
     clock: Callable[[], datetime] = utc_now
+
+
+def deps_of(runtime: Runtime[Deps]) -> Deps:
+    """The deps the caller passed; LangGraph Studio passes none, so use the environment's."""
+    if runtime.context is not None:
+        return runtime.context
+    from agent.studio import environment_services  # imports the composition root, which imports us
+
+    return environment_services().deps

@@ -57,6 +57,16 @@ class ScanState(TypedDict, total=False):
     counts: dict[str, int]
 
 
+def _scan_deps(runtime: Runtime[ScanDeps]) -> ScanDeps:
+    """The scan's context; LangGraph Studio passes none, so use the environment's services."""
+    if runtime.context is not None:
+        return runtime.context
+    from agent.studio import environment_services  # imports the composition root, which imports us
+
+    services = environment_services()
+    return ScanDeps(deps=services.deps, advocate=services.advocate)
+
+
 def new_scan_id() -> str:
     return f"sc-{uuid.uuid4().hex[:10]}"
 
@@ -88,7 +98,7 @@ def queue_scan(
 
 def start_scan(state: ScanState, runtime: Runtime[ScanDeps]) -> dict[str, Any]:
     """Mark the scan running (recording it first if nobody queued it) with its account count."""
-    deps = runtime.context.deps
+    deps = _scan_deps(runtime).deps
     with transaction(deps.session_factory) as session:
         scan = session.get(Scan, state["scan_id"]) or queue_scan(
             session,
@@ -113,7 +123,8 @@ def _account_filter(query: Any, state: ScanState) -> Any:
 
 def gate_accounts(state: ScanState, runtime: Runtime[ScanDeps]) -> dict[str, Any]:
     """Gate every selected account, batch by batch, and store each result."""
-    deps = runtime.context.deps
+    context = _scan_deps(runtime)
+    deps = context.deps
     now = datetime.fromisoformat(state["now"])
     counts: Counter[str] = Counter()
     candidates: list[str] = []
@@ -131,7 +142,7 @@ def gate_accounts(state: ScanState, runtime: Runtime[ScanDeps]) -> dict[str, Any
             counts["not_triggered"] += len(batch) - len(reports)
             _store_results(deps, state, batch, reports, now, counts)
             candidates += [a for a, r in reports.items() if r.status == "candidate"]
-            runtime.context.progress("gating", sum(counts.values()), total)
+            context.progress("gating", sum(counts.values()), total)
     return {"counts": dict(counts), "candidates": candidates}
 
 
@@ -209,7 +220,8 @@ def _gate_event(scan_id: str, report: GateReport, now: datetime) -> dict[str, An
 
 def open_reviews(state: ScanState, runtime: Runtime[ScanDeps]) -> dict[str, Any]:
     """Start an advocate thread per candidate that has no open or deferred review already."""
-    deps, advocate = runtime.context.deps, runtime.context.advocate
+    context = _scan_deps(runtime)
+    deps, advocate = context.deps, context.advocate
     now = datetime.fromisoformat(state["now"])
     candidates = state.get("candidates", [])
     with deps.session_factory() as session:
@@ -234,7 +246,7 @@ def open_reviews(state: ScanState, runtime: Runtime[ScanDeps]) -> dict[str, Any]
     with ThreadPoolExecutor(max_workers=deps.settings.llm_concurrency) as pool:
         for done, (account_id, result) in enumerate(pool.map(run, fresh), start=1):
             outcomes[account_id] = result
-            runtime.context.progress("drafting", done, len(fresh))
+            context.progress("drafting", done, len(fresh))
     opened = {a: review_ids[a] for a, result in outcomes.items() if result == "pending"}
     _link_reviews(deps, state["scan_id"], {**blocked, **opened})
     counts = dict(state.get("counts", {}))
@@ -256,7 +268,7 @@ def _link_reviews(deps: Deps, scan_id: str, review_ids: dict[str, str]) -> None:
 
 
 def finish_scan(state: ScanState, runtime: Runtime[ScanDeps]) -> dict[str, Any]:
-    deps = runtime.context.deps
+    deps = _scan_deps(runtime).deps
     counts = state.get("counts", {})
     with transaction(deps.session_factory) as session:
         scan = session.get_one(Scan, state["scan_id"])

@@ -1,0 +1,59 @@
+"""The graphs as LangGraph Studio runs them (langgraph.json): compiled plainly, no context given."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from langgraph.checkpoint.memory import InMemorySaver
+from langgraph.types import Command
+from sqlalchemy import select
+
+from agent.graph import build_advocate_graph
+from agent.scan import build_scan_graph
+from agent.studio import close_environment_services, environment_services
+from store.importer import import_bundle
+from store.models import Review, ScanResult
+
+NOW = datetime(2026, 11, 27, 9, 0, tzinfo=UTC)
+EXAMPLE = Path(__file__).parent.parent / "fixtures" / "design_example.json"
+
+
+@pytest.fixture
+def environment(sqlite_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """The settings Studio's server process would have: only the environment."""
+    monkeypatch.setenv("ADVOCACY_DATABASE_URL", sqlite_url)
+    import_bundle(engine=environment_services().engine, source=EXAMPLE)
+    yield
+    close_environment_services()
+
+
+def the_review() -> Review:
+    with environment_services().deps.session_factory() as session:
+        return session.scalars(select(Review)).one()
+
+
+@pytest.mark.usefixtures("environment")
+def test_the_advocate_graph_pauses_and_resumes_without_our_context() -> None:
+    graph = build_advocate_graph().compile(checkpointer=InMemorySaver())
+    config = {"configurable": {"thread_id": "studio-1"}}
+    inputs = {"account_id": "acc-001", "review_id": "rv-studio", "now": NOW.isoformat()}
+    paused = graph.invoke(inputs, config)  # type: ignore[arg-type]
+    assert paused["__interrupt__"][0].value["review_id"] == "rv-studio"
+    assert the_review().status == "pending"
+    # Resuming is preceded by our claim on the review, as agent.decisions.decide makes it.
+    with environment_services().deps.session_factory.begin() as session:
+        session.get_one(Review, "rv-studio").status = "deciding"
+    decision = {"action": "reject", "by": "u-ana", "reason": "tried in Studio"}
+    graph.invoke(Command(resume=decision), config)  # type: ignore[arg-type]
+    assert the_review().status == "rejected"
+
+
+@pytest.mark.usefixtures("environment")
+def test_the_scan_graph_runs_without_our_context() -> None:
+    build_scan_graph().compile().invoke({"scan_id": "sc-studio", "now": NOW.isoformat()})  # type: ignore[arg-type]
+    with environment_services().deps.session_factory() as session:
+        result = session.get_one(ScanResult, ("sc-studio", "acc-001"))
+    assert (result.status, result.review_id) == ("candidate", the_review().id)
