@@ -13,17 +13,18 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from datetime import datetime, timedelta
-from typing import NamedTuple
+from typing import NamedTuple, Protocol
 
 from agent.report import AskOption, AskPolicyResult
 from store.settings import PolicySettings
 from tools.snapshot import (
+    ALWAYS_POSITIVE_KINDS,
     SCOPE_OF_ASK,
+    VALUE_PROOF_KINDS,
     AskType,
     ContactItem,
     EvidenceSnapshot,
     SignalItem,
-    SignalKind,
     scope_status,
 )
 
@@ -36,14 +37,6 @@ LADDER: tuple[AskType, ...] = (
     "review",
     "private_feedback",
 )
-VALUE_PROOF_KINDS: frozenset[SignalKind] = frozenset(
-    {"outcome", "renewal", "expansion", "project_close"}
-)
-# Kinds that are positive by their nature, whatever their score or text.
-ALWAYS_POSITIVE_KINDS: frozenset[SignalKind] = VALUE_PROOF_KINDS | {
-    "support_praise",
-    "usage_milestone",
-}
 BLOCKING_SCOPE_STATUSES = frozenset({"denied", "revoked"})
 
 
@@ -52,7 +45,18 @@ def within(moment: datetime, now: datetime, days: int) -> bool:
     return now - timedelta(days=days) <= moment <= now
 
 
-def is_positive(signal: SignalItem, policy: PolicySettings) -> bool:
+class Scored(Protocol):
+    """What the positivity rule reads of a signal: a snapshot item or an incoming bundle row."""
+
+    @property
+    def kind(self) -> str: ...
+    @property
+    def score(self) -> int | None: ...
+    @property
+    def sentiment(self) -> str | None: ...
+
+
+def is_positive(signal: Scored, policy: PolicySettings) -> bool:
     """A positive signal: nps >= promoter min, csat/review >= their min, positive feedback,
     or any outcome, renewal, expansion, project_close, support_praise or usage_milestone."""
     if signal.kind in ALWAYS_POSITIVE_KINDS:

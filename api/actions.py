@@ -24,6 +24,7 @@ from agent.decisions import (
     decide,
 )
 from agent.gates import evaluate
+from agent.policy import is_positive
 from agent.records import event_row, record_events
 from agent.single import review_account
 from api.deps import ApiUser
@@ -42,13 +43,11 @@ from api.schemas import (
 from api.services import visible_review
 from checkpoints.reviews import blocking_review_ids
 from checkpoints.schemas import Decision
-from store.bundle import ROW_MODELS, PermissionRow, SignalRow, to_record
+from store.bundle import ROW_MODELS, PermissionRow, to_record
 from store.db import transaction
 from store.importer import upsert_statement
 from store.models import Account, Base, Contact, MeasurementEvent
-from store.settings import PolicySettings
 from store.types import utc
-from tools.batch import ALWAYS_POSITIVE_KINDS
 from tools.evidence import load_snapshot
 
 # --- decisions ------------------------------------------------------------------------------------
@@ -135,7 +134,7 @@ def post_event(*, services: Services, user: ApiUser, event: EventBody) -> EventO
         session.execute(statement, [record])
     now = deps.clock()
     triggered = event.kind == "referral" or (
-        isinstance(event, SignalEvent) and _positive(event.row, deps.settings.policy)
+        isinstance(event, SignalEvent) and is_positive(event.row, deps.settings.policy)
     )
     if triggered:
         run = review_account(
@@ -188,19 +187,6 @@ def _check_references(session: Session, user: ApiUser, record: dict[str, Any]) -
                 422,
                 f"row.contact_id: contact {contact_id!r} is not a contact of this account",
             )
-
-
-def _positive(row: SignalRow, policy: PolicySettings) -> bool:
-    """Could this signal trigger (DESIGN.md section 4)? The gates decide the rest."""
-    if row.kind in ALWAYS_POSITIVE_KINDS:
-        return True
-    score = row.score if row.score is not None else -1
-    return (
-        (row.kind == "nps" and score >= policy.nps_promoter_min)
-        or (row.kind == "csat" and score >= policy.csat_positive_min)
-        or (row.kind == "review" and score >= policy.review_positive_min)
-        or (row.kind == "feedback" and row.sentiment == "positive")
-    )
 
 
 def _gate_only(services: Services, account_id: str, now: datetime) -> tuple[GateResult, str | None]:

@@ -29,20 +29,10 @@ from tools.evidence import (
     profiles_select,
     ranked_select,
 )
-from tools.snapshot import EvidenceSnapshot
+from tools.snapshot import ALWAYS_POSITIVE_KINDS, EvidenceSnapshot
 
 # Bound parameters per statement stay well under SQLite's limit (32766) and PostgreSQL's.
 MAX_IDS_PER_QUERY = 2000
-
-# Signal kinds that are positive whatever their score or sentiment (DESIGN.md section 4).
-ALWAYS_POSITIVE_KINDS = (
-    "outcome",
-    "renewal",
-    "expansion",
-    "project_close",
-    "support_praise",
-    "usage_milestone",
-)
 
 
 def _chunks(ids: Sequence[str], size: int) -> Iterator[Sequence[str]]:
@@ -190,7 +180,7 @@ def _triggered_select(
         and_(s.kind == "csat", s.score >= policy.csat_positive_min),
         and_(s.kind == "review", s.score >= policy.review_positive_min),
         and_(s.kind == "feedback", s.sentiment == "positive"),
-        s.kind.in_(ALWAYS_POSITIVE_KINDS),
+        s.kind.in_(sorted(ALWAYS_POSITIVE_KINDS)),
     )
     from_signals = select(s.account_id).where(
         s.account_id.in_(ids), s.occurred_at >= since, s.occurred_at <= as_of, positive

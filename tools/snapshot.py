@@ -60,6 +60,17 @@ ASK_TYPES: tuple[AskType, ...] = AskType.__args__  # type: ignore[attr-defined]
 CHANNELS: tuple[Channel, ...] = Channel.__args__  # type: ignore[attr-defined]
 
 
+# Signal kinds that prove value, and those positive by nature whatever their score or text
+# (DESIGN.md section 4). The scan's SQL pre-filter and the pure gates both read these.
+VALUE_PROOF_KINDS: frozenset[SignalKind] = frozenset(
+    {"outcome", "renewal", "expansion", "project_close"}
+)
+ALWAYS_POSITIVE_KINDS: frozenset[SignalKind] = VALUE_PROOF_KINDS | {
+    "support_praise",
+    "usage_milestone",
+}
+
+
 class _Item(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
