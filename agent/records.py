@@ -14,6 +14,17 @@ from sqlalchemy.orm import Session
 from store.models import Ask, AuditEntry, MeasurementEvent, OwnerTask
 from store.writes import insert_or_ignore
 
+# Outcomes of an ask, reported after the owner sent it (POST /v1/outcomes).
+OutcomeKind = Literal[
+    "participation",
+    "permission_granted",
+    "reference_used",
+    "referral_generated",
+    "referral_converted",
+    "testimonial_collected",
+    "complaint",
+]
+# Every measurement event, in funnel order: the workflow's own steps, then the outcomes.
 EventKind = Literal[
     "candidate_identified",
     "ask_held",
@@ -22,13 +33,7 @@ EventKind = Literal[
     "ask_edited",
     "ask_rejected",
     "ask_deferred",
-    "participation",
-    "permission_granted",
-    "reference_used",
-    "referral_generated",
-    "referral_converted",
-    "testimonial_collected",
-    "complaint",
+    OutcomeKind,
 ]
 
 

@@ -7,6 +7,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from agent.records import OutcomeKind
 from agent.report import Status as GateStatus
 from checkpoints.schemas import TEXT_LIMIT, Action
 from store.bundle import PermissionRow, ReferralRow, SignalRow, TicketRow
@@ -217,16 +218,6 @@ class EventOut(BaseModel):
 
 
 # --- outcomes -------------------------------------------------------------------------------------
-
-OutcomeKind = Literal[
-    "participation",
-    "permission_granted",
-    "reference_used",
-    "referral_generated",
-    "referral_converted",
-    "testimonial_collected",
-    "complaint",
-]
 
 
 class OutcomeBody(_Body):
