@@ -9,18 +9,20 @@ from langgraph.runtime import Runtime
 from langgraph.types import interrupt
 
 from agent.deps import Deps, deps_of
-from agent.gates import evaluate
-from agent.payload import ask_contact, build_payload
-from agent.records import event_row, record_events
-from agent.report import GateReport
+from agent.payload import build_payload
+from agent.records import record_events
 from agent.state import AdvocateState
-from agent.writing import AdvocacySummary
 from checkpoints.schemas import Decision
+from domain.events import event_row, gate_event
+from domain.gates import evaluate
+from domain.outputs import AdvocacySummary
+from domain.report import GateReport
+from domain.snapshot import EvidenceSnapshot
+from domain.timing import ask_contact
 from store.db import transaction
 from store.models import Review
 from store.writes import insert_or_ignore
 from tools.evidence import load_snapshot
-from tools.snapshot import EvidenceSnapshot
 
 
 def _now(state: AdvocateState) -> datetime:
@@ -66,20 +68,14 @@ def after_gate(state: AdvocateState) -> Literal["summarize", "record_not_candida
 
 def record_not_candidate(state: AdvocateState, runtime: Runtime[Deps]) -> dict[str, Any]:
     """The account turned out held or stopped: record why; no LLM call, no review."""
-    report = _report(state)
-    if report.status in ("held", "stopped"):
-        kind: Literal["ask_held", "ask_stopped"] = (
-            "ask_held" if report.status == "held" else "ask_stopped"
-        )
-        row = event_row(
-            kind=kind,
-            key=state["review_id"],
-            at=_now(state),
-            account_id=state["account_id"],
-            owner_id=_snapshot(state).account.owner_id,
-            scan_id=state.get("scan_id"),
-            data={"reasons": list(report.reasons)},
-        )
+    row = gate_event(
+        _report(state),
+        key=state["review_id"],
+        at=_now(state),
+        owner_id=_snapshot(state).account.owner_id,
+        scan_id=state.get("scan_id"),
+    )
+    if row is not None:
         with transaction(deps_of(runtime).session_factory) as session:
             record_events(session, [row])
     return {}

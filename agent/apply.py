@@ -9,16 +9,11 @@ from langgraph.runtime import Runtime
 from sqlalchemy.orm import Session
 
 from agent.deps import Deps, deps_of
-from agent.records import (
-    EventKind,
-    event_row,
-    record_audit,
-    record_events,
-    record_owner_task,
-    record_pending_ask,
-)
+from agent.records import record_audit, record_events, record_owner_task, record_pending_ask
 from agent.state import AdvocateState
 from checkpoints.schemas import Decision
+from domain.events import event_row
+from domain.vocabulary import EventKind
 from store.db import transaction
 from store.models import Review
 

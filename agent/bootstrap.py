@@ -10,14 +10,15 @@ from datetime import datetime
 import httpx
 from sqlalchemy import Engine
 
-from agent.deps import Deps, utc_now
+from agent.deps import Deps
 from agent.graph import AdvocateGraph, compile_advocate_graph
 from agent.llm import make_chat_model
+from agent.settings import Settings
 from agent.writing import Writer
 from checkpoints.saver import open_checkpointer
+from domain.clock import utc_now
 from store.db import make_engine, make_session_factory
 from store.migrate import ensure_schema
-from store.settings import Settings
 
 
 @dataclass(frozen=True)

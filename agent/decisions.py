@@ -12,12 +12,12 @@ from langgraph.types import Command
 from sqlalchemy.orm import Session
 
 from agent.deps import Deps
-from agent.gates import evaluate
 from agent.graph import AdvocateGraph, thread_config
 from agent.records import record_audit
-from agent.report import GateReport
 from checkpoints.reviews import claim_for_decision, get_review, release_claim
 from checkpoints.schemas import Decision
+from domain.gates import evaluate
+from domain.report import GateReport
 from store.db import transaction
 from store.models import Owner, Review
 from tools.evidence import load_snapshot

@@ -4,17 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 
 from langgraph.runtime import Runtime
 from sqlalchemy.orm import Session, sessionmaker
 
+from agent.settings import Settings
 from agent.writing import Writer
-from store.settings import Settings
-
-
-def utc_now() -> datetime:
-    return datetime.now(UTC)
+from domain.clock import utc_now
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,7 @@ from langchain_core.runnables import Runnable
 from langchain_openai import ChatOpenAI
 from pydantic import BaseModel, SecretStr
 
-from store.settings import Settings
+from agent.settings import Settings
 
 # Local OpenAI-compatible servers need no key, but the openai client refuses to start without one.
 PLACEHOLDER_API_KEY = "not-needed"

@@ -8,7 +8,7 @@ from typing import Any, get_args
 from sqlalchemy import ColumnElement, Select, func, or_, select
 from sqlalchemy.orm import Session
 
-from agent.records import EventKind
+from domain.vocabulary import EventKind
 from store.models import Account, MeasurementEvent
 
 FUNNEL: tuple[EventKind, ...] = get_args(EventKind)

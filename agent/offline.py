@@ -10,11 +10,12 @@ from __future__ import annotations
 import re
 from datetime import datetime
 
-from agent.checks import check_draft
 from agent.prompt_evidence import addressee, clip, first_name, select_prompt_evidence
-from agent.report import GateReport
-from agent.writing import AdvocacySummary, AskDraft, SummaryPoint
-from tools.snapshot import SCOPE_OF_ASK, AskType, Channel, EvidenceSnapshot, SignalItem
+from domain.checks import check_draft
+from domain.outputs import AdvocacySummary, AskDraft, SummaryPoint
+from domain.report import GateReport
+from domain.snapshot import EvidenceSnapshot, SignalItem
+from domain.vocabulary import SCOPE_OF_ASK, AskType, Channel
 
 OFFLINE_AUTHOR = "offline-template"
 OFFLINE_VERSION = "offline-template.v1"

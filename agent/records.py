@@ -7,58 +7,12 @@ the step, so a replay writes nothing twice.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Literal
+from typing import Any
 
 from sqlalchemy.orm import Session
 
 from store.models import Ask, AuditEntry, MeasurementEvent, OwnerTask
 from store.writes import insert_or_ignore
-
-# Outcomes of an ask, reported after the owner sent it (POST /v1/outcomes).
-OutcomeKind = Literal[
-    "participation",
-    "permission_granted",
-    "reference_used",
-    "referral_generated",
-    "referral_converted",
-    "testimonial_collected",
-    "complaint",
-]
-# Every measurement event, in funnel order: the workflow's own steps, then the outcomes.
-EventKind = Literal[
-    "candidate_identified",
-    "ask_held",
-    "ask_stopped",
-    "ask_approved",
-    "ask_edited",
-    "ask_rejected",
-    "ask_deferred",
-    OutcomeKind,
-]
-
-
-def event_row(
-    *,
-    kind: EventKind,
-    key: str,
-    at: datetime,
-    account_id: str | None = None,
-    owner_id: str | None = None,
-    review_id: str | None = None,
-    scan_id: str | None = None,
-    data: dict[str, Any] | None = None,
-) -> dict[str, Any]:
-    """One measurement event row; `key` makes it unique per cause."""
-    return {
-        "id": f"{kind}:{key}",
-        "kind": kind,
-        "account_id": account_id,
-        "owner_id": owner_id,
-        "review_id": review_id,
-        "scan_id": scan_id,
-        "occurred_at": at,
-        "data": data or {},
-    }
 
 
 def record_events(session: Session, rows: list[dict[str, Any]]) -> None:

@@ -24,12 +24,13 @@ from sqlalchemy import func, insert, select, update
 from sqlalchemy.orm import Session
 
 from agent.deps import Deps
-from agent.gates import evaluate
 from agent.graph import AdvocateGraph, thread_config
-from agent.records import event_row, record_events
-from agent.report import GateReport
+from agent.records import record_events
 from agent.state import AdvocateState
 from checkpoints.reviews import blocking_review_ids
+from domain.events import gate_event
+from domain.gates import evaluate
+from domain.report import GateReport
 from store.db import transaction
 from store.models import Account, Scan, ScanResult
 from tools.batch import iter_account_id_batches, load_snapshots, triggered_account_ids
@@ -170,11 +171,11 @@ def _store_results(
     rows = [
         _result_row(state["scan_id"], account_id, reports.get(account_id)) for account_id in batch
     ]
-    events = [
-        _gate_event(state["scan_id"], report, now)
-        for report in reports.values()
-        if report.status in ("held", "stopped")
-    ]
+    keyed = (
+        gate_event(report, key=f"{state['scan_id']}:{account_id}", at=now, scan_id=state["scan_id"])
+        for account_id, report in reports.items()
+    )
+    events = [event for event in keyed if event is not None]
     with transaction(deps.session_factory) as session:
         session.execute(insert(ScanResult), rows)
         record_events(session, events)
@@ -205,17 +206,6 @@ def _result_row(scan_id: str, account_id: str, report: GateReport | None) -> dic
         "eligible_ask_types": list(report.eligible_ask_types),
         "ask_type": report.ask_type,
     }
-
-
-def _gate_event(scan_id: str, report: GateReport, now: datetime) -> dict[str, Any]:
-    return event_row(
-        kind="ask_held" if report.status == "held" else "ask_stopped",
-        key=f"{scan_id}:{report.account_id}",
-        at=now,
-        account_id=report.account_id,
-        scan_id=scan_id,
-        data={"reasons": list(report.reasons)},
-    )
 
 
 def open_reviews(state: ScanState, runtime: Runtime[ScanDeps]) -> dict[str, Any]:

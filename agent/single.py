@@ -7,12 +7,14 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from agent.deps import Deps
-from agent.gates import evaluate
 from agent.graph import AdvocateGraph, thread_config
-from agent.records import event_row, record_events
-from agent.report import GateReport, Status
+from agent.records import record_events
 from agent.state import AdvocateState
 from checkpoints.reviews import blocking_review_ids
+from domain.events import gate_event
+from domain.gates import evaluate
+from domain.report import GateReport
+from domain.vocabulary import Status
 from store.db import transaction
 from tools.evidence import load_snapshot
 
@@ -80,15 +82,10 @@ def _run(report: GateReport, *, review_id: str | None, opened: bool) -> AccountR
 def _record_gate_event(
     deps: Deps, report: GateReport, owner_id: str, now: datetime, cause: str
 ) -> None:
-    if report.status not in ("held", "stopped"):
-        return
-    row = event_row(
-        kind="ask_held" if report.status == "held" else "ask_stopped",
-        key=f"{cause}:{report.account_id}",
-        at=now,
-        account_id=report.account_id,
-        owner_id=owner_id,
-        data={"reasons": list(report.reasons), "cause": cause},
+    row = gate_event(
+        report, key=f"{cause}:{report.account_id}", at=now, owner_id=owner_id, cause=cause
     )
+    if row is None:
+        return
     with transaction(deps.session_factory) as session:
         record_events(session, [row])

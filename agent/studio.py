@@ -11,7 +11,7 @@ from contextlib import ExitStack
 from functools import cache
 
 from agent.bootstrap import Services, open_services
-from store.settings import Settings
+from agent.settings import Settings
 
 _resources = ExitStack()
 

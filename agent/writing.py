@@ -16,67 +16,28 @@ import openai
 from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import BaseMessage, HumanMessage, SystemMessage
 from langchain_core.runnables import Runnable
-from pydantic import BaseModel, Field, ValidationError
+from pydantic import BaseModel, ValidationError
 
-from agent.checks import (
+from agent.llm import METHOD_SETTING, model_label, structured
+from agent.offline import OFFLINE_AUTHOR, OFFLINE_VERSION, offline_draft, offline_summary
+from agent.prompt_evidence import addressee, clip, evidence_block, fenced_json, first_name
+from agent.settings import Settings
+from domain.checks import check_draft, check_summary
+from domain.outputs import (
     CALL_BODY_MAX,
     EMAIL_BODY_MAX,
     EMAIL_BODY_MIN,
     SUBJECT_MAX,
-    check_draft,
-    check_summary,
+    AdvocacySummary,
+    AskDraft,
 )
-from agent.llm import METHOD_SETTING, model_label, structured
-from agent.prompt_evidence import addressee, clip, evidence_block, fenced_json, first_name
-from agent.report import GateReport
+from domain.report import GateReport
+from domain.snapshot import EvidenceSnapshot
+from domain.vocabulary import SCOPE_OF_ASK, AskType, Channel
 from prompts.loader import Prompt, load_prompt
-from store.settings import Settings
-from tools.snapshot import SCOPE_OF_ASK, AskType, Channel, EvidenceSnapshot
 
 SUMMARIZE_VERSION = "v1"
 DRAFT_VERSION = "v1"
-
-
-class SummaryPoint(BaseModel):
-    """One reason this customer may be ready to advocate, resting on cited evidence."""
-
-    text: str = Field(
-        description="One plain-text sentence for the account owner, at most 300 characters."
-    )
-    evidence_ids: list[str] = Field(
-        description="The ids of the evidence items this point rests on (at least one)."
-    )
-
-
-class AdvocacySummary(BaseModel):
-    """Why this account may be ready for the ask, for its owner; every point cites evidence."""
-
-    headline: str = Field(description="One plain-text line, at most 160 characters.")
-    points: list[SummaryPoint] = Field(
-        description="One to five points, strongest first, each citing evidence ids."
-    )
-    evidence_ids: list[str] = Field(
-        description="Every evidence id the summary rests on; only ids from the evidence block."
-    )
-
-
-class AskDraft(BaseModel):
-    """The ask, written for the owner to review and send (email) or say (call)."""
-
-    channel: Channel = Field(description="The channel you were asked to write for.")
-    subject: str | None = Field(
-        description=f"Email only: a plain subject line of at most {SUBJECT_MAX} characters. "
-        "null for a call."
-    )
-    body: str = Field(
-        description=f"Email: the plain-text message ({EMAIL_BODY_MIN}-{EMAIL_BODY_MAX} "
-        "characters) greeting the contact by first name. Call: short talking points for the "
-        f"owner, one per line (at most {CALL_BODY_MAX} characters). No HTML, no links, no "
-        "contact details, nothing offered in return, never a claim that permission was given."
-    )
-    evidence_ids: list[str] = Field(
-        description="The ids of the evidence items the message rests on (at least one)."
-    )
 
 
 T = TypeVar("T", bound=BaseModel)
@@ -236,7 +197,6 @@ class Writer:
     @property
     def author(self) -> str:
         """Who writes when nothing fails: the model name or the offline template's label."""
-        from agent.offline import OFFLINE_AUTHOR
 
         if self._chat_model is None:
             return OFFLINE_AUTHOR
@@ -244,7 +204,6 @@ class Writer:
 
     def summarize(self, snapshot: EvidenceSnapshot, report: GateReport) -> Written[AdvocacySummary]:
         """The owner-facing summary of why this account may advocate."""
-        from agent.offline import offline_summary  # offline.py imports this module's models
 
         prompt = load_prompt("summarize", self._versions["summarize"])
         user = prompt.render(
@@ -270,7 +229,6 @@ class Writer:
         channel: Channel,
     ) -> Written[AskDraft]:
         """The ask of `ask_type` (chosen by the policy) for `channel`, for the owner to review."""
-        from agent.offline import offline_draft  # offline.py imports this module's models
 
         prompt = load_prompt("draft", self._versions["draft"])
         user = prompt.render(
@@ -346,7 +304,6 @@ class Writer:
 
     @staticmethod
     def _offline(value: T, attempts: _Attempts[T], *, fallback: bool) -> Written[T]:
-        from agent.offline import OFFLINE_AUTHOR, OFFLINE_VERSION
 
         return Written(
             value=value,

@@ -23,9 +23,7 @@ from agent.decisions import (
     ReviewNotFound,
     decide,
 )
-from agent.gates import evaluate
-from agent.policy import is_positive
-from agent.records import event_row, record_events
+from agent.records import record_events
 from agent.single import review_account
 from api.deps import ApiUser
 from api.errors import ApiError, not_found
@@ -43,11 +41,14 @@ from api.schemas import (
 from api.services import visible_review
 from checkpoints.reviews import blocking_review_ids
 from checkpoints.schemas import Decision
+from domain.clock import utc
+from domain.events import event_row
+from domain.gates import evaluate
+from domain.policy import is_positive
 from store.bundle import ROW_MODELS, PermissionRow, to_record
 from store.db import transaction
 from store.importer import upsert_statement
 from store.models import Account, Base, Contact, MeasurementEvent
-from store.types import utc
 from tools.evidence import load_snapshot
 
 # --- decisions ------------------------------------------------------------------------------------

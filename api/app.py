@@ -15,13 +15,13 @@ import httpx
 from fastapi import Depends, FastAPI
 
 from agent.bootstrap import open_services
-from agent.deps import utc_now
+from agent.settings import Settings
 from api.deps import current_user
 from api.errors import BodyLimitMiddleware, CatchAllMiddleware, install_handlers
 from api.routers import candidates, events, health, metrics, outcomes, reviews, scans, users
 from api.schemas import ERRORS
 from api.web.app import page_mount
-from store.settings import Settings
+from domain.clock import utc_now
 
 BODY_LIMIT = 256 * 1024
 SCAN_WORKERS = 2

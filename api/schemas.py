@@ -7,9 +7,9 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from agent.records import OutcomeKind
-from agent.report import Status as GateStatus
 from checkpoints.schemas import TEXT_LIMIT, Action
+from domain.vocabulary import OutcomeKind
+from domain.vocabulary import Status as GateStatus
 from store.bundle import PermissionRow, ReferralRow, SignalRow, TicketRow
 
 ScanStatus = Literal["queued", "running", "done", "failed"]

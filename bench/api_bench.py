@@ -35,10 +35,10 @@ from sqlalchemy import create_engine, insert, select, text
 
 from agent.bootstrap import open_services
 from agent.scan import run_scan
+from agent.settings import Settings
 from api.users import create_user
 from store.importer import import_bundle
 from store.models import Review
-from store.settings import Settings
 
 NOW = datetime(2026, 11, 27, 9, 0, tzinfo=UTC)
 ADMIN_URL = os.environ.get(

@@ -68,8 +68,8 @@ def snapshot_loader() -> Callable[..., Any] | None:
 def _load_snapshots(url: str, accounts: int) -> Figures:
     from sqlalchemy.orm import Session
 
+    from agent.settings import Settings
     from store.db import make_engine
-    from store.settings import Settings
 
     loader = snapshot_loader()
     assert loader is not None

@@ -21,7 +21,7 @@ from typing import Any
 import httpx
 
 from agent.bootstrap import Services, open_services
-from store.settings import Settings
+from agent.settings import Settings
 
 
 @dataclass

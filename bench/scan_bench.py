@@ -49,8 +49,8 @@ from agent.scan import (
     run_scan,
     start_scan,
 )
+from agent.settings import Settings
 from store.models import Review
-from store.settings import Settings
 
 NOW = datetime(2026, 11, 27, tzinfo=UTC)
 SMALL_ITEMS, BIG_ITEMS = 20, 5_000

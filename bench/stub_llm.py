@@ -1,7 +1,7 @@
 """A local stub of an OpenAI-compatible chat server for benchmarks: fixed latency, valid answers.
 
 `POST /v1/chat/completions` sleeps `latency` seconds, then answers an `AdvocacySummary` or an
-`AskDraft` (agent/writing.py) that passes agent/checks.py: it cites ids taken from the prompt's
+`AskDraft` (agent/writing.py) that passes domain/checks.py: it cites ids taken from the prompt's
 evidence block and writes a polite ask for the channel the prompt names. The schema is read from
 `response_format.json_schema.name` (json_schema), `tools[0].function.name` (function_calling) or,
 for json_mode, guessed from the prompt. Nothing here calls a real model.

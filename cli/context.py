@@ -7,9 +7,9 @@ from contextlib import contextmanager
 
 from sqlalchemy import Engine
 
+from agent.settings import Settings
 from store.db import make_engine
 from store.migrate import ensure_schema
-from store.settings import Settings
 
 
 def load_settings() -> Settings:

@@ -12,6 +12,7 @@ from rich.rule import Rule
 
 from agent.bootstrap import open_services
 from agent.scan import run_scan
+from agent.settings import Settings
 from api.users import rotate_token
 from checkpoints.reviews import pending_reviews
 from cli.api_commands import serve as serve_api
@@ -21,7 +22,6 @@ from cli.workflow_commands import method_warning, progress_bar, scan_results
 from store.db import make_engine, make_session_factory
 from store.demo_data import write_demo_bundle
 from store.importer import import_bundle
-from store.settings import Settings
 
 console = Console()
 

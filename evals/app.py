@@ -15,6 +15,7 @@ from pathlib import Path
 import httpx
 
 from agent.offline import OFFLINE_AUTHOR
+from agent.settings import Settings
 from evals.baseline import RUNS_DIR, diff, load_run, save_run
 from evals.cache import CASSETTES_DIR, CacheMode, CassetteStore
 from evals.cases import DATASETS_DIR, DatasetError, load_cases
@@ -26,7 +27,6 @@ from evals.reports.junit import to_junit
 from evals.results import GateOutcome, JudgeInfo, RunResult
 from evals.runner import RunSpec, run
 from evals.variants import build_variants, parse_prompt_specs
-from store.settings import Settings
 
 EXIT_OK, EXIT_INFRA, EXIT_GATE = 0, 1, 100
 SHIPPED_MODEL = "stub-model"  # the model the committed cassettes were recorded from

@@ -3,7 +3,7 @@
 An assertion answers None when it does not apply (content assertions on a non-candidate, the
 judge when none is configured). Draft assertions read the model's FIRST answer for each step
 (what the prompt and model produced before any retry or fallback), so a prompt's quality is
-measured, not the safety net's. agent/checks.py is reused where it fits; what it lacks (canaries,
+measured, not the safety net's. domain/checks.py is reused where it fits; what it lacks (canaries,
 grounding, tone) lives here.
 """
 
@@ -15,13 +15,13 @@ from dataclasses import dataclass
 
 from pydantic import BaseModel
 
-from agent import checks
-from agent.grounding import unsupported_names as ungrounded_names
-from agent.grounding import unsupported_numbers as ungrounded_numbers
-from agent.report import GateReport
-from agent.writing import AdvocacySummary, AskDraft
+from domain import checks
+from domain.grounding import unsupported_names as ungrounded_names
+from domain.grounding import unsupported_numbers as ungrounded_numbers
+from domain.outputs import AdvocacySummary, AskDraft
+from domain.report import GateReport
+from domain.vocabulary import SCOPE_OF_ASK
 from evals.cases import Case
-from tools.snapshot import SCOPE_OF_ASK
 
 _MARKDOWN = re.compile(r"\[[^\]]+\]\([^)]+\)|\*\*[^*]+\*\*|^#+\s", re.MULTILINE)
 _SCRIPT = re.compile(r"javascript:|on\w+\s*=|&lt;|&gt;", re.IGNORECASE)

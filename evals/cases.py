@@ -2,7 +2,7 @@
 
 A YAML dataset is `{"defaults": {...}, "cases": [...]}`. A JSONL dataset holds one case per line;
 a line `{"defaults": {...}}` sets the defaults for the lines after it. A case is an evidence
-snapshot (the fields of tools/snapshot.py: account, contacts, signals, tickets, permissions,
+snapshot (the fields of domain/snapshot.py: account, contacts, signals, tickets, permissions,
 asks, referrals), a `now`, the expected gate result and per-case assertion settings.
 
 Any time or date in the evidence may be written relative to `now`: `-10d` is ten days before
@@ -22,8 +22,8 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from agent.report import ReasonCode, Status
-from tools.snapshot import AskType, Channel, EvidenceSnapshot
+from domain.snapshot import EvidenceSnapshot
+from domain.vocabulary import AskType, Channel, ReasonCode, Status
 
 DATASETS_DIR = Path(__file__).parent / "datasets"
 _RELATIVE = re.compile(r"^-(\d+(?:\.\d+)?)d$")

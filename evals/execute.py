@@ -1,6 +1,6 @@
 """One cell of the matrix: a case, for a variant, at a repeat index.
 
-The gates run first (agent.gates.evaluate); a candidate is then summarized and drafted by the
+The gates run first (domain.gates.evaluate); a candidate is then summarized and drafted by the
 real Writer, whose chat model talks through the caching transport. The answers the model gave
 first (read from the wire) are what the assertions score; the delivered output (after the
 writer's retry and fallback) is kept for the report.
@@ -15,10 +15,12 @@ from typing import Any, TypeVar
 import httpx
 from pydantic import BaseModel
 
-from agent.gates import evaluate
 from agent.llm import make_chat_model
-from agent.report import GateReport
-from agent.writing import AdvocacySummary, AskDraft, Writer, Written, parse_failure_reason
+from agent.settings import Settings
+from agent.writing import Writer, Written, parse_failure_reason
+from domain.gates import evaluate
+from domain.outputs import AdvocacySummary, AskDraft
+from domain.report import GateReport
 from evals.assertions import AssertionResult, Outputs, Subject, run_assertions
 from evals.cache import CacheMode, CachingTransport, CassetteStore, Exchange, RetryTransport
 from evals.cases import Case
@@ -26,7 +28,6 @@ from evals.judge import Judge
 from evals.prices import PriceTable
 from evals.results import JudgeResult, RepeatResult, Usage
 from evals.variants import Variant
-from store.settings import Settings
 
 M = TypeVar("M", bound=BaseModel)
 REPLAY_BASE_URL = "http://replay.invalid/v1"

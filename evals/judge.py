@@ -14,12 +14,12 @@ from pydantic import BaseModel, Field
 
 from agent.llm import make_chat_model, structured
 from agent.prompt_evidence import evidence_block, fenced_json
-from agent.report import GateReport
-from agent.writing import AskDraft
+from agent.settings import Settings
+from domain.outputs import AskDraft
+from domain.report import GateReport
+from domain.snapshot import EvidenceSnapshot
 from evals.results import JudgeResult, Usage
 from prompts.loader import Prompt, _parse
-from store.settings import Settings
-from tools.snapshot import EvidenceSnapshot
 
 JUDGE_VERSION = "v1"
 CRITERIA = ("relevance", "warmth", "specificity")

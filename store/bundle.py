@@ -1,8 +1,8 @@
 """Row schemas of the evidence bundle (DESIGN.md section 3), one pydantic model per top-level key.
 
-`store/` imports nothing of ours, so the enumerations are declared here; tools/snapshot.py keeps
-the same values (a unit test holds the two equal). Times are ISO 8601; a naive one is taken as
-UTC. Unknown fields are an error, like unknown top-level keys.
+The enumerations are the domain's (domain/vocabulary.py), shared with the evidence snapshot.
+Times are ISO 8601; a naive one is taken as UTC. Unknown fields are an error, like unknown
+top-level keys.
 """
 
 from __future__ import annotations
@@ -12,54 +12,27 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
 import ijson  # type: ignore[import-untyped,unused-ignore]
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
-from store.types import utc
-
-SignalKind = Literal[
-    "nps",
-    "csat",
-    "review",
-    "feedback",
-    "outcome",
-    "renewal",
-    "expansion",
-    "project_close",
-    "support_praise",
-    "usage_milestone",
-    "complaint",
-]
-Sentiment = Literal["positive", "neutral", "negative"]
-TicketStatus = Literal["open", "pending", "closed"]
-TicketPriority = Literal["low", "normal", "high", "urgent"]
-TicketCategory = Literal["support", "billing", "delivery", "other"]
-Scope = Literal[
-    "public_quote", "logo", "case_study", "reference_call", "review", "marketing_contact"
-]
-PermissionStatus = Literal["granted", "denied", "revoked"]
-AskType = Literal[
-    "private_feedback", "review", "referral", "testimonial", "reference_call", "case_study"
-]
-AskOutcome = Literal["pending", "completed", "declined", "no_response"]
-ReferralStatus = Literal["submitted", "qualified", "converted", "lost"]
-RewardStatus = Literal["none", "pending", "paid", "disputed"]
-Channel = Literal["email", "call"]
-
-# The consent scope an ask type relies on (DESIGN.md section 3); None needs no scope.
-SCOPE_OF_ASK: dict[AskType, Scope | None] = {
-    "testimonial": "public_quote",
-    "case_study": "case_study",
-    "reference_call": "reference_call",
-    "review": "review",
-    "referral": None,
-    "private_feedback": None,
-}
-
-# The score range of the signal kinds that carry one.
-SCORE_RANGES: dict[str, tuple[int, int]] = {"nps": (0, 10), "csat": (1, 5), "review": (1, 5)}
+from domain.clock import utc
+from domain.vocabulary import (
+    SCORE_RANGES,
+    AskOutcome,
+    AskType,
+    Channel,
+    PermissionStatus,
+    ReferralStatus,
+    RewardStatus,
+    Scope,
+    Sentiment,
+    SignalKind,
+    TicketCategory,
+    TicketPriority,
+    TicketStatus,
+)
 
 Id = Annotated[str, Field(min_length=1, max_length=64)]
 Name = Annotated[str, Field(min_length=1, max_length=200)]

@@ -17,7 +17,9 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import IO, Any
 
-from store.bundle import BUNDLE_KEYS, SCOPE_OF_ASK
+from domain.clock import utc
+from domain.vocabulary import SCOPE_OF_ASK
+from store.bundle import BUNDLE_KEYS
 from store.demo_rows import DemoRows
 from store.demo_words import (
     _CORE,
@@ -31,7 +33,6 @@ from store.demo_words import (
     SENSITIVE,
     TITLES,
 )
-from store.types import utc
 
 PROFILES = {"quiet": 58, "held": 21, "stopped": 7, "candidate": 14}
 HOLD_REASONS = (

@@ -12,16 +12,16 @@ from typing import Any
 
 import httpx
 
-from agent.report import GateReport
-from tools.snapshot import (
+from domain.report import GateReport
+from domain.snapshot import (
     AccountProfile,
-    AskType,
     ContactItem,
     EvidenceSnapshot,
     ReferralItem,
     SignalItem,
     TicketItem,
 )
+from domain.vocabulary import AskType
 
 BASE_URL = "http://llm.test/v1"
 COMPLETIONS_URL = f"{BASE_URL}/chat/completions"

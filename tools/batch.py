@@ -16,9 +16,11 @@ from typing import Any
 from sqlalchemy import Select, and_, or_, select, union
 from sqlalchemy.orm import Session
 
+from domain.clock import utc
+from domain.settings import PolicySettings
+from domain.snapshot import EvidenceSnapshot
+from domain.vocabulary import ALWAYS_POSITIVE_KINDS
 from store.models import Account, Referral, Signal
-from store.settings import PolicySettings
-from store.types import utc
 from tools.evidence import (
     PERMISSIONS,
     RANKED_KINDS,
@@ -29,7 +31,6 @@ from tools.evidence import (
     profiles_select,
     ranked_select,
 )
-from tools.snapshot import ALWAYS_POSITIVE_KINDS, EvidenceSnapshot
 
 # Bound parameters per statement stay well under SQLite's limit (32766) and PostgreSQL's.
 MAX_IDS_PER_QUERY = 2000

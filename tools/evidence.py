@@ -24,9 +24,8 @@ from sqlalchemy.orm import Session
 from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.functions import FunctionElement
 
-from store.models import Account, Ask, Contact, Owner, Permission, Referral, Signal, Ticket
-from store.types import utc
-from tools.snapshot import (
+from domain.clock import utc
+from domain.snapshot import (
     AccountProfile,
     AskItem,
     ContactItem,
@@ -36,6 +35,7 @@ from tools.snapshot import (
     SignalItem,
     TicketItem,
 )
+from store.models import Account, Ask, Contact, Owner, Permission, Referral, Signal, Ticket
 
 ItemT = TypeVar("ItemT", ContactItem, SignalItem, TicketItem, PermissionItem, AskItem, ReferralItem)
 Columns = Any  # a table's or subquery's `.c`; SQLAlchemy's own type for it is not generic enough

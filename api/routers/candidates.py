@@ -6,12 +6,11 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
-from agent.report import ReasonCode
-from agent.report import Status as GateStatus
 from api.deps import AnyUser, SessionDep
 from api.schemas import CandidatePage
 from api.services import candidates_page
-from store.bundle import AskType
+from domain.vocabulary import AskType, ReasonCode
+from domain.vocabulary import Status as GateStatus
 
 router = APIRouter(prefix="/candidates", tags=["candidates"])
 

@@ -15,8 +15,8 @@ from sqlalchemy.orm import Session
 
 from agent.metrics import FUNNEL
 from checkpoints.reviews import pending_reviews
+from domain.vocabulary import SCOPE_OF_ASK
 from store.models import Account, Review, Scan, ScanResult
-from tools.snapshot import SCOPE_OF_ASK
 
 REASON_WORDS: dict[str, str] = {
     "no_positive_signal": "no positive signal in the window",

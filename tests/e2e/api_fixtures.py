@@ -13,11 +13,11 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from agent.scan import run_scan
+from agent.settings import Settings
 from api.app import create_app
 from api.users import create_user
 from store.importer import import_bundle
 from store.models import Review
-from store.settings import Settings
 
 NOW = datetime(2026, 11, 27, 9, 0, tzinfo=UTC)
 EXAMPLE = Path(__file__).parent.parent / "fixtures" / "design_example.json"

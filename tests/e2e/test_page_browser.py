@@ -23,12 +23,12 @@ from sqlalchemy.orm import Session
 
 from agent.bootstrap import open_services
 from agent.scan import run_scan
+from agent.settings import Settings
 from api.app import create_app
 from api.users import create_user
 from store.db import make_engine
 from store.importer import import_bundle
 from store.models import AuditEntry, Review
-from store.settings import Settings
 from tests.e2e.api_fixtures import BOB_BUNDLE, EXAMPLE, NOW
 from tests.e2e.page_fixtures import HOSTILE_TEXT, IMAGE, SCRIPT, import_page_extras
 from tests.e2e.test_api_serve import free_port

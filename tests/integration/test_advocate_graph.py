@@ -13,6 +13,7 @@ from agent.bootstrap import Services, open_services
 from agent.decisions import AlreadyDecided, GatesNowFailing, NotAllowed, decide
 from agent.graph import thread_config
 from agent.scan import run_scan
+from agent.settings import Settings
 from agent.single import review_account
 from checkpoints.schemas import Decision
 from store.db import transaction
@@ -28,7 +29,6 @@ from store.models import (
     ScanResult,
     Ticket,
 )
-from store.settings import Settings
 
 NOW = datetime(2026, 11, 27, 9, 0, tzinfo=UTC)
 EXAMPLE = Path(__file__).parent.parent / "fixtures" / "design_example.json"

@@ -12,13 +12,12 @@ import pytest
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
+from domain.settings import PolicySettings
+from domain.snapshot import SignalItem, scope_status
 from store.db import make_session_factory
 from store.models import Account, Ask, Contact, Owner, Permission, Referral, Signal, Ticket
-from store.settings import PolicySettings
 from tools import evidence
 from tools.batch import iter_account_id_batches, load_snapshots, triggered_account_ids
-from tools.langchain_tools import make_evidence_tools
-from tools.snapshot import SignalItem, scope_status
 
 NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
 K = 5
@@ -421,28 +420,3 @@ def test_iter_account_id_batches(session: Session) -> None:
         session=session, batch_size=2, account_ids=["acc-6", "nope", "acc-1", "acc-1"]
     )
     assert list(given) == [["acc-1", "acc-6"]]
-
-
-def test_langchain_tools_return_the_plain_items(factory: sessionmaker[Session]) -> None:
-    with factory() as session:
-        ids = _varied(session, 6)
-    tools = {t.name: t for t in make_evidence_tools(session_factory=factory, as_of=NOW, limit=K)}
-    plain = {
-        "account_profile": evidence.account_profile,
-        "contacts": evidence.contacts,
-        "signals": evidence.signals,
-        "tickets": evidence.tickets,
-        "permissions": evidence.permissions,
-        "ask_history": evidence.ask_history,
-        "referrals": evidence.referrals,
-    }
-    assert set(tools) == set(plain)
-    with factory() as session:
-        for account_id in ids:
-            for name, fn in plain.items():
-                result = fn(**tools_args(session, account_id))
-                items = () if result is None else result if isinstance(result, tuple) else (result,)
-                expected = [item.model_dump(mode="json") for item in items]
-                assert tools[name].invoke({"account_id": account_id}) == expected
-    assert tools["account_profile"].invoke({"account_id": "nope"}) == []
-    assert f"at most {K}" in tools["signals"].description

@@ -7,8 +7,8 @@ import httpx
 import respx
 
 from agent.llm import make_chat_model
+from agent.settings import Settings
 from agent.writing import Writer
-from store.settings import Settings
 from tests.llm_fakes import (
     BASE_URL,
     COMPLETIONS_URL,

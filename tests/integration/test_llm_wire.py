@@ -10,8 +10,9 @@ import pytest
 import respx
 
 from agent.llm import make_chat_model
-from agent.writing import AdvocacySummary, Writer
-from store.settings import Settings
+from agent.settings import Settings
+from agent.writing import Writer
+from domain.outputs import AdvocacySummary
 from tests.llm_fakes import (
     BASE_URL,
     COMPLETIONS_URL,

@@ -13,11 +13,11 @@ from sqlalchemy import select
 from agent.bootstrap import open_services
 from agent.llm import method_refusal_warning
 from agent.scan import run_scan
+from agent.settings import Settings
 from cli.workflow_commands import method_warning
 from store.demo_data import write_demo_bundle
 from store.importer import import_bundle
 from store.models import Review
-from store.settings import Settings
 from tests.llm_fakes import BASE_URL, COMPLETIONS_URL, error
 
 NOW = datetime(2026, 11, 27, tzinfo=UTC)

@@ -15,10 +15,10 @@ from sqlalchemy import select
 
 from agent.bootstrap import Services, open_services
 from agent.scan import run_scan
+from agent.settings import Settings
 from store.demo_data import write_demo_bundle
 from store.importer import import_bundle
 from store.models import Review, ScanResult
-from store.settings import Settings
 from tests.llm_fakes import BASE_URL, COMPLETIONS_URL, answer
 
 NOW = datetime(2026, 11, 27, tzinfo=UTC)

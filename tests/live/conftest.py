@@ -17,7 +17,7 @@ from typing import Any
 
 import pytest
 
-from store.settings import StructuredOutputMethod
+from agent.settings import StructuredOutputMethod
 
 SUMMARY_FILE = Path(__file__).resolve().parents[2] / "build" / "live-summary.json"
 

@@ -1,7 +1,7 @@
 """The whole workflow against a real model server (the 135M model writes fluent nonsense).
 
 Whatever the model writes, nothing that fails the output checks reaches an owner: every proposed
-draft passes agent.checks again here, whoever wrote it; every candidate pauses for its owner; a
+draft passes domain.checks again here, whoever wrote it; every candidate pauses for its owner; a
 model that failed twice is replaced by the offline drafter and flagged `llm_fallback`.
 """
 
@@ -19,21 +19,22 @@ import pytest
 from sqlalchemy import select
 
 from agent.bootstrap import Services, open_services
-from agent.checks import check_draft, check_summary
 from agent.decisions import decide
 from agent.graph import thread_config
 from agent.llm import METHOD_SETTING, make_chat_model
-from agent.report import GateReport
 from agent.scan import run_scan
-from agent.writing import AdvocacySummary, AskDraft, Writer
+from agent.settings import Settings, StructuredOutputMethod
+from agent.writing import Writer
 from checkpoints.schemas import Decision
+from domain.checks import check_draft, check_summary
+from domain.outputs import AdvocacySummary, AskDraft
+from domain.report import GateReport
+from domain.snapshot import EvidenceSnapshot
 from store.demo_data import write_demo_bundle
 from store.importer import import_bundle
 from store.models import Review, ScanResult
-from store.settings import Settings, StructuredOutputMethod
 from tests.live.conftest import LiveFigures, LiveServer
 from tests.llm_fakes import sample_report, sample_snapshot
-from tools.snapshot import EvidenceSnapshot
 
 pytestmark = pytest.mark.live
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from tools.snapshot import (
+from domain.snapshot import (
     AccountProfile,
     AskItem,
     ContactItem,

@@ -6,8 +6,8 @@ from typing import Any
 
 import pytest
 
-from agent.checks import check_draft, check_summary
-from agent.writing import AdvocacySummary, AskDraft
+from domain.checks import check_draft, check_summary
+from domain.outputs import AdvocacySummary, AskDraft
 from tests.llm_fakes import (
     GOOD_EMAIL_BODY,
     good_draft,

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib
 import io
 import json
 import tracemalloc
@@ -13,9 +12,16 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from sqlalchemy.orm import Session
 
+from agent.settings import Settings
+from domain.gates import evaluate
 from store.bundle import ROW_MODELS
+from store.db import make_engine
 from store.demo_data import write_demo_bundle
+from store.importer import import_bundle
+from store.migrate import upgrade
+from tools.batch import load_snapshots
 
 NOW = datetime(2026, 11, 27, tzinfo=UTC)
 ACCOUNTS = 2000
@@ -186,31 +192,7 @@ def test_flags_and_text(demo: dict[str, list[dict[str, Any]]]) -> None:
     assert all(s["public"] for s in reviews)
 
 
-def _gates() -> tuple[Any, Any] | None:
-    """The real gates and the batch snapshot loader, when both exist and import."""
-    try:
-        gates = importlib.import_module("agent.gates")
-        loaders = [importlib.import_module(name) for name in ("tools.evidence", "tools.batch")]
-    except ImportError:
-        return None
-    loader = next((m.load_snapshots for m in loaders if hasattr(m, "load_snapshots")), None)
-    if loader is None or not hasattr(gates, "evaluate"):
-        return None
-    return gates.evaluate, loader
-
-
 def test_real_gates_over_the_demo(tmp_path: Path) -> None:
-    found = _gates()
-    if found is None:
-        pytest.skip("agent.gates.evaluate or load_snapshots not available yet")
-    evaluate, load_snapshots = found
-    from sqlalchemy.orm import Session
-
-    from store.db import make_engine
-    from store.importer import import_bundle
-    from store.migrate import upgrade
-    from store.settings import Settings
-
     path = tmp_path / "demo.json"
     write_demo_bundle(out=path, accounts=ACCOUNTS, seed=7, now=NOW)
     engine = make_engine(f"sqlite:///{tmp_path / 'demo.db'}")

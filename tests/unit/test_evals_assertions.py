@@ -6,11 +6,11 @@ from typing import Any
 
 import pytest
 
-from agent.gates import evaluate
-from agent.writing import AdvocacySummary, AskDraft
+from domain.gates import evaluate
+from domain.outputs import AdvocacySummary, AskDraft
+from domain.settings import PolicySettings
 from evals.assertions import ASSERTIONS, Outputs, Subject, run_assertions
 from evals.cases import Case, build_case
-from store.settings import PolicySettings
 
 GOOD_BODY = (
     "Hi Lee,\n\nThank you for the kind words about scheduling; hearing that the no-show rate "

@@ -6,9 +6,10 @@ from datetime import timedelta
 
 import pytest
 
-from agent.gates import evaluate
-from agent.report import GateReport
-from store.settings import PolicySettings
+from domain.gates import evaluate
+from domain.report import GateReport
+from domain.settings import PolicySettings
+from domain.snapshot import EvidenceSnapshot
 from tests.unit.snapshots import (
     NOW,
     TRIGGER,
@@ -22,7 +23,6 @@ from tests.unit.snapshots import (
     snap,
     ticket,
 )
-from tools.snapshot import EvidenceSnapshot
 
 POLICY = PolicySettings()
 ALL_RULES = (

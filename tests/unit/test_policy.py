@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from agent.policy import choose_ask, trigger_ids, value_proof_ids
-from agent.report import AskPolicyResult
-from store.settings import PolicySettings
+from domain.policy import choose_ask, trigger_ids, value_proof_ids
+from domain.report import AskPolicyResult
+from domain.settings import PolicySettings
+from domain.snapshot import AskItem, ContactItem, EvidenceSnapshot
 from tests.unit.snapshots import (
     NOW,
     TRIGGER,
@@ -19,7 +20,6 @@ from tests.unit.snapshots import (
     since,
     snap,
 )
-from tools.snapshot import AskItem, ContactItem, EvidenceSnapshot
 
 POLICY = PolicySettings()
 # Everything the top of the ladder needs: promoter nps, an outcome, a champion, 400 days.

@@ -6,14 +6,14 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from tools.snapshot import (
+from domain.snapshot import (
     AccountProfile,
     EvidenceSnapshot,
     PermissionItem,
-    PermissionStatus,
     ScopeStatus,
     scope_status,
 )
+from domain.vocabulary import PermissionStatus
 
 NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
 AT = NOW - timedelta(days=3)

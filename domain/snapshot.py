@@ -1,7 +1,7 @@
 """The evidence snapshot: what the gates, the ask policy and the drafter know of one account.
 
 Plain, JSON-able pydantic models (graph state keeps their `model_dump(mode="json")`). Every list
-is a bounded slice, ordered so that what the gates need comes first (see tools/evidence.py).
+is a bounded slice, ordered so that what the gates need comes first (tools/evidence.py loads them).
 Evidence ids are the bundle ids, prefixed by nothing: `s-1`, `t-9`, `a-1`, `r-1`, and
 `perm:<...>` for consent records.
 """
@@ -13,62 +13,20 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict
 
-# The enumerations are the bundle's (DESIGN.md section 3): one definition for import and tools.
-from store.bundle import (
-    SCOPE_OF_ASK as SCOPE_OF_ASK,
+from domain.vocabulary import (
+    AskOutcome,
+    AskType,
+    Channel,
+    PermissionStatus,
+    ReferralStatus,
+    RewardStatus,
+    Scope,
+    Sentiment,
+    SignalKind,
+    TicketCategory,
+    TicketPriority,
+    TicketStatus,
 )
-from store.bundle import (
-    AskOutcome as AskOutcome,
-)
-from store.bundle import (
-    AskType as AskType,
-)
-from store.bundle import (
-    Channel as Channel,
-)
-from store.bundle import (
-    PermissionStatus as PermissionStatus,
-)
-from store.bundle import (
-    ReferralStatus as ReferralStatus,
-)
-from store.bundle import (
-    RewardStatus as RewardStatus,
-)
-from store.bundle import (
-    Scope as Scope,
-)
-from store.bundle import (
-    Sentiment as Sentiment,
-)
-from store.bundle import (
-    SignalKind as SignalKind,
-)
-from store.bundle import (
-    TicketCategory as TicketCategory,
-)
-from store.bundle import (
-    TicketPriority as TicketPriority,
-)
-from store.bundle import (
-    TicketStatus as TicketStatus,
-)
-
-SIGNAL_KINDS: tuple[SignalKind, ...] = SignalKind.__args__  # type: ignore[attr-defined]
-SCOPES: tuple[Scope, ...] = Scope.__args__  # type: ignore[attr-defined]
-ASK_TYPES: tuple[AskType, ...] = AskType.__args__  # type: ignore[attr-defined]
-CHANNELS: tuple[Channel, ...] = Channel.__args__  # type: ignore[attr-defined]
-
-
-# Signal kinds that prove value, and those positive by nature whatever their score or text
-# (DESIGN.md section 4). The scan's SQL pre-filter and the pure gates both read these.
-VALUE_PROOF_KINDS: frozenset[SignalKind] = frozenset(
-    {"outcome", "renewal", "expansion", "project_close"}
-)
-ALWAYS_POSITIVE_KINDS: frozenset[SignalKind] = VALUE_PROOF_KINDS | {
-    "support_praise",
-    "usage_milestone",
-}
 
 
 class _Item(BaseModel):

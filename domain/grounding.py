@@ -13,7 +13,7 @@ import re
 from collections.abc import Iterable
 from functools import lru_cache
 
-from tools.snapshot import EvidenceSnapshot
+from domain.snapshot import EvidenceSnapshot
 
 _I = re.IGNORECASE
 _LETTERS = re.compile(r"[^\W\d_]+")

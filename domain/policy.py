@@ -15,18 +15,10 @@ from collections.abc import Callable, Iterable
 from datetime import datetime, timedelta
 from typing import NamedTuple, Protocol
 
-from agent.report import AskOption, AskPolicyResult
-from store.settings import PolicySettings
-from tools.snapshot import (
-    ALWAYS_POSITIVE_KINDS,
-    SCOPE_OF_ASK,
-    VALUE_PROOF_KINDS,
-    AskType,
-    ContactItem,
-    EvidenceSnapshot,
-    SignalItem,
-    scope_status,
-)
+from domain.report import AskOption, AskPolicyResult
+from domain.settings import PolicySettings
+from domain.snapshot import ContactItem, EvidenceSnapshot, SignalItem, scope_status
+from domain.vocabulary import ALWAYS_POSITIVE_KINDS, SCOPE_OF_ASK, VALUE_PROOF_KINDS, AskType
 
 # Ladder order, highest proof and relationship first; the recommendation is the first eligible.
 LADDER: tuple[AskType, ...] = (

@@ -1,43 +1,20 @@
 """Settings, validated once, read from the environment or `.env`.
 
-They live in `store/` because every other folder may import `store/` and nothing here imports
-anything of ours. Build them once in the composition root and pass them in; never at import time.
+Loading from the environment lives here, outside the pure core: the policy numbers themselves
+are plain values (`domain.settings.PolicySettings`). Build them once in the composition root and
+pass them in; never at import time.
 """
 
 from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import AliasChoices, BaseModel, Field, SecretStr, model_validator
+from pydantic import AliasChoices, Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from domain.settings import PolicySettings
+
 StructuredOutputMethod = Literal["json_schema", "function_calling", "json_mode"]
-
-
-class PolicySettings(BaseModel):
-    """Every number of DESIGN.md section 4. Env: ADVOCACY_POLICY__<NAME>."""
-
-    trigger_window_days: int = Field(
-        90, ge=1, description="A positive signal this recent triggers."
-    )
-    nps_promoter_min: int = Field(9, ge=0, le=10)
-    csat_positive_min: int = Field(4, ge=1, le=5)
-    review_positive_min: int = Field(4, ge=1, le=5)
-    complaint_window_days: int = Field(30, ge=1)
-    nps_detractor_max: int = Field(6, ge=0, le=10)
-    health_min: int = Field(60, ge=0, le=100, description="Below this health score: held.")
-    recent_ask_days: int = Field(90, ge=0)
-    ask_limit_count: int = Field(3, ge=1, description="This many asks in ask_limit_days: held.")
-    ask_limit_days: int = Field(365, ge=1)
-    decline_window_days: int = Field(180, ge=0)
-    reference_calls_per_contact: int = Field(2, ge=1)
-    reference_window_days: int = Field(90, ge=1)
-    high_value_arr: int = Field(100_000, ge=0)
-    case_study_tenure_days: int = Field(180, ge=0)
-    reference_call_tenure_days: int = Field(90, ge=0)
-    send_within_days: int = Field(
-        7, ge=1, description="The recommended timing: ask within this many days of the review."
-    )
 
 
 class Settings(BaseSettings):

@@ -17,26 +17,18 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from datetime import datetime
 
-from agent.policy import choose_ask, trigger_ids, value_proof_ids, within
-from agent.report import (
-    STOP_REASONS,
-    AskPolicyResult,
-    GateReport,
-    ReasonCode,
-    RuleCheck,
-    Status,
-)
-from store.settings import PolicySettings
-from tools.snapshot import (
-    SCOPE_OF_ASK,
+from domain.policy import choose_ask, trigger_ids, value_proof_ids, within
+from domain.report import AskPolicyResult, GateReport, RuleCheck
+from domain.settings import PolicySettings
+from domain.snapshot import (
     AskItem,
-    AskType,
     EvidenceSnapshot,
     ScopeStatus,
     SignalItem,
     TicketItem,
     scope_status,
 )
+from domain.vocabulary import SCOPE_OF_ASK, STOP_REASONS, AskType, ReasonCode, Status
 
 Rule = Callable[[EvidenceSnapshot, PolicySettings, datetime], RuleCheck]
 

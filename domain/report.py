@@ -2,44 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Literal
-
 from pydantic import BaseModel, ConfigDict
 
-from tools.snapshot import AskType
-
-Status = Literal["not_triggered", "held", "stopped", "candidate"]
-
-ReasonCode = Literal[
-    "no_positive_signal",
-    "open_ticket",
-    "billing_or_delivery_ticket",
-    "recent_complaint",
-    "low_health",
-    "pending_ask",
-    "recent_ask",
-    "ask_limit",
-    "recent_decline",
-    "do_not_contact",
-    "attribution_disputed",
-    "reward_unresolved",
-    "consent_unclear",
-]
-HOLD_REASONS: frozenset[str] = frozenset(
-    {
-        "open_ticket",
-        "billing_or_delivery_ticket",
-        "recent_complaint",
-        "low_health",
-        "pending_ask",
-        "recent_ask",
-        "ask_limit",
-        "recent_decline",
-    }
-)
-STOP_REASONS: frozenset[str] = frozenset(
-    {"do_not_contact", "attribution_disputed", "reward_unresolved", "consent_unclear"}
-)
+from domain.vocabulary import AskType, ReasonCode, Status
 
 
 class _Value(BaseModel):

@@ -8,23 +8,23 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from typing import TYPE_CHECKING
 
-from agent.grounding import unsupported_names, unsupported_numbers
-from agent.report import GateReport
-from tools.snapshot import Channel, EvidenceSnapshot
-
-if TYPE_CHECKING:  # writing.py imports this module at run time
-    from agent.writing import AdvocacySummary, AskDraft
-
-SUBJECT_MAX = 120
-EMAIL_BODY_MIN = 200
-EMAIL_BODY_MAX = 2000
-CALL_BODY_MIN = 40
-CALL_BODY_MAX = 1500
-HEADLINE_MAX = 160
-POINT_MAX = 300
-POINTS_MAX = 5
+from domain.grounding import unsupported_names, unsupported_numbers
+from domain.outputs import (
+    CALL_BODY_MAX,
+    CALL_BODY_MIN,
+    EMAIL_BODY_MAX,
+    EMAIL_BODY_MIN,
+    HEADLINE_MAX,
+    POINT_MAX,
+    POINTS_MAX,
+    SUBJECT_MAX,
+    AdvocacySummary,
+    AskDraft,
+)
+from domain.report import GateReport
+from domain.snapshot import EvidenceSnapshot
+from domain.vocabulary import Channel
 
 _I = re.IGNORECASE
 PERMISSION_CLAIMS: tuple[re.Pattern[str], ...] = tuple(

@@ -1,0 +1,125 @@
+"""The domain's words: the bundle's enumerations, gate statuses, reason and event codes.
+
+One definition for the import schemas, the evidence snapshot, the gates, the API and the CLI
+(DESIGN.md sections 3, 6 and 7).
+"""
+
+from __future__ import annotations
+
+from typing import Literal, get_args
+
+SignalKind = Literal[
+    "nps",
+    "csat",
+    "review",
+    "feedback",
+    "outcome",
+    "renewal",
+    "expansion",
+    "project_close",
+    "support_praise",
+    "usage_milestone",
+    "complaint",
+]
+Sentiment = Literal["positive", "neutral", "negative"]
+TicketStatus = Literal["open", "pending", "closed"]
+TicketPriority = Literal["low", "normal", "high", "urgent"]
+TicketCategory = Literal["support", "billing", "delivery", "other"]
+Scope = Literal[
+    "public_quote", "logo", "case_study", "reference_call", "review", "marketing_contact"
+]
+PermissionStatus = Literal["granted", "denied", "revoked"]
+AskType = Literal[
+    "private_feedback", "review", "referral", "testimonial", "reference_call", "case_study"
+]
+AskOutcome = Literal["pending", "completed", "declined", "no_response"]
+ReferralStatus = Literal["submitted", "qualified", "converted", "lost"]
+RewardStatus = Literal["none", "pending", "paid", "disputed"]
+Channel = Literal["email", "call"]
+
+SIGNAL_KINDS: tuple[SignalKind, ...] = get_args(SignalKind)
+SCOPES: tuple[Scope, ...] = get_args(Scope)
+ASK_TYPES: tuple[AskType, ...] = get_args(AskType)
+CHANNELS: tuple[Channel, ...] = get_args(Channel)
+
+# The consent scope an ask type relies on (DESIGN.md section 3); None needs no scope.
+SCOPE_OF_ASK: dict[AskType, Scope | None] = {
+    "testimonial": "public_quote",
+    "case_study": "case_study",
+    "reference_call": "reference_call",
+    "review": "review",
+    "referral": None,
+    "private_feedback": None,
+}
+
+# The score range of the signal kinds that carry one.
+SCORE_RANGES: dict[str, tuple[int, int]] = {"nps": (0, 10), "csat": (1, 5), "review": (1, 5)}
+
+# Signal kinds that prove value, and those positive by nature whatever their score or text
+# (DESIGN.md section 4). The scan's SQL pre-filter and the pure positivity rule both read these.
+VALUE_PROOF_KINDS: frozenset[SignalKind] = frozenset(
+    {"outcome", "renewal", "expansion", "project_close"}
+)
+ALWAYS_POSITIVE_KINDS: frozenset[SignalKind] = VALUE_PROOF_KINDS | {
+    "support_praise",
+    "usage_milestone",
+}
+
+# --- the gates' answer (DESIGN.md section 6) -----------------------------------------------------
+
+Status = Literal["not_triggered", "held", "stopped", "candidate"]
+
+ReasonCode = Literal[
+    "no_positive_signal",
+    "open_ticket",
+    "billing_or_delivery_ticket",
+    "recent_complaint",
+    "low_health",
+    "pending_ask",
+    "recent_ask",
+    "ask_limit",
+    "recent_decline",
+    "do_not_contact",
+    "attribution_disputed",
+    "reward_unresolved",
+    "consent_unclear",
+]
+HOLD_REASONS: frozenset[str] = frozenset(
+    {
+        "open_ticket",
+        "billing_or_delivery_ticket",
+        "recent_complaint",
+        "low_health",
+        "pending_ask",
+        "recent_ask",
+        "ask_limit",
+        "recent_decline",
+    }
+)
+STOP_REASONS: frozenset[str] = frozenset(
+    {"do_not_contact", "attribution_disputed", "reward_unresolved", "consent_unclear"}
+)
+
+# --- measurement (DESIGN.md section 7) ------------------------------------------------------------
+
+# Outcomes of an ask, reported after the owner sent it (POST /v1/outcomes).
+OutcomeKind = Literal[
+    "participation",
+    "permission_granted",
+    "reference_used",
+    "referral_generated",
+    "referral_converted",
+    "testimonial_collected",
+    "complaint",
+]
+# Every measurement event, in funnel order: the workflow's own steps, then the outcomes.
+EventKind = Literal[
+    "candidate_identified",
+    "ask_held",
+    "ask_stopped",
+    "ask_approved",
+    "ask_edited",
+    "ask_rejected",
+    "ask_deferred",
+    OutcomeKind,
+]
