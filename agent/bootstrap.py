@@ -13,6 +13,7 @@ from sqlalchemy import Engine
 from agent.deps import Deps
 from agent.graph import AdvocateGraph, compile_advocate_graph
 from agent.llm import make_chat_model
+from agent.scan import ScanGraph, compile_scan_graph
 from agent.settings import Settings
 from agent.writing import Writer
 from checkpoints.saver import open_checkpointer
@@ -26,6 +27,7 @@ class Services:
     engine: Engine
     deps: Deps
     advocate: AdvocateGraph
+    scan: ScanGraph
 
 
 @contextmanager
@@ -49,6 +51,11 @@ def open_services(
         with open_checkpointer(
             settings.database_url, pool_size=settings.llm_concurrency + 2
         ) as saver:
-            yield Services(engine=engine, deps=deps, advocate=compile_advocate_graph(saver))
+            yield Services(
+                engine=engine,
+                deps=deps,
+                advocate=compile_advocate_graph(saver),
+                scan=compile_scan_graph(),
+            )
     finally:
         engine.dispose()

@@ -22,10 +22,31 @@ class Deps:
     clock: Callable[[], datetime] = utc_now
 
 
+DepsProvider = Callable[[], Deps]
+
+_default_deps: DepsProvider | None = None
+
+
+def provide_default_deps(provider: DepsProvider | None) -> DepsProvider | None:
+    """Register what `deps_of` returns for a run without context (None clears); returns the old.
+
+    LangGraph Studio runs our graphs without a context: its entry module, agent/studio.py,
+    registers services built from the environment. Our own callers always pass the context.
+    """
+    global _default_deps
+    previous, _default_deps = _default_deps, provider
+    return previous
+
+
 def deps_of(runtime: Runtime[Deps]) -> Deps:
-    """The deps the caller passed; LangGraph Studio passes none, so use the environment's."""
+    """The deps the caller passed, else the registered default (LangGraph Studio's)."""
     if runtime.context is not None:
         return runtime.context
-    from agent.studio import environment_services  # imports the composition root, which imports us
+    if _default_deps is None:
+        raise RuntimeError(no_context_message("Deps"))
+    return _default_deps()
 
-    return environment_services().deps
+
+def no_context_message(context: str) -> str:
+    """The error of a run without context when no default is registered."""
+    return f"no context: pass context={context}(...); LangGraph Studio loads agent/studio.py"

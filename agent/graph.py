@@ -60,7 +60,3 @@ def compile_advocate_graph(checkpointer: BaseCheckpointSaver[str]) -> AdvocateGr
 def thread_config(review_id: str) -> RunnableConfig:
     """The config of a review's thread: its id only, never a pinned checkpoint."""
     return {"configurable": {"thread_id": review_id}}
-
-
-# LangGraph Studio (langgraph.json) loads this plain compile; it brings its own persistence.
-graph = build_advocate_graph().compile()

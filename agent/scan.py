@@ -23,7 +23,7 @@ from langgraph.runtime import Runtime
 from sqlalchemy import func, insert, select, update
 from sqlalchemy.orm import Session
 
-from agent.deps import Deps
+from agent.deps import Deps, no_context_message
 from agent.graph import AdvocateGraph, thread_config
 from agent.records import record_events
 from agent.state import AdvocateState
@@ -38,7 +38,7 @@ from tools.batch import iter_account_id_batches, load_snapshots, triggered_accou
 Progress = Callable[[str, int, int], None]
 
 
-def _no_progress(phase: str, done: int, total: int) -> None:
+def no_progress(phase: str, done: int, total: int) -> None:
     del phase, done, total
 
 
@@ -46,7 +46,7 @@ def _no_progress(phase: str, done: int, total: int) -> None:
 class ScanDeps:
     deps: Deps
     advocate: AdvocateGraph
-    progress: Progress = field(default=_no_progress)
+    progress: Progress = field(default=no_progress)
 
 
 class ScanState(TypedDict, total=False):
@@ -58,14 +58,28 @@ class ScanState(TypedDict, total=False):
     counts: dict[str, int]
 
 
+ScanDepsProvider = Callable[[], ScanDeps]
+
+_default_scan_deps: ScanDepsProvider | None = None
+
+
+def provide_default_scan_deps(provider: ScanDepsProvider | None) -> ScanDepsProvider | None:
+    """Register the scan's context for runs without one (None clears); returns the old one.
+
+    As `agent.deps.provide_default_deps`: only LangGraph Studio's entry module, agent/studio.py.
+    """
+    global _default_scan_deps
+    previous, _default_scan_deps = _default_scan_deps, provider
+    return previous
+
+
 def _scan_deps(runtime: Runtime[ScanDeps]) -> ScanDeps:
-    """The scan's context; LangGraph Studio passes none, so use the environment's services."""
+    """The scan's context the caller passed, else the registered default (LangGraph Studio's)."""
     if runtime.context is not None:
         return runtime.context
-    from agent.studio import environment_services  # imports the composition root, which imports us
-
-    services = environment_services()
-    return ScanDeps(deps=services.deps, advocate=services.advocate)
+    if _default_scan_deps is None:
+        raise RuntimeError(no_context_message("ScanDeps"))
+    return _default_scan_deps()
 
 
 def new_scan_id() -> str:
@@ -287,42 +301,7 @@ def build_scan_graph() -> StateGraph[ScanState, ScanDeps, ScanState, ScanState]:
 
 ScanGraph = CompiledStateGraph[ScanState, ScanDeps, ScanState, ScanState]
 
-# LangGraph Studio (langgraph.json) loads this plain compile. A scan is a batch job: it is not
-# checkpointed; each candidate's advocate thread is.
-graph = build_scan_graph().compile()
 
-
-def run_scan(
-    *,
-    deps: Deps,
-    advocate: AdvocateGraph,
-    now: datetime,
-    segment: str | None = None,
-    account_ids: list[str] | None = None,
-    progress: Progress = _no_progress,
-    scan_id: str | None = None,
-) -> str:
-    """Scan the selected accounts as of `now` and return the scan id; a failure marks it failed."""
-    scan_id = scan_id or new_scan_id()
-    state: ScanState = {
-        "scan_id": scan_id,
-        "now": now.isoformat(),
-        "segment": segment,
-        "account_ids": account_ids,
-    }
-    context = ScanDeps(deps=deps, advocate=advocate, progress=progress)
-    try:
-        graph.invoke(state, context=context)
-    except BaseException as error:
-        _mark_failed(deps, scan_id, error)
-        raise
-    return scan_id
-
-
-def _mark_failed(deps: Deps, scan_id: str, error: BaseException) -> None:
-    with transaction(deps.session_factory) as session:
-        scan = session.get(Scan, scan_id)
-        if scan is not None:
-            scan.status = "failed"
-            scan.error = f"{type(error).__name__}: {error}"[:2000]
-            scan.finished_at = deps.clock()
+def compile_scan_graph() -> ScanGraph:
+    """A scan is a batch job: it is not checkpointed; each candidate's advocate thread is."""
+    return build_scan_graph().compile()

@@ -1,7 +1,8 @@
-"""Services for graphs run without our context, as LangGraph Studio runs them (langgraph.json).
+"""LangGraph Studio's entry module (langgraph.json): the two graphs, and their fallback context.
 
-Our own callers (CLI, API, tests) always pass the context; Studio cannot build it, so the nodes
-fall back to one set of services built from the environment, once per process.
+Studio runs our graphs without a context; our own callers (CLI, API, tests) always pass one.
+Importing this module registers the fallback: one set of services built from the environment,
+once per process. Nothing of ours imports it (tests aside); the graphs do not know it exists.
 """
 
 from __future__ import annotations
@@ -11,6 +12,9 @@ from contextlib import ExitStack
 from functools import cache
 
 from agent.bootstrap import Services, open_services
+from agent.deps import Deps, provide_default_deps
+from agent.graph import build_advocate_graph
+from agent.scan import ScanDeps, build_scan_graph, provide_default_scan_deps
 from agent.settings import Settings
 
 _resources = ExitStack()
@@ -28,3 +32,21 @@ def close_environment_services() -> None:
     """Close them (tests; and at exit), so the next call builds them again."""
     environment_services.cache_clear()
     _resources.close()
+
+
+def environment_deps() -> Deps:
+    return environment_services().deps
+
+
+def environment_scan_deps() -> ScanDeps:
+    services = environment_services()
+    return ScanDeps(deps=services.deps, advocate=services.advocate)
+
+
+provide_default_deps(environment_deps)
+provide_default_scan_deps(environment_scan_deps)
+
+# Plain compiles: `langgraph dev` refuses a graph compiled with a checkpointer (it brings its
+# own persistence). The scan's candidates run on environment_services()'s advocate graph.
+advocate = build_advocate_graph().compile()
+scan = build_scan_graph().compile()

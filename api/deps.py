@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 from typing import Annotated
 
 from fastapi import Depends, Request
@@ -11,8 +10,9 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.orm import Session
 
 from agent.bootstrap import Services
+from agent.usecases.users import authenticate
 from api.errors import ApiError
-from api.users import authenticate
+from domain.actors import Actor
 
 bearer = HTTPBearer(auto_error=False, description="The token printed by `advocacy users add`.")
 
@@ -34,14 +34,7 @@ def get_session(services: ServicesDep) -> Iterator[Session]:
 SessionDep = Annotated[Session, Depends(get_session)]
 
 
-@dataclass(frozen=True)
-class ApiUser:
-    id: str
-    role: str
-
-    @property
-    def is_owner(self) -> bool:
-        return self.role == "owner"
+ApiUser = Actor
 
 
 UNAUTHORIZED = {"WWW-Authenticate": "Bearer"}

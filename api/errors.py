@@ -1,19 +1,23 @@
-"""Our HTTP errors: one exception type the routers raise, one JSON shape the client sees.
+"""Our HTTP errors: the use-cases' domain errors mapped to status codes once, one JSON shape.
 
 Every error body is `{"detail": str, ...}`; a few add fields (`reasons` for a refused approval).
+The JSON API and the review page share the mapping (`status_of`, `answer_of`).
 """
 
 from __future__ import annotations
 
 import logging
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from domain.errors import Conflict, DomainError, Forbidden, Invalid, NotFound
 
 log = logging.getLogger("advocacy.api")
 
@@ -34,9 +38,31 @@ class ApiError(Exception):
         return {"detail": self.detail, **self.extra}
 
 
-def not_found(what: str) -> ApiError:
-    """404 for a missing object and for another owner's object alike (never 403 for those)."""
-    return ApiError(404, f"no {what}")
+# Checked in order: the first class the error is an instance of gives its status.
+STATUS_OF_ERROR: tuple[tuple[type[DomainError], int], ...] = (
+    (NotFound, 404),
+    (Forbidden, 403),
+    (Invalid, 422),
+    (Conflict, 409),
+)
+Answer = tuple[int, dict[str, Any]]
+
+
+def status_of(error: DomainError) -> int:
+    return next((code for kind, code in STATUS_OF_ERROR if isinstance(error, kind)), 400)
+
+
+def error_body(error: DomainError) -> dict[str, Any]:
+    return {"detail": error.message, **error.details}
+
+
+def answer_of(call: Callable[[], BaseModel]) -> Answer:
+    """(200, the result as JSON), or the domain error's (status, body): for stored answers."""
+    try:
+        result = call()
+    except DomainError as error:
+        return status_of(error), error_body(error)
+    return 200, result.model_dump(mode="json")
 
 
 def _where(loc: Sequence[Any]) -> str:
@@ -46,6 +72,11 @@ def _where(loc: Sequence[Any]) -> str:
 async def _api_error(_request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, ApiError)
     return JSONResponse(exc.body(), status_code=exc.status_code, headers=exc.headers)
+
+
+async def _domain_error(_request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, DomainError)
+    return JSONResponse(error_body(exc), status_code=status_of(exc))
 
 
 async def _validation_error(_request: Request, exc: Exception) -> JSONResponse:
@@ -61,6 +92,7 @@ async def _validation_error(_request: Request, exc: Exception) -> JSONResponse:
 
 def install_handlers(app: FastAPI) -> None:
     app.add_exception_handler(ApiError, _api_error)
+    app.add_exception_handler(DomainError, _domain_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
 
 

@@ -13,16 +13,11 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, update
 from sqlalchemy.orm import Session, sessionmaker
 
-from api.errors import ApiError
+from api.errors import Answer, ApiError
 from store.db import transaction
-from store.models import IdempotencyRecord
-from store.writes import insert_or_ignore
-
-IN_PROGRESS = 0
-Answer = tuple[int, dict[str, Any]]
+from store.idempotency import IN_PROGRESS, forget_key, keep_answer, reserve_key
 
 
 def request_hash(method: str, path: str, body: Any) -> str:
@@ -44,16 +39,14 @@ def once(
         return work()
     mine = uuid.uuid4().hex
     with transaction(session_factory) as session:
-        row = {
-            "key": key,
-            "user_id": user_id,
-            "request_hash": fingerprint,
-            "status_code": IN_PROGRESS,
-            "response_body": {"reservation": mine},
-            "created_at": now,
-        }
-        insert_or_ignore(session, IdempotencyRecord, [row])
-        record = session.get_one(IdempotencyRecord, (key, user_id))
+        record = reserve_key(
+            session=session,
+            key=key,
+            user_id=user_id,
+            fingerprint=fingerprint,
+            reservation=mine,
+            now=now,
+        )
         if record.request_hash != fingerprint:
             raise ApiError(422, "Idempotency-Key was already used with another request body")
         stored: Answer | None = None
@@ -67,16 +60,8 @@ def once(
         status, body = work()
     except BaseException:
         with transaction(session_factory) as session:
-            session.execute(_mine(delete(IdempotencyRecord), key, user_id))
+            forget_key(session=session, key=key, user_id=user_id)
         raise
     with transaction(session_factory) as session:
-        session.execute(
-            _mine(update(IdempotencyRecord), key, user_id).values(
-                status_code=status, response_body=body
-            )
-        )
+        keep_answer(session=session, key=key, user_id=user_id, status_code=status, body=body)
     return status, body
-
-
-def _mine(statement: Any, key: str, user_id: str) -> Any:
-    return statement.where(IdempotencyRecord.key == key, IdempotencyRecord.user_id == user_id)

@@ -7,12 +7,11 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from agent.usecases.results import ScanOut, ScanStatus
 from checkpoints.schemas import TEXT_LIMIT, Action
 from domain.vocabulary import OutcomeKind
-from domain.vocabulary import Status as GateStatus
 from store.bundle import PermissionRow, ReferralRow, SignalRow, TicketRow
 
-ScanStatus = Literal["queued", "running", "done", "failed"]
 Id = Annotated[str, Field(min_length=1, max_length=64)]
 ReviewId = Annotated[str, Field(min_length=1, max_length=200)]
 
@@ -43,18 +42,6 @@ class ScanRequest(_Body):
     )
 
 
-class ScanOut(BaseModel):
-    scan_id: str
-    status: ScanStatus
-    as_of: datetime
-    started_at: datetime
-    finished_at: datetime | None
-    filters: dict[str, Any]
-    counts: dict[str, int]
-    progress: dict[str, int] = Field(description="{processed, total} accounts gated so far.")
-    error: str | None
-
-
 class ScanAccepted(BaseModel):
     scan_id: str
     status: ScanStatus
@@ -68,50 +55,7 @@ class ScanList(BaseModel):
 # --- candidates -----------------------------------------------------------------------------------
 
 
-class CandidateOut(BaseModel):
-    scan_id: str
-    account_id: str
-    owner_id: str
-    status: GateStatus
-    reasons: list[str]
-    flags: list[str]
-    eligible_ask_types: list[str]
-    ask_type: str | None
-    review_id: str | None
-
-
-class CandidatePage(BaseModel):
-    scan_id: str | None
-    items: list[CandidateOut]
-    next_cursor: str | None = Field(description="Pass as `cursor` for the next page; null: done.")
-
-
 # --- reviews --------------------------------------------------------------------------------------
-
-
-class ReviewSummary(BaseModel):
-    review_id: str
-    account_id: str
-    owner_id: str
-    ask_type: str
-    flags: list[str]
-    trigger_at: datetime
-    created_at: datetime
-
-
-class ReviewPage(BaseModel):
-    items: list[ReviewSummary]
-    next_cursor: str | None
-
-
-class ReviewOut(BaseModel):
-    """The whole checkpoint payload (DESIGN.md section 5) plus status, decision and refusal."""
-
-    model_config = ConfigDict(extra="allow")
-    review_id: str
-    status: str
-    decision: dict[str, Any] | None
-    refusal: dict[str, Any] | None
 
 
 class DecisionBody(_Body):
@@ -135,14 +79,6 @@ class DecisionBody(_Body):
     body: Annotated[str, Field(min_length=1, max_length=TEXT_LIMIT)] | None = None
     reason: Annotated[str, Field(max_length=1_000)] | None = None
     until: datetime | None = None
-
-
-class DecisionOut(BaseModel):
-    review_id: str
-    status: str
-    decided_by: str | None
-    decided_at: datetime | None
-    decision: dict[str, Any] | None
 
 
 # --- events ---------------------------------------------------------------------------------------
@@ -200,23 +136,6 @@ EventBody = Annotated[
 ]
 
 
-class GateResult(BaseModel):
-    account_id: str
-    status: GateStatus
-    reasons: list[str]
-    flags: list[str]
-    ask_type: str | None
-
-
-class EventOut(BaseModel):
-    kind: str
-    id: str
-    triggered: bool = Field(description="The row could trigger, so the account was reviewed now.")
-    gate: GateResult
-    review_id: str | None
-    opened: bool
-
-
 # --- outcomes -------------------------------------------------------------------------------------
 
 
@@ -253,13 +172,6 @@ class OutcomeBody(_Body):
     permission: PermissionRow | None = Field(
         None, description="permission_granted: the consent record, as in the import."
     )
-
-
-class OutcomeOut(BaseModel):
-    event_id: str
-    kind: OutcomeKind
-    review_id: str
-    recorded: bool = Field(description="False when this outcome was recorded before (a replay).")
 
 
 # --- users ----------------------------------------------------------------------------------------

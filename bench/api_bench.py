@@ -34,9 +34,9 @@ import httpx
 from sqlalchemy import create_engine, insert, select, text
 
 from agent.bootstrap import open_services
-from agent.scan import run_scan
 from agent.settings import Settings
-from api.users import create_user
+from agent.usecases.scans import run_scan
+from agent.usecases.users import create_user
 from store.importer import import_bundle
 from store.models import Review
 
@@ -92,7 +92,7 @@ def seed(url: str, real: int) -> dict[str, Any]:
         path.write_text(json.dumps(bundle(real)))
         import_bundle(engine=services.engine, source=path)
         ids = [f"acc-{n:05d}" for n in range(1, real + 1)]
-        run_scan(deps=services.deps, advocate=services.advocate, now=NOW, account_ids=ids)
+        run_scan(services=services, now=NOW, account_ids=ids)
         with services.deps.session_factory() as session:
             reviews = list(session.scalars(select(Review)))
         template = reviews[0]

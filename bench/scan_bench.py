@@ -46,10 +46,10 @@ from agent.scan import (
     ScanState,
     gate_accounts,
     new_scan_id,
-    run_scan,
     start_scan,
 )
 from agent.settings import Settings
+from agent.usecases.scans import run_scan
 from store.models import Review
 
 NOW = datetime(2026, 11, 27, tzinfo=UTC)
@@ -263,7 +263,7 @@ def measure_scan(
 ) -> None:
     """(a) gating rate, (b) drafting wall vs the LLM-bound ideal, from one scan."""
     clock = PhaseClock()
-    scan_id = run_scan(deps=built.deps, advocate=built.advocate, now=NOW, progress=clock)
+    scan_id = run_scan(services=built, now=NOW, progress=clock)
     ended = time.perf_counter()
     gating = clock.gating_seconds()
     accounts = clock.totals.get("gating", 0)

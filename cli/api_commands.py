@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 import sys
-from datetime import UTC, datetime
 from typing import Annotated
 
 import typer
 from rich.console import Console
 from rich.table import Table
 
-from api.users import UserError, create_user, list_users, revoke_user
-from cli.context import load_settings, open_engine
+from agent.usecases.users import UserError, create_user, list_users, revoke_user
+from cli.context import exit_code_of, load_clock, load_settings, open_engine
 from cli.render import print_error
 from store.db import is_sqlite, make_session_factory
 
@@ -39,11 +38,11 @@ def add_user(
                 session_factory=make_session_factory(engine),
                 user_id=user_id,
                 role=role,
-                now=datetime.now(UTC),
+                now=load_clock()(),
             )
         except UserError as error:
-            print_error(err, str(error))
-            raise typer.Exit(2) from None
+            print_error(err, error.message)
+            raise typer.Exit(exit_code_of(error)) from None
     err.print(f"user {user_id} ({role}) created; its bearer token (shown once):")
     sys.stdout.write(token + "\n")
 
@@ -56,11 +55,11 @@ def revoke(user_id: Annotated[str, typer.Option("--id", help="The user id.")]) -
             revoke_user(
                 session_factory=make_session_factory(engine),
                 user_id=user_id,
-                now=datetime.now(UTC),
+                now=load_clock()(),
             )
         except UserError as error:
-            print_error(err, str(error))
-            raise typer.Exit(2) from None
+            print_error(err, error.message)
+            raise typer.Exit(exit_code_of(error)) from None
     console.print(f"user {user_id} revoked")
 
 

@@ -10,7 +10,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from cli.context import load_settings, open_engine
+from cli.context import load_clock, load_settings, open_engine
 from store.demo_data import write_demo_bundle
 from store.importer import BundleInvalid, ImportReport, import_bundle
 
@@ -82,7 +82,7 @@ def _print_counts(report: ImportReport) -> None:
 
 
 def _today() -> datetime:
-    return datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
+    return load_clock()().replace(hour=0, minute=0, second=0, microsecond=0)
 
 
 def _parse_now(value: str) -> datetime:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Annotated
 
@@ -11,12 +11,12 @@ from rich.console import Console
 from rich.rule import Rule
 
 from agent.bootstrap import open_services
-from agent.scan import run_scan
 from agent.settings import Settings
-from api.users import rotate_token
-from checkpoints.reviews import pending_reviews
+from agent.usecases.reads import review_queue
+from agent.usecases.scans import run_scan
+from agent.usecases.users import rotate_token
 from cli.api_commands import serve as serve_api
-from cli.context import load_settings
+from cli.context import load_clock, load_settings
 from cli.render import results_table, review_panel, status_counts_table
 from cli.workflow_commands import method_warning, progress_bar, scan_results
 from store.db import make_engine, make_session_factory
@@ -53,14 +53,14 @@ def demo(
     With --serve it ends by serving http://127.0.0.1:8000/ (Ctrl-C stops) and prints a fresh
     token of the shown review's owner to sign in with (`make demo` does this).
     """
-    settings = load_settings()
-    now = datetime.now(UTC).replace(microsecond=0)
+    settings, clock = load_settings(), load_clock()
+    now = clock().replace(microsecond=0)
     today = now.replace(hour=0, minute=0, second=0)
     out.parent.mkdir(parents=True, exist_ok=True)
     console.print(Rule("1. demo data"))
     counts = write_demo_bundle(out=out, accounts=accounts, seed=seed, now=today)
     console.print(f"wrote {out} ({', '.join(f'{n} {k}' for k, n in counts.items())})")
-    with open_services(settings) as built:
+    with open_services(settings, clock=clock) as built:
         console.print(Rule("2. import"))
         report = import_bundle(engine=built.engine, source=out)
         console.print(
@@ -68,13 +68,13 @@ def demo(
         )
         console.print(Rule("3. scan"))
         with progress_bar(True) as progress:
-            scan_id = run_scan(deps=built.deps, advocate=built.advocate, now=now, progress=progress)
+            scan_id = run_scan(services=built, now=now, progress=progress)
         results = scan_results(built, scan_id)
         warning = method_warning(built, scan_id)
         console.print(status_counts_table(results))
         console.print(results_table(results, per_status=8))
         with built.deps.session_factory() as session:
-            waiting = pending_reviews(session=session)
+            waiting = review_queue(session=session, owner_id=None)
     drafter = (
         "offline-template (no OPENAI_API_KEY)" if not settings.llm_configured else settings.model
     )
@@ -89,12 +89,12 @@ def demo(
     if warning:
         console.print(warning, style="yellow", soft_wrap=True, markup=False)
     if serve:
-        _serve_as(settings, waiting[0].owner_id, port)
+        _serve_as(settings, waiting[0].owner_id, port, now=clock())
     else:
         _page_steps(waiting[0].owner_id)
 
 
-def _serve_as(settings: Settings, owner_id: str, port: int) -> None:
+def _serve_as(settings: Settings, owner_id: str, port: int, *, now: datetime) -> None:
     """Serve the API and the page, with a fresh sign-in token for the owner (demo only)."""
     engine = make_engine(settings.database_url)
     try:
@@ -102,7 +102,7 @@ def _serve_as(settings: Settings, owner_id: str, port: int) -> None:
             session_factory=make_session_factory(engine),
             user_id=owner_id,
             role="owner",
-            now=datetime.now(UTC),
+            now=now,
         )
     finally:
         engine.dispose()

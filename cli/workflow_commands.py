@@ -14,19 +14,18 @@ import typer
 from pydantic import ValidationError
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-from sqlalchemy import select
 
 from agent.bootstrap import Services, open_services
-from agent.decisions import AlreadyDecided, DecisionRefused, GatesNowFailing, decide
 from agent.llm import method_refusal_warning
 from agent.metrics import funnel
 from agent.scan import Progress as ProgressFn
-from agent.scan import run_scan
-from checkpoints.reviews import get_review, pending_reviews
+from agent.usecases import reads
+from agent.usecases.decisions import decide
+from agent.usecases.scans import run_scan
 from checkpoints.schemas import Decision
-from cli.context import load_settings
+from cli.context import exits_on_domain_errors, load_clock, load_settings
 from cli.render import print_error, results_table, review_panel, reviews_table, status_counts_table
-from store.models import Review, ScanResult
+from store.models import ScanResult
 
 console = Console()
 err = Console(stderr=True)
@@ -36,9 +35,9 @@ reviews_app = typer.Typer(
 
 
 def parse_time(value: str | None, *, option: str) -> datetime:
-    """An ISO 8601 time (naive = UTC); exits 2 with the option's name when it is not one."""
+    """An ISO 8601 time (naive = UTC), else now; exits 2 with the option's name for a bad one."""
     if value is None:
-        return datetime.now(UTC)
+        return load_clock()()
     try:
         parsed = datetime.fromisoformat(value)
     except ValueError:
@@ -49,7 +48,7 @@ def parse_time(value: str | None, *, option: str) -> datetime:
 
 @contextmanager
 def services() -> Iterator[Services]:
-    with open_services(load_settings()) as built:
+    with open_services(load_settings(), clock=load_clock()) as built:
         yield built
 
 
@@ -78,22 +77,14 @@ def progress_bar(enabled: bool) -> Iterator[ProgressFn]:
 
 def scan_results(built: Services, scan_id: str) -> list[ScanResult]:
     with built.deps.session_factory() as session:
-        query = (
-            select(ScanResult).where(ScanResult.scan_id == scan_id).order_by(ScanResult.account_id)
-        )
-        return list(session.scalars(query))
+        return reads.scan_results(session=session, scan_id=scan_id)
 
 
 def method_warning(built: Services, scan_id: str) -> str | None:
     """A one-line warning when most of the scan's texts fell back because the model server
     refused the structured output method (the reasons are in each review's `written_by`)."""
     with built.deps.session_factory() as session:
-        payloads = session.scalars(select(Review.payload).where(Review.scan_id == scan_id)).all()
-    failures = [
-        list(written.get("failures") or [])
-        for payload in payloads
-        for written in (payload.get("written_by") or {}).values()
-    ]
+        failures = reads.scan_write_failures(session=session, scan_id=scan_id)
     return method_refusal_warning(failures, built.deps.settings)
 
 
@@ -148,8 +139,7 @@ def scan(
     with services() as built:
         with progress_bar(not as_json) as report:
             scan_id = run_scan(
-                deps=built.deps,
-                advocate=built.advocate,
+                services=built,
                 now=as_of,
                 segment=segment,
                 account_ids=account or None,
@@ -177,7 +167,8 @@ def list_reviews(
 ) -> None:
     """List reviews waiting for a decision, oldest trigger signal first."""
     with services() as built, built.deps.session_factory() as session:
-        reviews = pending_reviews(session=session, owner_id=owner)
+        reviews = reads.review_queue(session=session, owner_id=owner)
+        now = built.deps.clock()
     if as_json:
         rows = [
             {
@@ -193,7 +184,7 @@ def list_reviews(
         ]
         sys.stdout.write(json.dumps(rows) + "\n")
         return
-    console.print(reviews_table(reviews, now=datetime.now(UTC)))
+    console.print(reviews_table(reviews, now=now))
 
 
 @reviews_app.command("show")
@@ -205,7 +196,7 @@ def show_review(
 ) -> None:
     """Show one review: evidence, gate report, summary and draft."""
     with services() as built, built.deps.session_factory() as session:
-        review = get_review(session=session, review_id=review_id)
+        review = reads.find_review(session=session, review_id=review_id)
     if review is None:
         print_error(err, f"no review {review_id!r}; see `advocacy reviews list`")
         raise typer.Exit(2)
@@ -256,21 +247,15 @@ def decide_review(
         body = body_file.read_text(encoding="utf-8")
     with services() as built:
         with built.deps.session_factory() as session:
-            review = get_review(session=session, review_id=review_id)
+            review = reads.find_review(session=session, review_id=review_id)
         if review is None:
             print_error(err, f"no review {review_id!r}; see `advocacy reviews list`")
             raise typer.Exit(2)
         decision = _decision(action, by or review.owner_id, ask_type, subject, body, reason, until)
-        try:
+        with exits_on_domain_errors(err):
             closed = decide(
                 deps=built.deps, advocate=built.advocate, review_id=review_id, decision=decision
             )
-        except (AlreadyDecided, GatesNowFailing) as refused:
-            print_error(err, str(refused))
-            raise typer.Exit(1) from None
-        except DecisionRefused as refused:
-            print_error(err, str(refused))
-            raise typer.Exit(2) from None
     console.print(f"review [bold]{closed.id}[/bold]: {closed.status} by {closed.decided_by}")
 
 

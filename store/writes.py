@@ -9,6 +9,10 @@ from sqlalchemy import Insert, Table
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import DeclarativeBase, Session
 
+from store.bundle import ROW_MODELS
+from store.importer import upsert_statement
+from store.models import Base
+
 
 def _insert(session: Session, model: type[DeclarativeBase]) -> Insert:
     table = cast(Table, model.__table__)
@@ -25,3 +29,13 @@ def insert_or_ignore(
         return
     statement = _insert(session, model)
     session.execute(statement.on_conflict_do_nothing(), list(rows))  # type: ignore[attr-defined]
+
+
+def upsert_bundle_rows(session: Session, key: str, records: Sequence[dict[str, Any]]) -> None:
+    """Insert or update rows of one bundle key by id, as the import does (events, outcomes)."""
+    statement = upsert_statement(
+        table=Base.metadata.tables[key],
+        columns=list(ROW_MODELS[key].model_fields),
+        dialect=session.get_bind().dialect.name,
+    )
+    session.execute(statement, list(records))

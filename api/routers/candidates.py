@@ -6,9 +6,9 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
+from agent.usecases.reads import candidates_page
+from agent.usecases.results import CandidatePage
 from api.deps import AnyUser, SessionDep
-from api.schemas import CandidatePage
-from api.services import candidates_page
 from domain.vocabulary import AskType, ReasonCode
 from domain.vocabulary import Status as GateStatus
 
@@ -35,7 +35,7 @@ def list_candidates(
     """
     return candidates_page(
         session=session,
-        user=user,
+        actor=user,
         scan_id=scan,
         status=status,
         reason=reason,

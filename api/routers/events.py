@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from api.actions import post_event
+from agent.usecases import intake
+from agent.usecases.results import EventOut
 from api.deps import AnyUser, ServicesDep
-from api.schemas import EventBody, EventOut
+from api.schemas import EventBody
 
 router = APIRouter(prefix="/events", tags=["events"])
 
@@ -19,4 +20,4 @@ def receive_event(event: EventBody, services: ServicesDep, user: AnyUser) -> Eve
     gets a review (`opened`). Other rows only report the gate result (a new urgent ticket
     holds). Owners may post for their own accounts only; marketing and admin for any.
     """
-    return post_event(services=services, user=user, event=event)
+    return intake.receive_event(services=services, actor=user, kind=event.kind, row=event.row)

@@ -7,8 +7,8 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
 
+from agent.usecases.reads import metrics_for
 from api.deps import AnyUser, SessionDep
-from api.services import metrics_for
 
 router = APIRouter(prefix="/metrics", tags=["metrics"])
 
@@ -25,4 +25,4 @@ def read_metrics(
 
     `from`/`to` bound the event time ([from, to)); owners always get their own figures.
     """
-    return metrics_for(session=session, user=user, since=since, until=until, owner_id=owner)
+    return metrics_for(session=session, actor=user, since=since, until=until, owner_id=owner)

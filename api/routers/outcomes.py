@@ -7,9 +7,10 @@ from typing import Annotated
 from fastapi import APIRouter, Header
 from fastapi.responses import JSONResponse
 
-from api.actions import record_outcome
+from agent.usecases.outcomes import Outcome, record_outcome
+from agent.usecases.results import OutcomeOut
 from api.deps import AnyUser, ServicesDep
-from api.schemas import OutcomeBody, OutcomeOut
+from api.schemas import OutcomeBody
 
 router = APIRouter(prefix="/outcomes", tags=["outcomes"])
 
@@ -31,7 +32,13 @@ def post_outcome(
 
     Keyed by `outcome_id` (or the Idempotency-Key): a replay counts once (200 instead of 201).
     """
-    code, answer = record_outcome(
-        services=services, user=user, body=body, idempotency_key=idempotency_key
+    outcome = Outcome(
+        kind=body.kind,
+        review_id=body.review_id,
+        key=body.outcome_id or idempotency_key,
+        occurred_at=body.occurred_at,
+        note=body.note,
+        permission=body.permission,
     )
-    return JSONResponse(answer, status_code=code)
+    out = record_outcome(services=services, actor=user, outcome=outcome)
+    return JSONResponse(out.model_dump(mode="json"), status_code=201 if out.recorded else 200)

@@ -7,10 +7,13 @@ from typing import Annotated
 from fastapi import APIRouter, Header, Path, Query
 from fastapi.responses import JSONResponse
 
-from api.actions import decide_review
+from agent.usecases.decisions import check_decision, decide_review
+from agent.usecases.reads import review_detail, reviews_page
+from agent.usecases.results import DecisionOut, ReviewOut, ReviewPage
 from api.deps import OwnerUser, ReaderOfReviews, ServicesDep, SessionDep
-from api.schemas import DecisionBody, DecisionOut, ReviewOut, ReviewPage
-from api.services import review_detail, reviews_page
+from api.errors import answer_of
+from api.idempotency import once, request_hash
+from api.schemas import DecisionBody
 
 router = APIRouter(prefix="/reviews", tags=["reviews"])
 ReviewIdPath = Annotated[str, Path(max_length=200)]
@@ -29,14 +32,14 @@ def list_reviews(
     An owner gets their own; an admin gets everyone's (or one owner's with `owner`);
     marketing: 403 (it reads candidates instead).
     """
-    return reviews_page(session=session, user=user, owner_id=owner, cursor=cursor, limit=limit)
+    return reviews_page(session=session, actor=user, owner_id=owner, cursor=cursor, limit=limit)
 
 
 @router.get("/{review_id}", response_model=ReviewOut)
 def read_review(review_id: ReviewIdPath, session: SessionDep, user: ReaderOfReviews) -> ReviewOut:
     """The whole checkpoint payload (evidence, gate report, summary, draft) plus status,
     decision and refusal."""
-    return review_detail(session=session, user=user, review_id=review_id)
+    return review_detail(session=session, actor=user, review_id=review_id)
 
 
 @router.post("/{review_id}/decision", response_model=DecisionOut)
@@ -55,11 +58,21 @@ def post_decision(
     Approval re-checks the gates: refused with 409 and the `reasons` when the account is now
     held or stopped. A second decision: 409.
     """
-    code, answer = decide_review(
+    decision = check_decision(
         services=services,
-        user=user,
+        actor=user,
         review_id=review_id,
-        body=body,
-        idempotency_key=idempotency_key,
+        fields=body.model_dump(exclude_none=True),
+    )
+    fields = body.model_dump(mode="json", exclude_none=True)
+    code, answer = once(
+        session_factory=services.deps.session_factory,
+        key=idempotency_key,
+        user_id=user.id,
+        fingerprint=request_hash("POST", f"/v1/reviews/{review_id}/decision", fields),
+        now=services.deps.clock(),
+        work=lambda: answer_of(
+            lambda: decide_review(services=services, review_id=review_id, decision=decision)
+        ),
     )
     return JSONResponse(answer, status_code=code)

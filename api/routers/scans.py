@@ -6,9 +6,11 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, Request, status
 
+from agent.usecases.reads import get_scan, recent_scans
+from agent.usecases.results import ScanOut
+from agent.usecases.scans import start_scan
 from api.deps import ScanReader, ScanUser, ServicesDep, SessionDep
-from api.schemas import ScanAccepted, ScanList, ScanOut, ScanRequest
-from api.services import get_scan, recent_scans, start_scan
+from api.schemas import ScanAccepted, ScanList, ScanRequest
 
 router = APIRouter(prefix="/scans", tags=["scans"])
 
@@ -21,7 +23,14 @@ def post_scan(
 
     Marketing only. Candidates get a summary, a draft and a review for their owner.
     """
-    scan = start_scan(services=services, executor=request.app.state.executor, request=body)
+    scan = start_scan(
+        services=services,
+        executor=request.app.state.executor,
+        now=body.now,
+        segment=body.segment,
+        account_ids=body.account_ids,
+        limit=body.limit,
+    )
     return ScanAccepted(scan_id=scan.scan_id, status=scan.status, href=f"/v1/scans/{scan.scan_id}")
 
 

@@ -6,10 +6,11 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path
 
+from agent.usecases.users import UserError, create_user, list_users, revoke_user
 from api.deps import AdminUser, ServicesDep, SessionDep
-from api.errors import ApiError, not_found
+from api.errors import ApiError
 from api.schemas import NewUserOut, UserBody, UserOut
-from api.users import UserError, create_user, list_users, revoke_user
+from domain.errors import not_found
 
 router = APIRouter(prefix="/users", tags=["users"])
 

@@ -19,9 +19,10 @@ from starlette.routing import Match, Mount
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from agent.bootstrap import Services
-from api.errors import ApiError
+from api.errors import ApiError, status_of
 from api.web.deps import PageError, SignInRequired, render
 from api.web.pages import router
+from domain.errors import DomainError
 
 STATIC = Path(__file__).parent / "static"
 PAGE_PATHS = ("/signin", "/signout", "/inbox", "/reviews", "/metrics", "/static")
@@ -79,6 +80,13 @@ async def _api_error(request: Request, exc: Exception) -> Response:
     )
 
 
+async def _domain_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, DomainError)
+    code = status_of(exc)
+    title = "Not found" if code == 404 else "Not possible"
+    return render(request, "error.html", {"title": title, "message": exc.message}, status_code=code)
+
+
 async def _http_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, StarletteHTTPException)
     title = "Not found" if exc.status_code == 404 else "Not possible"
@@ -100,6 +108,7 @@ def create_pages(services_of: Callable[[], Services]) -> FastAPI:
     pages.mount("/static", StaticFiles(directory=STATIC), name="static")
     pages.add_exception_handler(PageError, _page_error)
     pages.add_exception_handler(ApiError, _api_error)
+    pages.add_exception_handler(DomainError, _domain_error)
     pages.add_exception_handler(StarletteHTTPException, _http_error)
     pages.add_exception_handler(SignInRequired, _sign_in)
     pages.add_middleware(SecurityHeaders)

@@ -16,8 +16,8 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from starlette.datastructures import FormData
 
 from agent.bootstrap import Services
+from agent.usecases.web_sessions import SignedIn, signed_in, tokens_match
 from api.deps import ApiUser
-from api.web.sessions import SignedIn, signed_in, tokens_match
 from api.web.views import evidence_fields, reason_words
 
 TEMPLATES = Path(__file__).parent / "templates"

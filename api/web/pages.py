@@ -1,7 +1,7 @@
 """The page routes: sign-in, inbox, one review and its decision, measurements.
 
 Thin like the API's routers: a route reads the form, calls one use-case, renders the answer.
-A decision goes through `api.actions.decide_review`, the API's own use-case and error mapping.
+A decision goes through the decision use-case the API calls, with the same error mapping.
 """
 
 from __future__ import annotations
@@ -14,15 +14,15 @@ from urllib.parse import quote
 from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
-from sqlalchemy.orm import Session
 from starlette.datastructures import FormData
 
 from agent.bootstrap import Services
-from api.actions import decide_review
+from agent.usecases.decisions import check_decision, decide_review
+from agent.usecases.reads import decided_review, metrics_for, visible_review
+from agent.usecases.web_sessions import SESSION_LIFETIME, end_session, start_session, tokens_match
 from api.deps import ApiUser
-from api.errors import ApiError
+from api.errors import ApiError, error_body, status_of
 from api.schemas import DecisionBody
-from api.services import metrics_for, visible_review
 from api.web.deps import (
     SESSION_COOKIE,
     SIGNIN_COOKIE,
@@ -38,7 +38,6 @@ from api.web.deps import (
     render,
     text_field,
 )
-from api.web.sessions import SESSION_LIFETIME, end_session, start_session, tokens_match
 from api.web.views import (
     funnel_bars,
     inbox_rows,
@@ -46,6 +45,7 @@ from api.web.views import (
     rate_rows,
     review_context,
 )
+from domain.errors import DomainError, NotFound
 from store.models import Review
 
 router = APIRouter(include_in_schema=False, default_response_class=HTMLResponse)
@@ -144,18 +144,9 @@ def inbox(
     with services.deps.session_factory() as session:
         rows = inbox_rows(session=session, owner_id=visitor.user_id, now=now)
         others = not_proposed(session=session, owner_id=visitor.user_id)
-        just_decided = _decided(session, visitor.user_id, decided)
+        just_decided = decided_review(session=session, owner_id=visitor.user_id, review_id=decided)
     context = {"title": "Inbox", "rows": rows, "others": others, "decided": just_decided}
     return render(request, "inbox.html", context)
-
-
-def _decided(session: Session, owner_id: str, review_id: str | None) -> Review | None:
-    if review_id is None:
-        return None
-    review = session.get(Review, review_id)
-    if review is None or review.owner_id != owner_id or review.status == "pending":
-        return None
-    return review
 
 
 @router.get("/reviews/{review_id}")
@@ -177,7 +168,7 @@ def _review(
     status_code: int = 200,
 ) -> Response:
     with services.deps.session_factory() as session:
-        review = visible_review(session=session, user=user, review_id=review_id)
+        review = visible_review(session=session, actor=user, review_id=review_id)
         context = review_context(review, services.deps.clock())
     draft = context["draft"]
     context["values"] = {
@@ -204,20 +195,21 @@ def post_decision(
     """Approve, edit and approve, reject or defer, through the API's decision use-case."""
     user = api_user(visitor)
     with services.deps.session_factory() as session:
-        review = visible_review(session=session, user=user, review_id=review_id)
+        review = visible_review(session=session, actor=user, review_id=review_id)
     values = {name: text_field(form, name) for name in ("ask_type", "subject", "body")}
     values |= {name: text_field(form, name) for name in ("reason", "until")}
     try:
-        body = decision_body(form, review)
-        code, answer = decide_review(
-            services=services, user=user, review_id=review_id, body=body, idempotency_key=None
-        )
+        fields = decision_body(form, review).model_dump(exclude_none=True)
+        decision = check_decision(services=services, actor=user, review_id=review_id, fields=fields)
+        decide_review(services=services, review_id=review_id, decision=decision)
     except ApiError as refused:
         code, answer = refused.status_code, refused.body()
-    if code == 200:
+    except NotFound as missing:
+        raise PageError(404, "Not found", missing.message) from None
+    except DomainError as refused:
+        code, answer = status_of(refused), error_body(refused)
+    else:
         return RedirectResponse(f"/inbox?decided={quote(review_id)}", status_code=303)
-    if code == 404:
-        raise PageError(404, "Not found", str(answer.get("detail", "no such review")))
     kept = {k: v for k, v in values.items() if v} if form.get("action") == "edit" else {}
     return _review(
         request, services, user, review_id, problem=answer, values=kept,
@@ -278,9 +270,7 @@ def metrics_page(request: Request, services: PageServices, visitor: Visitor) -> 
     """The funnel and rates of DESIGN.md section 7: all owners' for marketing and admin,
     an owner's own for an owner."""
     with services.deps.session_factory() as session:
-        figures = metrics_for(
-            session=session, user=api_user(visitor), since=None, until=None, owner_id=None
-        )
+        figures = metrics_for(session=session, actor=api_user(visitor))
     bars = funnel_bars(figures)
     context = {
         "title": "Measurements",

@@ -1,6 +1,6 @@
 """What the pages show, as plain values: the inbox rows, one review, the measurement chart.
 
-Reads only; the decision itself goes through `api.actions.decide_review`, like the API.
+Reads only, through the read use-cases; a decision goes through the decision use-case.
 """
 
 from __future__ import annotations
@@ -10,13 +10,12 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from agent.metrics import FUNNEL
-from checkpoints.reviews import pending_reviews
+from agent.usecases.reads import not_proposed_results, review_queue
 from domain.vocabulary import SCOPE_OF_ASK
-from store.models import Account, Review, Scan, ScanResult
+from store.models import Review
 
 REASON_WORDS: dict[str, str] = {
     "no_positive_signal": "no positive signal in the window",
@@ -106,29 +105,16 @@ def inbox_rows(*, session: Session, owner_id: str, now: datetime) -> list[InboxR
             flags=[flag for flag in review.flags if flag != "owner_only"],
             owner_only=review.owner_only,
         )
-        for review in pending_reviews(session=session, owner_id=owner_id)
+        for review in review_queue(session=session, owner_id=owner_id)
     ]
 
 
 def not_proposed(*, session: Session, owner_id: str) -> NotProposed:
-    latest = session.scalars(
-        select(Scan)
-        .where(Scan.status == "done")
-        .order_by(Scan.finished_at.desc(), Scan.id.desc())
-        .limit(1)
-    ).first()
+    latest, rows = not_proposed_results(
+        session=session, owner_id=owner_id, statuses=NOT_PROPOSED_STATUSES
+    )
     if latest is None:
         return NotProposed()
-    rows = session.execute(
-        select(ScanResult.account_id, Account.name, ScanResult.status, ScanResult.reasons)
-        .join(Account, Account.id == ScanResult.account_id)
-        .where(
-            ScanResult.scan_id == latest.id,
-            Account.owner_id == owner_id,
-            ScanResult.status.in_(NOT_PROPOSED_STATUSES),
-        )
-        .order_by(ScanResult.status, ScanResult.account_id)
-    ).all()
     counts = Counter(row.status for row in rows)
     reasons = Counter(reason for row in rows for reason in row.reasons)
     return NotProposed(

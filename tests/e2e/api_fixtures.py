@@ -12,10 +12,10 @@ from typing import Any
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
-from agent.scan import run_scan
 from agent.settings import Settings
+from agent.usecases.scans import run_scan
+from agent.usecases.users import create_user
 from api.app import create_app
-from api.users import create_user
 from store.importer import import_bundle
 from store.models import Review
 
@@ -83,5 +83,5 @@ def open_api(url: str, folder: Path, *, scan: bool = True) -> Iterator[Api]:
             for name, (uid, role) in USERS.items()
         }
         if scan:
-            run_scan(deps=services.deps, advocate=services.advocate, now=NOW)
+            run_scan(services=services, now=NOW)
         yield Api(client=client, tokens=tokens)

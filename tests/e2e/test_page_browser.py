@@ -22,10 +22,10 @@ from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
 from agent.bootstrap import open_services
-from agent.scan import run_scan
 from agent.settings import Settings
+from agent.usecases.scans import run_scan
+from agent.usecases.users import create_user
 from api.app import create_app
-from api.users import create_user
 from store.db import make_engine
 from store.importer import import_bundle
 from store.models import AuditEntry, Review
@@ -105,7 +105,7 @@ def seed(database_url: str, folder: Path) -> dict[str, str]:
             )
             for who, uid, role in (("ana", "u-ana", "owner"), ("mkt", "mkt-1", "marketing"))
         }
-        run_scan(deps=services.deps, advocate=services.advocate, now=NOW, scan_id="sc-docs")
+        run_scan(services=services, now=NOW, scan_id="sc-docs")
     return tokens
 
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from agent.scan import run_scan
+from agent.usecases.scans import run_scan
 from store.models import AuditEntry, Review, WebSession
 from tests.e2e.api_fixtures import NOW, Api, open_api
 from tests.e2e.page_fixtures import IMAGE, SCRIPT, csrf_of, import_page_extras, sign_in
@@ -24,7 +24,7 @@ def api(migrated_url: str, tmp_path: Path) -> Iterator[Api]:
     for opened in open_api(migrated_url, tmp_path, scan=False):
         services = opened.client.app.state.services  # type: ignore[attr-defined]
         import_page_extras(services.engine, tmp_path)
-        run_scan(deps=services.deps, advocate=services.advocate, now=NOW)
+        run_scan(services=services, now=NOW)
         yield opened
 
 

@@ -10,11 +10,11 @@ import pytest
 from sqlalchemy import func, select
 
 from agent.bootstrap import Services, open_services
-from agent.decisions import AlreadyDecided, GatesNowFailing, NotAllowed, decide
 from agent.graph import thread_config
-from agent.scan import run_scan
 from agent.settings import Settings
-from agent.single import review_account
+from agent.usecases.decisions import AlreadyDecided, GatesNowFailing, NotAllowed, decide
+from agent.usecases.intake import review_account
+from agent.usecases.scans import run_scan
 from checkpoints.schemas import Decision
 from store.db import transaction
 from store.importer import import_bundle
@@ -42,7 +42,7 @@ def services(migrated_url: str) -> Iterator[Services]:
 
 
 def scan_once(services: Services) -> str:
-    return run_scan(deps=services.deps, advocate=services.advocate, now=NOW)
+    return run_scan(services=services, now=NOW)
 
 
 def the_review(services: Services) -> Review:

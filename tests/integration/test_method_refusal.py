@@ -12,8 +12,8 @@ from sqlalchemy import select
 
 from agent.bootstrap import open_services
 from agent.llm import method_refusal_warning
-from agent.scan import run_scan
 from agent.settings import Settings
+from agent.usecases.scans import run_scan
 from cli.workflow_commands import method_warning
 from store.demo_data import write_demo_bundle
 from store.importer import import_bundle
@@ -40,7 +40,7 @@ def test_a_refused_method_is_a_fallback_reason_and_one_warning(tmp_path: Path) -
     ):
         import_bundle(engine=built.engine, source=bundle)
         router.post(COMPLETIONS_URL).mock(return_value=error(500, REFUSAL))
-        scan_id = run_scan(deps=built.deps, advocate=built.advocate, now=NOW)
+        scan_id = run_scan(services=built, now=NOW)
         with built.deps.session_factory() as session:
             reviews = session.scalars(select(Review).where(Review.scan_id == scan_id)).all()
         warning = method_warning(built, scan_id)

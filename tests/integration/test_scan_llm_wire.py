@@ -14,8 +14,8 @@ import respx
 from sqlalchemy import select
 
 from agent.bootstrap import Services, open_services
-from agent.scan import run_scan
 from agent.settings import Settings
+from agent.usecases.scans import run_scan
 from store.demo_data import write_demo_bundle
 from store.importer import import_bundle
 from store.models import Review, ScanResult
@@ -74,7 +74,7 @@ def results(services: Services, scan_id: str) -> list[ScanResult]:
 def test_only_candidates_reach_the_model_two_calls_each(services: Services) -> None:
     with respx.mock(assert_all_called=False) as router:
         route = router.post(COMPLETIONS_URL).mock(side_effect=model_answer)
-        scan_id = run_scan(deps=services.deps, advocate=services.advocate, now=NOW)
+        scan_id = run_scan(services=services, now=NOW)
     rows = results(services, scan_id)
     candidates = [r for r in rows if r.status == "candidate"]
     assert len(rows) == 120
@@ -90,13 +90,11 @@ def test_only_candidates_reach_the_model_two_calls_each(services: Services) -> N
 def test_a_scan_of_non_candidates_sends_no_request(services: Services) -> None:
     with respx.mock(assert_all_called=False) as router:
         router.post(COMPLETIONS_URL).mock(side_effect=model_answer)
-        first = run_scan(deps=services.deps, advocate=services.advocate, now=NOW)
+        first = run_scan(services=services, now=NOW)
     others = [r.account_id for r in results(services, first) if r.status != "candidate"]
     assert len(others) > 60
     with respx.mock(assert_all_called=False) as router:
         route = router.post(COMPLETIONS_URL).mock(side_effect=model_answer)
-        again = run_scan(
-            deps=services.deps, advocate=services.advocate, now=NOW, account_ids=others
-        )
+        again = run_scan(services=services, now=NOW, account_ids=others)
     assert len(results(services, again)) == len(others)
     assert route.call_count == 0

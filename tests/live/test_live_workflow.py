@@ -19,11 +19,11 @@ import pytest
 from sqlalchemy import select
 
 from agent.bootstrap import Services, open_services
-from agent.decisions import decide
 from agent.graph import thread_config
 from agent.llm import METHOD_SETTING, make_chat_model
-from agent.scan import run_scan
 from agent.settings import Settings, StructuredOutputMethod
+from agent.usecases.decisions import decide
+from agent.usecases.scans import run_scan
 from agent.writing import Writer
 from checkpoints.schemas import Decision
 from domain.checks import check_draft, check_summary
@@ -83,7 +83,7 @@ def scanned(
     with open_services(settings, clock=lambda: NOW) as built:
         import_bundle(engine=built.engine, source=bundle)
         started = time.perf_counter()
-        scan_id = run_scan(deps=built.deps, advocate=built.advocate, now=NOW)
+        scan_id = run_scan(services=built, now=NOW)
         seconds = time.perf_counter() - started
         with built.deps.session_factory() as session:
             results = list(session.scalars(select(ScanResult).where(ScanResult.scan_id == scan_id)))

@@ -7,7 +7,7 @@ import binascii
 import json
 from typing import Any
 
-from api.errors import ApiError
+from domain.errors import Invalid
 
 
 def encode_cursor(value: dict[str, Any]) -> str:
@@ -21,7 +21,7 @@ def decode_cursor(cursor: str | None) -> dict[str, Any] | None:
         padded = cursor + "=" * (-len(cursor) % 4)
         value = json.loads(base64.urlsafe_b64decode(padded.encode()))
     except (ValueError, binascii.Error, UnicodeDecodeError):
-        raise ApiError(422, "cursor: not a cursor this API returned") from None
+        raise Invalid("cursor: not a cursor this API returned") from None
     if not isinstance(value, dict):
-        raise ApiError(422, "cursor: not a cursor this API returned")
+        raise Invalid("cursor: not a cursor this API returned")
     return value

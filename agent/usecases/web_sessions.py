@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import delete
 from sqlalchemy.orm import Session, sessionmaker
 
-from api.users import authenticate
+from agent.usecases.users import authenticate
 from store.db import transaction
 from store.models import User, WebSession
 

@@ -5,19 +5,17 @@ from __future__ import annotations
 import hashlib
 import secrets
 from datetime import datetime
-from typing import Literal, get_args
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
+from domain.actors import ROLES
+from domain.errors import Invalid
 from store.db import transaction
 from store.models import Owner, User
 
-Role = Literal["owner", "marketing", "admin"]
-ROLES: tuple[str, ...] = get_args(Role)
 
-
-class UserError(Exception):
+class UserError(Invalid):
     """The user could not be created or changed; the message says why."""
 
 

@@ -1,57 +1,97 @@
 """The owner's decision use-case: claim once, re-check the gates, resume the paused thread.
 
-The CLI calls it now; the API and the review page will call the same function.
+The CLI, the API and the review page all call it; each maps the domain errors once.
 """
 
 from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
+from typing import Any
 
 from langgraph.types import Command
+from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
+from agent.bootstrap import Services
 from agent.deps import Deps
+from agent.gating import gate_now
 from agent.graph import AdvocateGraph, thread_config
 from agent.records import record_audit
+from agent.usecases.reads import visible_review
+from agent.usecases.results import DecisionOut
 from checkpoints.reviews import claim_for_decision, get_review, release_claim
 from checkpoints.schemas import Decision
-from domain.gates import evaluate
+from domain.actors import Actor
+from domain.errors import Conflict, Forbidden, Invalid, NotFound, Refused
 from domain.report import GateReport
 from store.db import transaction
 from store.models import Owner, Review
-from tools.evidence import load_snapshot
 
 
-class DecisionRefused(Exception):
-    """The decision was not applied; the message says why in words an owner understands."""
-
-
-class ReviewNotFound(DecisionRefused):
+class ReviewNotFound(NotFound):
     pass
 
 
-class NotAllowed(DecisionRefused):
+class NotAllowed(Forbidden):
     pass
 
 
-class InvalidDecision(DecisionRefused):
+class InvalidDecision(Invalid):
     pass
 
 
-class AlreadyDecided(DecisionRefused):
+class AlreadyDecided(Conflict):
     def __init__(self, review_id: str, status: str) -> None:
-        super().__init__(f"review {review_id} is already decided ({status}); nothing changed")
+        super().__init__(
+            f"review {review_id} is already decided ({status}); nothing changed", status=status
+        )
         self.status = status
 
 
-class GatesNowFailing(DecisionRefused):
+class GatesNowFailing(Refused):
     def __init__(self, review_id: str, reasons: Sequence[str]) -> None:
         listed = ", ".join(reasons) or "no longer a candidate"
         super().__init__(
-            f"approval of {review_id} refused: the account is now held or stopped ({listed})"
+            f"approval of {review_id} refused: the account is now held or stopped ({listed})",
+            list(reasons),
         )
-        self.reasons = list(reasons)
+
+
+def decision_of(fields: dict[str, Any], *, by: str) -> Decision:
+    """The caller's decision; Invalid names each wrong field (`errors`: where and what)."""
+    try:
+        return Decision.model_validate({**fields, "by": by})
+    except ValidationError as error:
+        messages = [str(item["msg"]).removeprefix("Value error, ") for item in error.errors()]
+        problems = [
+            {"loc": ["body", *item["loc"]], "msg": message}
+            for item, message in zip(error.errors(), messages, strict=True)
+        ]
+        raise Invalid("; ".join(messages), errors=problems) from None
+
+
+def check_decision(
+    *, services: Services, actor: Actor, review_id: str, fields: dict[str, Any]
+) -> Decision:
+    """The signed-in owner's decision on a review they can see, validated (API and page)."""
+    with services.deps.session_factory() as session:
+        visible_review(session=session, actor=actor, review_id=review_id)
+    return decision_of(fields, by=actor.id)
+
+
+def decide_review(*, services: Services, review_id: str, decision: Decision) -> DecisionOut:
+    """`decide`, answered as the API and the page show it."""
+    closed = decide(
+        deps=services.deps, advocate=services.advocate, review_id=review_id, decision=decision
+    )
+    return DecisionOut(
+        review_id=closed.id,
+        status=closed.status,
+        decided_by=closed.decided_by,
+        decided_at=closed.decided_at,
+        decision=closed.decision,
+    )
 
 
 def decide(*, deps: Deps, advocate: AdvocateGraph, review_id: str, decision: Decision) -> Review:
@@ -103,13 +143,10 @@ def _recheck_gates(deps: Deps, review: Review, decision: Decision) -> None:
     """Evidence may have changed while the draft waited (a ticket opened): read it again."""
     now = deps.clock()
     with deps.session_factory() as session:
-        snapshot = load_snapshot(
-            session=session,
-            account_id=review.account_id,
-            as_of=now,
-            limit=deps.settings.evidence_limit,
+        gated = gate_now(
+            session=session, settings=deps.settings, account_id=review.account_id, now=now
         )
-    report = evaluate(snapshot, deps.settings.policy, now) if snapshot else None
+    report = gated.report if gated else None
     chosen = decision.ask_type or review.ask_type
     if report is not None and report.status == "candidate" and chosen in report.eligible_ask_types:
         return

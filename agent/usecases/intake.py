@@ -1,0 +1,179 @@
+"""Intake: one row arrives for an account (the event webhook); gate it now, maybe open a review.
+
+`review_account` runs one account through the workflow without a scan: non-candidates make no
+LLM call and write no checkpoint, as in a scan.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from pydantic import BaseModel
+from sqlalchemy.orm import Session
+
+from agent.bootstrap import Services
+from agent.deps import Deps
+from agent.gating import gate_now
+from agent.graph import AdvocateGraph, thread_config
+from agent.records import record_events
+from agent.state import AdvocateState
+from agent.usecases.results import EventOut, GateResult
+from checkpoints.reviews import blocking_review_ids
+from domain.actors import Actor
+from domain.errors import Invalid, not_found
+from domain.events import gate_event
+from domain.policy import is_positive
+from domain.report import GateReport
+from domain.vocabulary import Status
+from store.bundle import SignalRow, to_record
+from store.db import transaction
+from store.models import Account, Contact
+from store.writes import upsert_bundle_rows
+
+# The bundle key each event kind writes to.
+EVENT_TABLES = {
+    "signal": "signals",
+    "ticket": "tickets",
+    "referral": "referrals",
+    "permission": "permissions",
+}
+
+
+@dataclass(frozen=True)
+class AccountRun:
+    """What happened to the account: its gate result and the review it has, if any."""
+
+    account_id: str
+    status: Status
+    reasons: tuple[str, ...]
+    flags: tuple[str, ...]
+    ask_type: str | None
+    review_id: str | None
+    opened: bool
+
+
+def receive_event(*, services: Services, actor: Actor, kind: str, row: BaseModel) -> EventOut:
+    """Upsert one row like the import, then gate the account; a trigger may open a review."""
+    deps = services.deps
+    record = to_record(row)
+    with transaction(deps.session_factory) as session:
+        check_references(session, actor, record)
+        upsert_bundle_rows(session, EVENT_TABLES[kind], [record])
+    now = deps.clock()
+    triggered = kind == "referral" or (
+        isinstance(row, SignalRow) and is_positive(row, deps.settings.policy)
+    )
+    if triggered:
+        run = review_account(
+            deps=deps,
+            advocate=services.advocate,
+            account_id=record["account_id"],
+            now=now,
+            cause=f"event:{kind}:{record['id']}",
+        )
+    else:
+        run = _gate_only(deps, record["account_id"], now)
+    assert run is not None, "the account exists: it was checked in the transaction"
+    return EventOut(
+        kind=kind,
+        id=record["id"],
+        triggered=triggered,
+        gate=GateResult(
+            account_id=run.account_id,
+            status=run.status,
+            reasons=list(run.reasons),
+            flags=list(run.flags),
+            ask_type=run.ask_type,
+        ),
+        review_id=run.review_id,
+        opened=run.opened,
+    )
+
+
+def check_references(session: Session, actor: Actor, record: dict[str, Any]) -> None:
+    """The row's account must be one the caller may write for, its contact one of that account."""
+    account = session.get(Account, record["account_id"])
+    if account is None or (actor.is_owner and account.owner_id != actor.id):
+        raise not_found(f"account {record['account_id']}")
+    contact_id = record.get("contact_id")
+    if contact_id is not None:
+        contact = session.get(Contact, contact_id)
+        if contact is None or contact.account_id != account.id:
+            raise Invalid(
+                f"row.contact_id: contact {contact_id!r} is not a contact of this account"
+            )
+
+
+def _gate_only(deps: Deps, account_id: str, now: datetime) -> AccountRun | None:
+    """The account's gate result now, opening nothing (a ticket or a permission arrived)."""
+    with deps.session_factory() as session:
+        gated = gate_now(session=session, settings=deps.settings, account_id=account_id, now=now)
+    if gated is None:
+        return None
+    return _run(gated.report, review_id=gated.blocking_review_id, opened=False)
+
+
+def review_account(
+    *, deps: Deps, advocate: AdvocateGraph, account_id: str, now: datetime, cause: str
+) -> AccountRun | None:
+    """Gate the account; a candidate without an open review gets one. None: unknown account.
+
+    `cause` (an event id) keys the held/stopped measurement event, so a replayed event records
+    nothing twice.
+    """
+    with deps.session_factory() as session:
+        gated = gate_now(session=session, settings=deps.settings, account_id=account_id, now=now)
+    if gated is None:
+        return None
+    report = gated.report
+    if report.status != "candidate":
+        _record_gate_event(deps, report, gated.snapshot.account.owner_id, now, cause)
+        return _run(report, review_id=None, opened=False)
+    if gated.blocking_review_id is not None:
+        return _run(report, review_id=gated.blocking_review_id, opened=False)
+    return _open_review(deps, advocate, report, now)
+
+
+def _open_review(
+    deps: Deps, advocate: AdvocateGraph, report: GateReport, now: datetime
+) -> AccountRun:
+    account_id = report.account_id
+    review_id = f"rv-{uuid.uuid4().hex[:10]}-{account_id}"
+    inputs: AdvocateState = {
+        "account_id": account_id,
+        "review_id": review_id,
+        "now": now.isoformat(),
+    }
+    final = advocate.invoke(inputs, thread_config(review_id), context=deps)
+    if final.get("result") == "pending":
+        return _run(report, review_id=review_id, opened=True)
+    with deps.session_factory() as session:
+        winner = blocking_review_ids(session=session, account_ids=[account_id], now=now)
+    return _run(report, review_id=winner.get(account_id), opened=False)
+
+
+def _run(report: GateReport, *, review_id: str | None, opened: bool) -> AccountRun:
+    return AccountRun(
+        account_id=report.account_id,
+        status=report.status,
+        reasons=report.reasons,
+        flags=report.flags,
+        ask_type=report.ask_type,
+        review_id=review_id,
+        opened=opened,
+    )
+
+
+def _record_gate_event(
+    deps: Deps, report: GateReport, owner_id: str, now: datetime, cause: str
+) -> None:
+    row = gate_event(
+        report, key=f"{cause}:{report.account_id}", at=now, owner_id=owner_id, cause=cause
+    )
+    if row is None:
+        return
+    with transaction(deps.session_factory) as session:
+        record_events(session, [row])

@@ -1,0 +1,100 @@
+"""What the use-cases answer: plain, JSON-able read models (the API serves them as they are)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from domain.vocabulary import OutcomeKind
+from domain.vocabulary import Status as GateStatus
+
+ScanStatus = Literal["queued", "running", "done", "failed"]
+
+
+class ScanOut(BaseModel):
+    scan_id: str
+    status: ScanStatus
+    as_of: datetime
+    started_at: datetime
+    finished_at: datetime | None
+    filters: dict[str, Any]
+    counts: dict[str, int]
+    progress: dict[str, int] = Field(description="{processed, total} accounts gated so far.")
+    error: str | None
+
+
+class CandidateOut(BaseModel):
+    scan_id: str
+    account_id: str
+    owner_id: str
+    status: GateStatus
+    reasons: list[str]
+    flags: list[str]
+    eligible_ask_types: list[str]
+    ask_type: str | None
+    review_id: str | None
+
+
+class CandidatePage(BaseModel):
+    scan_id: str | None
+    items: list[CandidateOut]
+    next_cursor: str | None = Field(description="Pass as `cursor` for the next page; null: done.")
+
+
+class ReviewSummary(BaseModel):
+    review_id: str
+    account_id: str
+    owner_id: str
+    ask_type: str
+    flags: list[str]
+    trigger_at: datetime
+    created_at: datetime
+
+
+class ReviewPage(BaseModel):
+    items: list[ReviewSummary]
+    next_cursor: str | None
+
+
+class ReviewOut(BaseModel):
+    """The whole checkpoint payload (DESIGN.md section 5) plus status, decision and refusal."""
+
+    model_config = ConfigDict(extra="allow")
+    review_id: str
+    status: str
+    decision: dict[str, Any] | None
+    refusal: dict[str, Any] | None
+
+
+class DecisionOut(BaseModel):
+    review_id: str
+    status: str
+    decided_by: str | None
+    decided_at: datetime | None
+    decision: dict[str, Any] | None
+
+
+class GateResult(BaseModel):
+    account_id: str
+    status: GateStatus
+    reasons: list[str]
+    flags: list[str]
+    ask_type: str | None
+
+
+class EventOut(BaseModel):
+    kind: str
+    id: str
+    triggered: bool = Field(description="The row could trigger, so the account was reviewed now.")
+    gate: GateResult
+    review_id: str | None
+    opened: bool
+
+
+class OutcomeOut(BaseModel):
+    event_id: str
+    kind: OutcomeKind
+    review_id: str
+    recorded: bool = Field(description="False when this outcome was recorded before (a replay).")

@@ -1,0 +1,148 @@
+"""Read queries the use-cases need, keyword-only and typed: scans, scan results, the review queue.
+
+Use-cases call these; the API and the CLI never write SQL themselves.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Row, String, cast, select, text
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import Session
+
+from store.models import Account, Review, Scan, ScanResult
+
+# (id, account_id, owner_id, ask_type, flags, trigger_at, created_at)
+PendingRow = Row[str, str, str, str, list[str], datetime, datetime]
+
+
+def database_answers(engine: Engine) -> bool:
+    """True when the database answers `SELECT 1`."""
+    try:
+        with engine.connect() as connection:
+            connection.execute(text("SELECT 1"))
+    except SQLAlchemyError:
+        return False
+    return True
+
+
+# --- scans ----------------------------------------------------------------------------------------
+
+
+def first_account_ids(
+    *, session: Session, limit: int, segment: str | None, account_ids: list[str] | None
+) -> list[str]:
+    """The first `limit` selected account ids, by id."""
+    query = select(Account.id).order_by(Account.id).limit(limit)
+    if segment:
+        query = query.where(Account.segment == segment)
+    if account_ids:
+        query = query.where(Account.id.in_(account_ids))
+    return list(session.scalars(query))
+
+
+def recent_scans(*, session: Session, limit: int) -> list[Scan]:
+    query = select(Scan).order_by(Scan.started_at.desc(), Scan.id.desc()).limit(limit)
+    return list(session.scalars(query))
+
+
+def latest_done_scan(*, session: Session) -> Scan | None:
+    query = (
+        select(Scan)
+        .where(Scan.status == "done")
+        .order_by(Scan.finished_at.desc(), Scan.id.desc())
+        .limit(1)
+    )
+    return session.scalars(query).first()
+
+
+def scan_results(*, session: Session, scan_id: str) -> list[ScanResult]:
+    """Every account's result in a scan, by account id."""
+    query = select(ScanResult).where(ScanResult.scan_id == scan_id).order_by(ScanResult.account_id)
+    return list(session.scalars(query))
+
+
+def review_payloads_of_scan(*, session: Session, scan_id: str) -> list[dict[str, Any]]:
+    return list(session.scalars(select(Review.payload).where(Review.scan_id == scan_id)).all())
+
+
+def candidate_rows(
+    *,
+    session: Session,
+    scan_id: str,
+    status: str | None,
+    reason: str | None,
+    ask_type: str | None,
+    owner_id: str | None,
+    after_account_id: str | None,
+    limit: int,
+) -> Sequence[Row[ScanResult, str]]:
+    """A page of a scan's results with each account's owner, by account id, after a cursor."""
+    query = (
+        select(ScanResult, Account.owner_id)
+        .join(Account, Account.id == ScanResult.account_id)
+        .where(ScanResult.scan_id == scan_id)
+    )
+    if status:
+        query = query.where(ScanResult.status == status)
+    if reason:
+        query = query.where(cast(ScanResult.reasons, String).like(f'%"{reason}"%'))
+    if ask_type:
+        query = query.where(ScanResult.ask_type == ask_type)
+    if owner_id:
+        query = query.where(Account.owner_id == owner_id)
+    if after_account_id is not None:
+        query = query.where(ScanResult.account_id > after_account_id)
+    return session.execute(query.order_by(ScanResult.account_id).limit(limit)).all()
+
+
+def owner_results_with_status(
+    *, session: Session, scan_id: str, owner_id: str, statuses: Sequence[str]
+) -> Sequence[Row[str, str, str, list[str]]]:
+    """(account id, name, status, reasons) of an owner's accounts in these statuses."""
+    query = (
+        select(ScanResult.account_id, Account.name, ScanResult.status, ScanResult.reasons)
+        .join(Account, Account.id == ScanResult.account_id)
+        .where(
+            ScanResult.scan_id == scan_id,
+            Account.owner_id == owner_id,
+            ScanResult.status.in_(statuses),
+        )
+        .order_by(ScanResult.status, ScanResult.account_id)
+    )
+    return session.execute(query).all()
+
+
+# --- the review queue -----------------------------------------------------------------------------
+
+
+def pending_review_rows(
+    *,
+    session: Session,
+    owner_id: str | None,
+    after: tuple[datetime, str] | None,
+    limit: int,
+) -> Sequence[PendingRow]:
+    """A page of pending reviews, oldest trigger first, after (trigger_at, id)."""
+    columns = (
+        Review.id,
+        Review.account_id,
+        Review.owner_id,
+        Review.ask_type,
+        Review.flags,
+        Review.trigger_at,
+        Review.created_at,
+    )
+    query = select(*columns).where(Review.status == "pending")
+    if owner_id is not None:
+        query = query.where(Review.owner_id == owner_id)
+    if after is not None:
+        at, last = after
+        query = query.where(
+            (Review.trigger_at > at) | ((Review.trigger_at == at) & (Review.id > last))
+        )
+    return session.execute(query.order_by(Review.trigger_at, Review.id).limit(limit)).all()
