@@ -5,11 +5,10 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, get_args
 
-from sqlalchemy import ColumnElement, Select, func, or_, select
 from sqlalchemy.orm import Session
 
 from domain.vocabulary import EventKind
-from store.models import Account, MeasurementEvent
+from store.queries import event_counts, event_data
 
 FUNNEL: tuple[EventKind, ...] = get_args(EventKind)
 PILOT_VALUE_PROOF_SHARE = 0.9
@@ -17,30 +16,6 @@ PILOT_VALUE_PROOF_SHARE = 0.9
 
 def _rate(part: int, whole: int) -> float | None:
     return round(part / whole, 4) if whole else None
-
-
-def _filters(
-    since: datetime | None, until: datetime | None, owner_id: str | None
-) -> list[ColumnElement[bool]]:
-    """Period [since, until) on the event time; an owner's events, by owner or by account."""
-    where: list[ColumnElement[bool]] = []
-    if since is not None:
-        where.append(MeasurementEvent.occurred_at >= since)
-    if until is not None:
-        where.append(MeasurementEvent.occurred_at < until)
-    if owner_id is not None:
-        owned = select(Account.id).where(Account.owner_id == owner_id)
-        where.append(
-            or_(MeasurementEvent.owner_id == owner_id, MeasurementEvent.account_id.in_(owned))
-        )
-    return where
-
-
-def _data(session: Session, kind: str, where: list[ColumnElement[bool]]) -> list[dict[str, Any]]:
-    query: Select[tuple[dict[str, Any]]] = select(MeasurementEvent.data).where(
-        MeasurementEvent.kind == kind, *where
-    )
-    return list(session.scalars(query))
 
 
 def funnel(
@@ -55,13 +30,15 @@ def funnel(
     Optional filters: events in [since, until), and one owner's events (by the event's owner or
     its account's owner). Without them, every recorded event counts.
     """
-    where = _filters(since, until, owner_id)
-    rows = session.execute(
-        select(MeasurementEvent.kind, func.count()).where(*where).group_by(MeasurementEvent.kind)
+
+    def data(kind: str) -> list[dict[str, Any]]:
+        return event_data(session=session, kind=kind, since=since, until=until, owner_id=owner_id)
+
+    counts = dict.fromkeys(FUNNEL, 0) | event_counts(
+        session=session, since=since, until=until, owner_id=owner_id
     )
-    counts = dict.fromkeys(FUNNEL, 0) | dict(rows.all())
-    candidates = _data(session, "candidate_identified", where)
-    approved = _data(session, "ask_approved", where)
+    candidates = data("candidate_identified")
+    approved = data("ask_approved")
     ready = [
         c
         for c in candidates

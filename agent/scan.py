@@ -20,8 +20,6 @@ from typing import Any, Required, TypedDict
 from langgraph.graph import END, START, StateGraph
 from langgraph.graph.state import CompiledStateGraph
 from langgraph.runtime import Runtime
-from sqlalchemy import func, insert, select, update
-from sqlalchemy.orm import Session
 
 from agent.deps import Deps, no_context_message
 from agent.graph import AdvocateGraph, thread_config
@@ -32,7 +30,8 @@ from domain.events import gate_event
 from domain.gates import evaluate
 from domain.report import GateReport
 from store.db import transaction
-from store.models import Account, Scan, ScanResult
+from store.models import Scan
+from store.scans import add_queued_scan, add_results, count_accounts, link_reviews
 from tools.batch import iter_account_id_batches, load_snapshots, triggered_account_ids
 
 Progress = Callable[[str, int, int], None]
@@ -90,32 +89,11 @@ def review_id_for(scan_id: str, account_id: str) -> str:
     return f"rv-{scan_id.removeprefix('sc-')}-{account_id}"
 
 
-def queue_scan(
-    session: Session,
-    *,
-    scan_id: str,
-    now: datetime,
-    started_at: datetime,
-    segment: str | None = None,
-    account_ids: list[str] | None = None,
-) -> Scan:
-    """Record a scan before it runs, so its id can be handed out (and polled) at once."""
-    scan = Scan(
-        id=scan_id,
-        status="queued",
-        as_of=now,
-        started_at=started_at,
-        filters={"segment": segment, "account_ids": account_ids},
-    )
-    session.add(scan)
-    return scan
-
-
 def start_scan(state: ScanState, runtime: Runtime[ScanDeps]) -> dict[str, Any]:
     """Mark the scan running (recording it first if nobody queued it) with its account count."""
     deps = _scan_deps(runtime).deps
     with transaction(deps.session_factory) as session:
-        scan = session.get(Scan, state["scan_id"]) or queue_scan(
+        scan = session.get(Scan, state["scan_id"]) or add_queued_scan(
             session,
             scan_id=state["scan_id"],
             now=datetime.fromisoformat(state["now"]),
@@ -124,16 +102,10 @@ def start_scan(state: ScanState, runtime: Runtime[ScanDeps]) -> dict[str, Any]:
             account_ids=state.get("account_ids"),
         )
         scan.status = "running"
-        scan.total = session.scalar(_account_filter(select(func.count(Account.id)), state)) or 0
+        scan.total = count_accounts(
+            session=session, segment=state.get("segment"), account_ids=state.get("account_ids")
+        )
     return {"counts": {}, "candidates": []}
-
-
-def _account_filter(query: Any, state: ScanState) -> Any:
-    if state.get("segment"):
-        query = query.where(Account.segment == state["segment"])
-    if state.get("account_ids"):
-        query = query.where(Account.id.in_(state["account_ids"] or []))
-    return query
 
 
 def gate_accounts(state: ScanState, runtime: Runtime[ScanDeps]) -> dict[str, Any]:
@@ -191,13 +163,14 @@ def _store_results(
     )
     events = [event for event in keyed if event is not None]
     with transaction(deps.session_factory) as session:
-        session.execute(insert(ScanResult), rows)
-        record_events(session, events)
-        session.execute(
-            update(Scan)
-            .where(Scan.id == state["scan_id"])
-            .values(processed=sum(counts.values()), counts=dict(counts))
+        add_results(
+            session=session,
+            scan_id=state["scan_id"],
+            rows=rows,
+            processed=sum(counts.values()),
+            counts=dict(counts),
         )
+        record_events(session, events)
 
 
 def _result_row(scan_id: str, account_id: str, report: GateReport | None) -> dict[str, Any]:
@@ -263,12 +236,7 @@ def _link_reviews(deps: Deps, scan_id: str, review_ids: dict[str, str]) -> None:
     if not review_ids:
         return
     with transaction(deps.session_factory) as session:
-        for account_id, review_id in review_ids.items():
-            session.execute(
-                update(ScanResult)
-                .where(ScanResult.scan_id == scan_id, ScanResult.account_id == account_id)
-                .values(review_id=review_id)
-            )
+        link_reviews(session=session, scan_id=scan_id, review_ids=review_ids)
 
 
 def finish_scan(state: ScanState, runtime: Runtime[ScanDeps]) -> dict[str, Any]:

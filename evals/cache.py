@@ -27,6 +27,8 @@ from typing import Any, Literal
 
 import httpx
 
+from domain.clock import utc_now
+
 CacheMode = Literal["replay", "record", "auto", "off"]
 CASSETTES_DIR = Path(__file__).parent / "cassettes"
 SCHEMA_STEPS = {"AdvocacySummary": "summarize", "AskDraft": "draft", "JudgeScores": "judge"}
@@ -183,7 +185,7 @@ def retry_after_seconds(response: httpx.Response, *, now: datetime | None = None
     if parsed is None:
         return None
     moment = parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
-    return max(0.0, (moment - (now or datetime.now(UTC))).total_seconds())
+    return max(0.0, (moment - (now or utc_now())).total_seconds())
 
 
 class RetryTransport(httpx.BaseTransport):

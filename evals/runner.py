@@ -14,8 +14,8 @@ from collections import Counter
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 
+from domain.clock import utc_now
 from evals.cases import Case
 from evals.execute import Cell, Environment
 from evals.results import (
@@ -126,7 +126,7 @@ def summarize_variant(variant: Variant, cases: list[CaseResult]) -> VariantSumma
 
 def run(spec: RunSpec, env: Environment, *, mode_label: str | None = None) -> RunResult:
     """Every cell of the matrix, then the per-case and per-variant aggregates."""
-    started = datetime.now(UTC)
+    started = utc_now()
     budget = Budget(spec.max_cost)
     cells = [
         (variant, case, repeat)
@@ -154,7 +154,7 @@ def run(spec: RunSpec, env: Environment, *, mode_label: str | None = None) -> Ru
     return RunResult(
         run_id=f"{started:%Y%m%dT%H%M%SZ}-{uuid.uuid4().hex[:6]}",
         started_at=started.isoformat(),
-        finished_at=datetime.now(UTC).isoformat(),
+        finished_at=utc_now().isoformat(),
         mode=mode_label or env.mode,
         datasets=list(spec.datasets),
         repeat=spec.repeat,

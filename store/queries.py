@@ -9,12 +9,12 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Row, String, cast, select, text
+from sqlalchemy import ColumnElement, Row, String, cast, func, or_, select, text
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
-from store.models import Account, Review, Scan, ScanResult
+from store.models import Account, MeasurementEvent, Review, Scan, ScanResult
 
 # (id, account_id, owner_id, ask_type, flags, trigger_at, created_at)
 PendingRow = Row[str, str, str, str, list[str], datetime, datetime]
@@ -146,3 +146,47 @@ def pending_review_rows(
             (Review.trigger_at > at) | ((Review.trigger_at == at) & (Review.id > last))
         )
     return session.execute(query.order_by(Review.trigger_at, Review.id).limit(limit)).all()
+
+
+# --- measurement events ---------------------------------------------------------------------------
+
+
+def _event_filters(
+    since: datetime | None, until: datetime | None, owner_id: str | None
+) -> list[ColumnElement[bool]]:
+    """Period [since, until) on the event time; an owner's events, by owner or by account."""
+    where: list[ColumnElement[bool]] = []
+    if since is not None:
+        where.append(MeasurementEvent.occurred_at >= since)
+    if until is not None:
+        where.append(MeasurementEvent.occurred_at < until)
+    if owner_id is not None:
+        owned = select(Account.id).where(Account.owner_id == owner_id)
+        where.append(
+            or_(MeasurementEvent.owner_id == owner_id, MeasurementEvent.account_id.in_(owned))
+        )
+    return where
+
+
+def event_counts(
+    *, session: Session, since: datetime | None, until: datetime | None, owner_id: str | None
+) -> dict[str, int]:
+    """Recorded events per kind, in the period and for the owner when given."""
+    where = _event_filters(since, until, owner_id)
+    query = select(MeasurementEvent.kind, func.count()).where(*where)
+    rows = session.execute(query.group_by(MeasurementEvent.kind))
+    return {str(kind): int(count) for kind, count in rows.all()}
+
+
+def event_data(
+    *,
+    session: Session,
+    kind: str,
+    since: datetime | None,
+    until: datetime | None,
+    owner_id: str | None,
+) -> list[dict[str, Any]]:
+    """The `data` of every event of one kind, in the period and for the owner when given."""
+    where = _event_filters(since, until, owner_id)
+    query = select(MeasurementEvent.data).where(MeasurementEvent.kind == kind, *where)
+    return list(session.scalars(query))

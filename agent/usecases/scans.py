@@ -8,12 +8,13 @@ from datetime import datetime
 
 from agent.bootstrap import Services
 from agent.deps import Deps
-from agent.scan import Progress, ScanDeps, ScanState, new_scan_id, no_progress, queue_scan
+from agent.scan import Progress, ScanDeps, ScanState, new_scan_id, no_progress
 from agent.usecases.reads import scan_view
 from agent.usecases.results import ScanOut
 from store.db import transaction
 from store.models import Scan
 from store.queries import first_account_ids
+from store.scans import add_queued_scan
 
 log = logging.getLogger("advocacy.api")
 
@@ -71,7 +72,7 @@ def start_scan(
             account_ids = first_account_ids(
                 session=session, limit=limit, segment=segment, account_ids=account_ids
             )
-        scan = queue_scan(
+        scan = add_queued_scan(
             session,
             scan_id=scan_id,
             now=as_of,

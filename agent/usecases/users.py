@@ -6,13 +6,13 @@ import hashlib
 import secrets
 from datetime import datetime
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from domain.actors import ROLES
 from domain.errors import Invalid
 from store.db import transaction
 from store.models import Owner, User
+from store.users import all_users, user_by_token_hash
 
 
 class UserError(Invalid):
@@ -68,12 +68,12 @@ def revoke_user(*, session_factory: sessionmaker[Session], user_id: str, now: da
 
 
 def list_users(*, session: Session) -> list[User]:
-    return list(session.scalars(select(User).order_by(User.id)))
+    return all_users(session=session)
 
 
 def authenticate(*, session: Session, token: str) -> User | None:
     """The active user whose token this is, or None (unknown or revoked)."""
-    user = session.scalars(select(User).where(User.token_hash == hash_token(token))).first()
+    user = user_by_token_hash(session=session, token_hash=hash_token(token))
     if user is None or user.revoked_at is not None:
         return None
     return user

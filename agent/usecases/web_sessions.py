@@ -12,12 +12,12 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete
 from sqlalchemy.orm import Session, sessionmaker
 
 from agent.usecases.users import authenticate
 from store.db import transaction
 from store.models import User, WebSession
+from store.users import delete_expired_sessions, delete_session
 
 SESSION_LIFETIME = timedelta(hours=12)
 
@@ -60,9 +60,7 @@ def start_session(
                 expires_at=now + SESSION_LIFETIME,
             )
         )
-        session.execute(
-            delete(WebSession).where(WebSession.user_id == user.id, WebSession.expires_at <= now)
-        )
+        delete_expired_sessions(session=session, user_id=user.id, now=now)
     return session_id
 
 
@@ -79,4 +77,4 @@ def signed_in(*, session: Session, session_id: str, now: datetime) -> SignedIn |
 
 def end_session(*, session_factory: sessionmaker[Session], session_id: str) -> None:
     with transaction(session_factory) as session:
-        session.execute(delete(WebSession).where(WebSession.id_hash == _sha256(session_id)))
+        delete_session(session=session, id_hash=_sha256(session_id))
