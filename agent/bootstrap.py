@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import datetime
 
 import httpx
 from sqlalchemy import Engine
@@ -17,7 +16,7 @@ from agent.scan import ScanGraph, compile_scan_graph
 from agent.settings import Settings
 from agent.writing import Writer
 from checkpoints.saver import open_checkpointer
-from domain.clock import utc_now
+from domain.clock import Clock, utc_now
 from store.db import make_engine, make_session_factory
 from store.migrate import ensure_schema
 
@@ -34,7 +33,7 @@ class Services:
 def open_services(
     settings: Settings,
     *,
-    clock: Callable[[], datetime] = utc_now,
+    clock: Clock = utc_now,
     http_client: httpx.Client | None = None,
 ) -> Iterator[Services]:
     """Everything a command needs, built once and closed on exit (`http_client`: for LLM tests)."""

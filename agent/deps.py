@@ -4,14 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
 
 from langgraph.runtime import Runtime
 from sqlalchemy.orm import Session, sessionmaker
 
 from agent.settings import Settings
 from agent.writing import Writer
-from domain.clock import utc_now
+from domain.clock import Clock, utc_now
 
 
 @dataclass(frozen=True)
@@ -19,7 +18,7 @@ class Deps:
     settings: Settings
     session_factory: sessionmaker[Session]
     writer: Writer
-    clock: Callable[[], datetime] = utc_now
+    clock: Clock = utc_now
 
 
 DepsProvider = Callable[[], Deps]

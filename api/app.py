@@ -6,10 +6,9 @@ nothing is built at import time. Every /v1 route needs a bearer token.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack, asynccontextmanager
-from datetime import datetime
 
 import httpx
 from fastapi import Depends, FastAPI
@@ -21,7 +20,7 @@ from api.errors import BodyLimitMiddleware, CatchAllMiddleware, install_handlers
 from api.routers import candidates, events, health, metrics, outcomes, reviews, scans, users
 from api.schemas import ERRORS
 from api.web.app import page_mount
-from domain.clock import utc_now
+from domain.clock import Clock, utc_now
 
 BODY_LIMIT = 256 * 1024
 SCAN_WORKERS = 2
@@ -30,7 +29,7 @@ SCAN_WORKERS = 2
 def create_app(
     settings: Settings | None = None,
     *,
-    clock: Callable[[], datetime] | None = None,
+    clock: Clock | None = None,
     http_client: httpx.Client | None = None,
 ) -> FastAPI:
     """The HTTP API over `settings` (default: from the environment); `clock` for tests."""
