@@ -14,7 +14,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
-from store.models import Account, MeasurementEvent, Review, Scan, ScanResult
+from store.models import Account, Base, MeasurementEvent, Review, Scan, ScanResult
 
 # (id, account_id, owner_id, ask_type, flags, trigger_at, created_at)
 PendingRow = Row[str, str, str, str, list[str], datetime, datetime]
@@ -190,3 +190,12 @@ def event_data(
     where = _event_filters(since, until, owner_id)
     query = select(MeasurementEvent.data).where(MeasurementEvent.kind == kind, *where)
     return list(session.scalars(query))
+
+
+# --- bundle rows ----------------------------------------------------------------------------------
+
+
+def account_of_row(*, session: Session, key: str, row_id: str) -> str | None:
+    """The account a stored row of bundle key `key` belongs to; None when the id is new."""
+    table = Base.metadata.tables[key]
+    return session.scalar(select(table.c.account_id).where(table.c.id == row_id))

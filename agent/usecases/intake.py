@@ -23,7 +23,7 @@ from agent.state import AdvocateState
 from agent.usecases.results import EventOut, GateResult
 from checkpoints.reviews import blocking_review_ids
 from domain.actors import Actor
-from domain.errors import Invalid, not_found
+from domain.errors import Conflict, Invalid, not_found
 from domain.events import gate_event
 from domain.policy import is_positive
 from domain.report import GateReport
@@ -31,6 +31,7 @@ from domain.vocabulary import Status
 from store.bundle import SignalRow, to_record
 from store.db import transaction
 from store.models import Account, Contact
+from store.queries import account_of_row
 from store.writes import upsert_bundle_rows
 
 # The bundle key each event kind writes to.
@@ -61,6 +62,7 @@ def receive_event(*, services: Services, actor: Actor, kind: str, row: BaseModel
     record = to_record(row)
     with transaction(deps.session_factory) as session:
         check_references(session, actor, record)
+        check_row_stays(session, EVENT_TABLES[kind], record)
         upsert_bundle_rows(session, EVENT_TABLES[kind], [record])
     now = deps.clock()
     triggered = kind == "referral" or (
@@ -105,6 +107,20 @@ def check_references(session: Session, actor: Actor, record: dict[str, Any]) -> 
             raise Invalid(
                 f"row.contact_id: contact {contact_id!r} is not a contact of this account"
             )
+
+
+def check_row_stays(session: Session, key: str, record: dict[str, Any]) -> None:
+    """A row id already stored for another account is refused: a row never changes account.
+
+    Otherwise anyone who knows a row id could move another account's ticket, signal or disputed
+    referral away, and lift a hold or a stop they may not touch.
+    """
+    stored_for = account_of_row(session=session, key=key, row_id=record["id"])
+    if stored_for is not None and stored_for != record["account_id"]:
+        raise Conflict(
+            f"row.id: {record['id']!r} is already used by another account; "
+            "a row cannot move between accounts (use a new id)"
+        )
 
 
 def _gate_only(deps: Deps, account_id: str, now: datetime) -> AccountRun | None:

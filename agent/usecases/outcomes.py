@@ -9,7 +9,7 @@ from typing import Any
 
 from agent.bootstrap import Services
 from agent.records import record_events
-from agent.usecases.intake import check_references
+from agent.usecases.intake import check_references, check_row_stays
 from agent.usecases.reads import visible_review
 from agent.usecases.results import OutcomeOut
 from domain.actors import Actor
@@ -59,6 +59,7 @@ def record_outcome(*, services: Services, actor: Actor, outcome: Outcome) -> Out
         recorded = session.get(MeasurementEvent, row["id"]) is None
         if permission is not None:
             check_references(session, actor, to_record(permission))
+            check_row_stays(session, "permissions", to_record(permission))
             upsert_bundle_rows(session, "permissions", [to_record(permission)])
         record_events(session, [row])
     return OutcomeOut(event_id=row["id"], kind=outcome.kind, review_id=review.id, recorded=recorded)
