@@ -5,10 +5,11 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from agent.usecases.results import ScanOut, ScanStatus
 from checkpoints.schemas import TEXT_LIMIT, Action
+from domain.text import NulFree
 from domain.vocabulary import OutcomeKind
 from store.bundle import PermissionRow, ReferralRow, SignalRow, TicketRow
 
@@ -16,7 +17,7 @@ Id = Annotated[str, Field(min_length=1, max_length=64)]
 ReviewId = Annotated[str, Field(min_length=1, max_length=200)]
 
 
-class _Body(BaseModel):
+class _Body(NulFree):
     model_config = ConfigDict(extra="forbid")
 
 
@@ -37,7 +38,7 @@ class ScanRequest(_Body):
     limit: Annotated[int, Field(ge=1, le=1_000_000)] | None = Field(
         None, description="Scan at most this many accounts (by account id)."
     )
-    now: datetime | None = Field(
+    now: AwareDatetime | None = Field(
         None, description="Evaluate as of this time (backfills, tests); default: now."
     )
 
@@ -78,7 +79,7 @@ class DecisionBody(_Body):
     subject: Annotated[str, Field(max_length=300)] | None = None
     body: Annotated[str, Field(min_length=1, max_length=TEXT_LIMIT)] | None = None
     reason: Annotated[str, Field(max_length=1_000)] | None = None
-    until: datetime | None = None
+    until: AwareDatetime | None = None
 
 
 # --- events ---------------------------------------------------------------------------------------
@@ -167,7 +168,7 @@ class OutcomeBody(_Body):
     outcome_id: Annotated[str, Field(min_length=1, max_length=100)] | None = Field(
         None, description="Your id for this outcome (else the Idempotency-Key header is used)."
     )
-    occurred_at: datetime | None = None
+    occurred_at: AwareDatetime | None = None
     note: Annotated[str, Field(max_length=2_000)] | None = None
     permission: PermissionRow | None = Field(
         None, description="permission_granted: the consent record, as in the import."

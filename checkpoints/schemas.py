@@ -7,11 +7,13 @@ from typing import Any, Literal, Self
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from domain.text import NulFree
+
 Action = Literal["approve", "edit", "reject", "defer"]
 TEXT_LIMIT = 5_000
 
 
-class Decision(BaseModel):
+class Decision(NulFree):
     """The one resume value of a paused review: what the owner decided."""
 
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)

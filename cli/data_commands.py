@@ -51,7 +51,9 @@ def import_command(
     progress = None if quiet else _progress
     try:
         with open_engine(settings) as engine:
-            report = import_bundle(engine=engine, source=source, progress=progress)
+            report = import_bundle(
+                engine=engine, source=source, progress=progress, now=load_clock()()
+            )
     except BundleInvalid as invalid:
         _print_invalid(invalid)
         raise typer.Exit(EXIT_INVALID) from None

@@ -18,6 +18,7 @@ import ijson  # type: ignore[import-untyped,unused-ignore]
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
 from domain.clock import utc
+from domain.text import NulFree, not_before_1900, not_in_the_future
 from domain.vocabulary import (
     SCORE_RANGES,
     AskOutcome,
@@ -40,10 +41,18 @@ Short = Annotated[str, Field(max_length=200)]
 Email = Annotated[str, Field(max_length=320)]
 Subject = Annotated[str, Field(max_length=500)]
 LongText = Annotated[str, Field(max_length=10_000)]
-UtcTime = Annotated[datetime, AfterValidator(utc)]
+# A time that happened: never before 1900; with `context={"now": ...}`, not after now (+ skew).
+UtcTime = Annotated[
+    datetime,
+    AfterValidator(utc),
+    AfterValidator(not_before_1900),
+    AfterValidator(not_in_the_future),
+]
+# A time that may lie ahead (an expiry).
+UtcDeadline = Annotated[datetime, AfterValidator(utc), AfterValidator(not_before_1900)]
 
 
-class _Row(BaseModel):
+class _Row(NulFree):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=False)
 
 
@@ -127,7 +136,7 @@ class PermissionRow(_Row):
     status: PermissionStatus
     recorded_at: UtcTime
     source: Short | None = None
-    expires_at: UtcTime | None = None
+    expires_at: UtcDeadline | None = None
 
     def stable_id(self) -> str:
         """The explicit id, or `perm:{account}:{contact or -}:{scope}:{recorded_at}:{status}`."""

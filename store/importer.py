@@ -11,6 +11,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -77,17 +78,22 @@ class ImportReport:
 
 
 def import_bundle(
-    *, engine: Engine, source: Path, progress: Progress | None = None
+    *,
+    engine: Engine,
+    source: Path,
+    progress: Progress | None = None,
+    now: datetime | None = None,
 ) -> ImportReport:
     """Import a JSON bundle file or a folder of CSV files; raise `BundleInvalid` on any error.
 
     Rows whose ids exist already are updated. One transaction: on error nothing is written.
+    With `now`, a row dated more than a day after it is an error (it has not happened yet).
     """
     if not source.exists():
         raise FileNotFoundError(f"no such bundle file or folder: {source}")
     started = time.perf_counter()
     with engine.begin() as connection:
-        run = _ImportRun(connection=connection, progress=progress)
+        run = _ImportRun(connection=connection, progress=progress, now=now)
         try:
             for item in read_source(source):
                 run.feed(item)
@@ -99,8 +105,11 @@ def import_bundle(
 
 
 class _ImportRun:
-    def __init__(self, *, connection: Connection, progress: Progress | None) -> None:
+    def __init__(
+        self, *, connection: Connection, progress: Progress | None, now: datetime | None
+    ) -> None:
         self.connection = connection
+        self.context = {"now": now}
         self.progress = progress
         self.report = ImportReport()
         self.errors: list[BundleError] = []
@@ -132,7 +141,7 @@ class _ImportRun:
             self.fail(BundleError(key, index, None, "a row must be an object"))
             return
         try:
-            row = model.model_validate(raw)
+            row = model.model_validate(raw, context=self.context)
         except ValidationError as exc:
             for error in _errors_of(key, index, exc):
                 self.fail(error)

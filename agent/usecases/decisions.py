@@ -101,6 +101,8 @@ def decide(*, deps: Deps, advocate: AdvocateGraph, review_id: str, decision: Dec
         if review is None:
             raise ReviewNotFound(f"no review {review_id}")
         _check_allowed(session, review, decision)
+    if decision.until is not None and decision.until <= deps.clock():
+        raise InvalidDecision("until: must be in the future (defer re-proposes the account then)")
     with transaction(deps.session_factory) as session:
         if not claim_for_decision(session=session, review_id=review_id):
             current = get_review(session=session, review_id=review_id)

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from pydantic import BaseModel
+from pydantic import BaseModel, ValidationError
 from sqlalchemy.orm import Session
 
 from agent.bootstrap import Services
@@ -59,6 +59,7 @@ class AccountRun:
 def receive_event(*, services: Services, actor: Actor, kind: str, row: BaseModel) -> EventOut:
     """Upsert one row like the import, then gate the account; a trigger may open a review."""
     deps = services.deps
+    _check_happened(row, deps.clock())
     record = to_record(row)
     with transaction(deps.session_factory) as session:
         check_references(session, actor, record)
@@ -93,6 +94,19 @@ def receive_event(*, services: Services, actor: Actor, kind: str, row: BaseModel
         review_id=run.review_id,
         opened=run.opened,
     )
+
+
+def _check_happened(row: BaseModel, now: datetime) -> None:
+    """The row's times, read against the clock: nothing dated more than a day ahead."""
+    try:
+        type(row).model_validate(row.model_dump(), context={"now": now})
+    except ValidationError as error:
+        problems = [
+            f"row.{'.'.join(str(part) for part in item['loc'])}: "
+            + str(item["msg"]).removeprefix("Value error, ")
+            for item in error.errors()
+        ]
+        raise Invalid("; ".join(problems)) from None
 
 
 def check_references(session: Session, actor: Actor, record: dict[str, Any]) -> None:

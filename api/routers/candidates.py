@@ -9,6 +9,7 @@ from fastapi import APIRouter, Query
 from agent.usecases.reads import candidates_page
 from agent.usecases.results import CandidatePage
 from api.deps import AnyUser, SessionDep
+from domain.text import NO_NUL_PATTERN
 from domain.vocabulary import AskType, ReasonCode
 from domain.vocabulary import Status as GateStatus
 
@@ -20,13 +21,14 @@ def list_candidates(
     session: SessionDep,
     user: AnyUser,
     scan: Annotated[
-        str | None, Query(max_length=64, description="Default: latest done scan.")
+        str | None,
+        Query(max_length=64, pattern=NO_NUL_PATTERN, description="Default: latest done scan."),
     ] = None,
     status: GateStatus | None = None,
     reason: ReasonCode | None = None,
     ask_type: AskType | None = None,
-    owner: Annotated[str | None, Query(max_length=64)] = None,
-    cursor: Annotated[str | None, Query(max_length=500)] = None,
+    owner: Annotated[str | None, Query(max_length=64, pattern=NO_NUL_PATTERN)] = None,
+    cursor: Annotated[str | None, Query(max_length=500, pattern=NO_NUL_PATTERN)] = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
 ) -> CandidatePage:
     """A page of scan results by account id; `next_cursor` fetches the next page.

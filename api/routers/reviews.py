@@ -14,17 +14,18 @@ from api.deps import OwnerUser, ReaderOfReviews, ServicesDep, SessionDep
 from api.errors import answer_of
 from api.idempotency import once, request_hash
 from api.schemas import DecisionBody
+from domain.text import NO_NUL_PATTERN
 
 router = APIRouter(prefix="/reviews", tags=["reviews"])
-ReviewIdPath = Annotated[str, Path(max_length=200)]
+ReviewIdPath = Annotated[str, Path(max_length=200, pattern=NO_NUL_PATTERN)]
 
 
 @router.get("", response_model=ReviewPage)
 def list_reviews(
     session: SessionDep,
     user: ReaderOfReviews,
-    owner: Annotated[str | None, Query(max_length=64)] = None,
-    cursor: Annotated[str | None, Query(max_length=500)] = None,
+    owner: Annotated[str | None, Query(max_length=64, pattern=NO_NUL_PATTERN)] = None,
+    cursor: Annotated[str | None, Query(max_length=500, pattern=NO_NUL_PATTERN)] = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
 ) -> ReviewPage:
     """Pending reviews, oldest trigger signal first.

@@ -11,6 +11,7 @@ from agent.usecases.results import ScanOut
 from agent.usecases.scans import start_scan
 from api.deps import ScanReader, ScanUser, ServicesDep, SessionDep
 from api.schemas import ScanAccepted, ScanList, ScanRequest
+from domain.text import NO_NUL_PATTERN
 
 router = APIRouter(prefix="/scans", tags=["scans"])
 
@@ -46,7 +47,9 @@ def list_scans(
 
 @router.get("/{scan_id}", response_model=ScanOut)
 def read_scan(
-    scan_id: Annotated[str, Path(max_length=64)], session: SessionDep, _user: ScanReader
+    scan_id: Annotated[str, Path(max_length=64, pattern=NO_NUL_PATTERN)],
+    session: SessionDep,
+    _user: ScanReader,
 ) -> ScanOut:
     """A scan's status (queued, running, done, failed), counts per status and progress."""
     return get_scan(session=session, scan_id=scan_id)

@@ -11,6 +11,7 @@ from api.deps import AdminUser, ServicesDep, SessionDep
 from api.errors import ApiError
 from api.schemas import NewUserOut, UserBody, UserOut
 from domain.errors import not_found
+from domain.text import NO_NUL_PATTERN
 
 router = APIRouter(prefix="/users", tags=["users"])
 
@@ -39,7 +40,9 @@ def add_user(body: UserBody, services: ServicesDep, _user: AdminUser) -> NewUser
 
 @router.post("/{user_id}/revoke", response_model=UserOut)
 def revoke(
-    user_id: Annotated[str, Path(max_length=64)], services: ServicesDep, _user: AdminUser
+    user_id: Annotated[str, Path(max_length=64, pattern=NO_NUL_PATTERN)],
+    services: ServicesDep,
+    _user: AdminUser,
 ) -> UserOut:
     """Revoke a user's token: its requests get 401 from now on (admin)."""
     try:

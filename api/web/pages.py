@@ -46,10 +46,11 @@ from api.web.views import (
     review_context,
 )
 from domain.errors import DomainError, NotFound
+from domain.text import NO_NUL_PATTERN
 from store.models import Review
 
 router = APIRouter(include_in_schema=False, default_response_class=HTMLResponse)
-ReviewIdPath = Annotated[str, Path(max_length=200)]
+ReviewIdPath = Annotated[str, Path(max_length=200, pattern=NO_NUL_PATTERN)]
 
 
 def _home(role: str) -> str:
@@ -137,7 +138,7 @@ def inbox(
     request: Request,
     services: PageServices,
     visitor: OwnerVisitor,
-    decided: Annotated[str | None, Query(max_length=200)] = None,
+    decided: Annotated[str | None, Query(max_length=200, pattern=NO_NUL_PATTERN)] = None,
 ) -> Response:
     """The owner's pending reviews, oldest trigger first, and why other accounts wait."""
     now = services.deps.clock()

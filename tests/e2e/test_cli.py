@@ -114,6 +114,7 @@ def test_a_new_process_decides_a_paused_review_once(demo_folder: Path) -> None:
     ("args", "says"),
     [
         (["defer", "--until", "next tuesday"], "--until"),
+        (["defer", "--until", "1970-01-01"], "until: must be in the future"),
         (["reject"], "reason"),
         (["approve", "--subject", "x"], "only go with action 'edit'"),
         (["edit", "--ask-type", "billboard"], "not eligible"),
@@ -121,6 +122,7 @@ def test_a_new_process_decides_a_paused_review_once(demo_folder: Path) -> None:
     ],
     ids=[
         "bad-date",
+        "deferral-into-the-past",
         "reject-without-reason",
         "edit-field-on-approve",
         "ineligible-type",

@@ -368,3 +368,51 @@ def test_cli_demo_data_then_import(tmp_path: Path) -> None:
     imported = run_cli("import", str(out), database=tmp_path / "cli.db")
     assert imported.returncode == 0, imported.stderr
     assert "40" in imported.stdout
+
+
+# --- hostile and implausible rows (issue 13) ----------------------------------------------------
+
+
+def test_a_nul_character_rejects_the_bundle_on_both_databases(
+    engine: Engine, tmp_path: Path
+) -> None:
+    import_bundle(engine=engine, source=EXAMPLE)
+    before = table_rows(engine)
+    bundle = example()
+    bundle["signals"][0]["text"] = "great\x00product"
+
+    [message] = messages(rejected(engine, write(tmp_path, bundle)))
+
+    assert message.startswith("signals[0].text:")
+    assert "NUL" in message
+    assert table_rows(engine) == before
+
+
+def test_times_before_1900_are_rejected(lite: Engine, tmp_path: Path) -> None:
+    bundle = example()
+    bundle["tickets"][0]["opened_at"] = "1850-01-01T00:00:00Z"
+    [message] = messages(rejected(lite, write(tmp_path, bundle)))
+    assert message.startswith("tickets[0].opened_at:")
+
+
+def test_times_after_now_are_rejected_when_now_is_given(lite: Engine, tmp_path: Path) -> None:
+    bundle = example()
+    bundle["signals"][0]["occurred_at"] = "3000-01-01T00:00:00Z"
+    bundle["permissions"][0]["expires_at"] = "3000-01-01T00:00:00Z"  # an expiry may lie ahead
+    path = write(tmp_path, bundle)
+    with pytest.raises(BundleInvalid) as caught:
+        import_bundle(engine=lite, source=path, now=datetime(2026, 11, 27, tzinfo=UTC))
+    [message] = messages(caught.value)
+    assert message.startswith("signals[0].occurred_at:")
+    assert "future" in message
+
+
+def test_cli_import_refuses_a_future_row_and_a_nul_with_exit_2(tmp_path: Path) -> None:
+    bundle = example()
+    bundle["signals"][0]["occurred_at"] = "3000-01-01T00:00:00Z"
+    bundle["signals"][1]["text"] = "a\x00b"
+    result = run_cli("import", str(write(tmp_path, bundle)), database=tmp_path / "cli.db")
+    assert result.returncode == 2, result.stderr
+    assert "signals[0].occurred_at:" in result.stderr
+    assert "signals[1].text:" in result.stderr
+    assert "Traceback" not in result.stderr
