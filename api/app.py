@@ -17,6 +17,7 @@ from agent.bootstrap import open_services
 from agent.settings import Settings
 from api.deps import current_user
 from api.errors import BodyLimitMiddleware, CatchAllMiddleware, install_handlers
+from api.lifetime import die_with_parent_if_asked
 from api.routers import candidates, events, health, metrics, outcomes, reviews, scans, users
 from api.schemas import ERRORS
 from api.web.app import page_mount
@@ -32,7 +33,12 @@ def create_app(
     clock: Clock | None = None,
     http_client: httpx.Client | None = None,
 ) -> FastAPI:
-    """The HTTP API over `settings` (default: from the environment); `clock` for tests."""
+    """The HTTP API over `settings` (default: from the environment); `clock` for tests.
+
+    uvicorn calls this factory first thing in each worker process, so a worker of
+    `advocacy serve --workers N` asks here to stop with its supervisor (api/lifetime.py).
+    """
+    die_with_parent_if_asked()
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from typing import Annotated
 
@@ -93,6 +94,8 @@ def serve(
     """
     import uvicorn
 
+    from api.lifetime import die_with_parent_environ
+
     settings = load_settings()
     if workers > 1 and is_sqlite(settings.database_url):
         print_error(
@@ -103,6 +106,8 @@ def serve(
         raise typer.Exit(2)
     with open_engine(settings):
         pass  # create or check the schema once, before any worker starts
+    if workers > 1:  # spawned workers inherit this and stop when this supervisor dies (Linux)
+        os.environ.update(die_with_parent_environ(os.getpid()))
     uvicorn.run("api.app:create_app", factory=True, host=host, port=port, workers=workers)
 
 
