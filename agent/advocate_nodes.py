@@ -110,7 +110,12 @@ def _review_flags(report: GateReport, state: AdvocateState) -> list[str]:
 
 
 def open_review(state: AdvocateState, runtime: Runtime[Deps]) -> dict[str, Any]:
-    """Queue the review for its owner. At most one open review per account wins the insert."""
+    """Insert the review, drafting. At most one open review per account wins the insert.
+
+    It joins the owner's queue (`publish_review`) once the interrupt's checkpoint exists, so a
+    crash in between leaves a draft that recovery completes or discards, never a review that
+    cannot be decided.
+    """
     deps, snapshot, report = deps_of(runtime), _snapshot(state), _report(state)
     now = _now(state)
     flags = _review_flags(report, state)
@@ -126,9 +131,8 @@ def open_review(state: AdvocateState, runtime: Runtime[Deps]) -> dict[str, Any]:
         send_within_days=deps.settings.policy.send_within_days,
     )
     with transaction(deps.session_factory) as session:
-        insert_or_ignore(
-            session, Review, [_review_row(state, report, payload.model_dump(mode="json"))]
-        )
+        row = _review_row(state, report, payload.model_dump(mode="json"))
+        insert_or_ignore(session, Review, [{**row, "claimed_at": deps.clock()}])
         review = session.get(Review, state["review_id"])
         if review is None:
             return {"result": "duplicate"}
@@ -156,7 +160,7 @@ def _review_row(
         "account_id": state["account_id"],
         "owner_id": snapshot.account.owner_id,
         "scan_id": state.get("scan_id"),
-        "status": "pending",
+        "status": "drafting",
         "created_at": now,
         "trigger_at": min(triggers) if triggers else now,
         "ask_type": report.ask_type,

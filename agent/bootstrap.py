@@ -14,6 +14,7 @@ from agent.graph import AdvocateGraph, compile_advocate_graph
 from agent.llm import make_chat_model
 from agent.scan import ScanGraph, compile_scan_graph
 from agent.settings import Settings
+from agent.usecases.recovery import recover
 from agent.writing import Writer
 from checkpoints.saver import open_checkpointer
 from domain.clock import Clock, utc_now
@@ -50,11 +51,8 @@ def open_services(
         with open_checkpointer(
             settings.database_url, pool_size=settings.llm_concurrency + 2
         ) as saver:
-            yield Services(
-                engine=engine,
-                deps=deps,
-                advocate=compile_advocate_graph(saver),
-                scan=compile_scan_graph(),
-            )
+            advocate = compile_advocate_graph(saver)
+            recover(deps, advocate)
+            yield Services(engine=engine, deps=deps, advocate=advocate, scan=compile_scan_graph())
     finally:
         engine.dispose()

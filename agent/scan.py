@@ -24,8 +24,9 @@ from langgraph.runtime import Runtime
 from agent.deps import Deps, no_context_message
 from agent.graph import AdvocateGraph, thread_config
 from agent.records import record_events
+from agent.runner import this_runner
 from agent.state import AdvocateState
-from checkpoints.reviews import blocking_review_ids
+from checkpoints.reviews import blocking_review_ids, publish_review
 from domain.events import gate_event
 from domain.gates import evaluate
 from domain.report import GateReport
@@ -102,6 +103,7 @@ def start_scan(state: ScanState, runtime: Runtime[ScanDeps]) -> dict[str, Any]:
             account_ids=state.get("account_ids"),
         )
         scan.status = "running"
+        scan.runner = this_runner()
         scan.total = count_accounts(
             session=session, segment=state.get("segment"), account_ids=state.get("account_ids")
         )
@@ -217,6 +219,9 @@ def open_reviews(state: ScanState, runtime: Runtime[ScanDeps]) -> dict[str, Any]
         # Checkpoint at the interrupt only: a crash mid-draft simply drafts that candidate
         # again (open_review is keyed), and each thread writes 2 checkpoints instead of 6.
         final = advocate.invoke(inputs, thread_config(rid), context=deps, durability="exit")
+        if final.get("result") == "pending":
+            with transaction(deps.session_factory) as session:
+                publish_review(session=session, review_id=rid)
         return account_id, str(final.get("result", ""))
 
     outcomes: dict[str, str] = {}

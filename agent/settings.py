@@ -49,6 +49,12 @@ class Settings(BaseSettings):
     llm_max_tokens: int = Field(
         1200, ge=64, le=32_000, description="At most this many tokens per model answer."
     )
+    claim_lease_seconds: float = Field(
+        120, gt=0, description="A decision claim or Idempotency-Key older than this was lost."
+    )
+    draft_lease_seconds: float = Field(
+        900, gt=0, description="A review still drafting after this long lost its drafter."
+    )
     policy: PolicySettings = Field(default_factory=PolicySettings)
 
     @model_validator(mode="after")

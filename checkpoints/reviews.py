@@ -1,7 +1,10 @@
 """The review queue: open reviews per account and owner, and the exactly-once decision claim.
 
+A review is `drafting` from its insert until its thread's checkpoint exists, then `pending`.
 LangGraph does not stop a second resume, so a decision first claims the review with one
 conditional UPDATE (pending -> deciding); only the caller that gets the row may resume.
+`claimed_at` dates the current holder (drafter or decider): a claim older than its lease was
+lost with its process, and recovery completes or releases it.
 """
 
 from __future__ import annotations
@@ -9,12 +12,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import and_, or_, select, update
+from sqlalchemy import and_, delete, or_, select, update
 from sqlalchemy.orm import Session
 
 from store.models import Review
 
-OPEN_STATUSES = ("pending", "deciding")
+OPEN_STATUSES = ("drafting", "pending", "deciding")
 
 
 def get_review(*, session: Session, review_id: str) -> Review | None:
@@ -45,12 +48,37 @@ def pending_reviews(*, session: Session, owner_id: str | None = None) -> list[Re
     return list(session.scalars(query.order_by(Review.trigger_at, Review.id)))
 
 
-def claim_for_decision(*, session: Session, review_id: str) -> bool:
+def claim_for_decision(*, session: Session, review_id: str, now: datetime) -> bool:
     """Atomically move a pending review to `deciding`; False if another has it or it is done."""
     result = session.execute(
         update(Review)
         .where(Review.id == review_id, Review.status == "pending")
-        .values(status="deciding")
+        .values(status="deciding", claimed_at=now)
+        .returning(Review.id)
+    )
+    return result.first() is not None
+
+
+def publish_review(*, session: Session, review_id: str) -> None:
+    """A drafted review whose checkpoint exists joins the queue."""
+    session.execute(
+        update(Review)
+        .where(Review.id == review_id, Review.status == "drafting")
+        .values(status="pending", claimed_at=None)
+    )
+
+
+def stale_reviews(*, session: Session, status: str, claimed_before: datetime) -> list[Review]:
+    """Reviews held in `status` (drafting or deciding) since before `claimed_before`."""
+    query = select(Review).where(Review.status == status, Review.claimed_at < claimed_before)
+    return list(session.scalars(query.order_by(Review.claimed_at)))
+
+
+def discard_draft(*, session: Session, review_id: str) -> bool:
+    """Delete a review still drafting (its thread never paused); False if it moved on."""
+    result = session.execute(
+        delete(Review)
+        .where(Review.id == review_id, Review.status == "drafting")
         .returning(Review.id)
     )
     return result.first() is not None
@@ -60,7 +88,7 @@ def release_claim(
     *, session: Session, review_id: str, refusal: dict[str, object] | None = None
 ) -> None:
     """Give a claimed review back to the queue; `refusal`, when given, says why it was refused."""
-    values: dict[str, object] = {"status": "pending"}
+    values: dict[str, object] = {"status": "pending", "claimed_at": None}
     if refusal is not None:
         values["refusal"] = refusal
     session.execute(

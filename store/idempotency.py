@@ -52,3 +52,24 @@ def forget_key(*, session: Session, key: str, user_id: str) -> None:
 
 def _mine(statement: Any, key: str, user_id: str) -> Any:
     return statement.where(IdempotencyRecord.key == key, IdempotencyRecord.user_id == user_id)
+
+
+def take_over_key(
+    *,
+    session: Session,
+    key: str,
+    user_id: str,
+    reserved_at: datetime,
+    reservation: str,
+    now: datetime,
+) -> bool:
+    """Take over the reservation made at `reserved_at`, lost by its holder; False when another
+    request took it over first (taking it over moves `created_at`)."""
+    result = session.execute(
+        _mine(update(IdempotencyRecord), key, user_id)
+        .where(IdempotencyRecord.status_code == IN_PROGRESS)
+        .where(IdempotencyRecord.created_at == reserved_at)
+        .values(response_body={"reservation": reservation}, created_at=now)
+        .returning(IdempotencyRecord.key)
+    )
+    return result.first() is not None

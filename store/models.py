@@ -161,7 +161,7 @@ class Referral(Base):
 class Scan(Base):
     __tablename__ = "scans"
     id: Mapped[str] = mapped_column(String(64), primary_key=True)
-    status: Mapped[str] = mapped_column(String(16))  # running | done | failed
+    status: Mapped[str] = mapped_column(String(16))  # queued|running|done|failed|interrupted
     as_of: Mapped[datetime] = mapped_column(UTCDateTime())
     started_at: Mapped[datetime] = mapped_column(UTCDateTime())
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
@@ -170,6 +170,8 @@ class Scan(Base):
     processed: Mapped[int] = mapped_column(Integer, default=0)
     counts: Mapped[dict[str, Any]] = mapped_column(Json, default=dict)
     error: Mapped[str | None] = mapped_column(Text)
+    # The process running it (host:pid:start), so a restart can tell a dead run from a live one.
+    runner: Mapped[str | None] = mapped_column(String(200))
 
 
 class ScanResult(Base):
@@ -185,7 +187,7 @@ class ScanResult(Base):
     review_id: Mapped[str | None] = mapped_column(String(200))
 
 
-OPEN_REVIEW = "status IN ('pending', 'deciding')"
+OPEN_REVIEW = "status IN ('drafting', 'pending', 'deciding')"
 
 
 class Review(Base):
@@ -219,6 +221,8 @@ class Review(Base):
     decided_by: Mapped[str | None] = mapped_column(String(64))
     deferred_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
     refusal: Mapped[dict[str, Any] | None] = mapped_column(Json)
+    # When the decision being applied was claimed: a claim older than the lease was lost.
+    claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
 
 class OwnerTask(Base):

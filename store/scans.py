@@ -20,6 +20,7 @@ def add_queued_scan(
     started_at: datetime,
     segment: str | None = None,
     account_ids: list[str] | None = None,
+    runner: str | None = None,
 ) -> Scan:
     """Record a scan before it runs, so its id can be handed out (and polled) at once."""
     scan = Scan(
@@ -28,6 +29,7 @@ def add_queued_scan(
         as_of=now,
         started_at=started_at,
         filters={"segment": segment, "account_ids": account_ids},
+        runner=runner,
     )
     session.add(scan)
     return scan
@@ -66,3 +68,8 @@ def link_reviews(*, session: Session, scan_id: str, review_ids: dict[str, str]) 
             .where(ScanResult.scan_id == scan_id, ScanResult.account_id == account_id)
             .values(review_id=review_id)
         )
+
+
+def unfinished_scans(*, session: Session) -> list[Scan]:
+    """Scans queued or running: live ones, and ones whose process died."""
+    return list(session.scalars(select(Scan).where(Scan.status.in_(("queued", "running")))))

@@ -5,13 +5,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any, cast
 
-from sqlalchemy import Insert, Table
+from sqlalchemy import Insert, Table, delete
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import DeclarativeBase, Session
 
 from store.bundle import ROW_MODELS
 from store.importer import upsert_statement
-from store.models import Base
+from store.models import Base, MeasurementEvent
 
 
 def _insert(session: Session, model: type[DeclarativeBase]) -> Insert:
@@ -39,3 +39,8 @@ def upsert_bundle_rows(session: Session, key: str, records: Sequence[dict[str, A
         dialect=session.get_bind().dialect.name,
     )
     session.execute(statement, list(records))
+
+
+def forget_events(session: Session, event_ids: Sequence[str]) -> None:
+    """Delete measurement events by id (a discarded draft's candidate event)."""
+    session.execute(delete(MeasurementEvent).where(MeasurementEvent.id.in_(list(event_ids))))

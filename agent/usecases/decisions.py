@@ -19,6 +19,7 @@ from agent.gating import gate_now
 from agent.graph import AdvocateGraph, thread_config
 from agent.records import record_audit
 from agent.usecases.reads import visible_review
+from agent.usecases.recovery import claim_is_lost, recover_claim
 from agent.usecases.results import DecisionOut
 from checkpoints.reviews import claim_for_decision, get_review, release_claim
 from checkpoints.schemas import Decision
@@ -80,10 +81,16 @@ def check_decision(
     return decision_of(fields, by=actor.id)
 
 
-def decide_review(*, services: Services, review_id: str, decision: Decision) -> DecisionOut:
+def decide_review(
+    *, services: Services, review_id: str, decision: Decision, replay: bool = False
+) -> DecisionOut:
     """`decide`, answered as the API and the page show it."""
     closed = decide(
-        deps=services.deps, advocate=services.advocate, review_id=review_id, decision=decision
+        deps=services.deps,
+        advocate=services.advocate,
+        review_id=review_id,
+        decision=decision,
+        replay=replay,
     )
     return DecisionOut(
         review_id=closed.id,
@@ -94,17 +101,28 @@ def decide_review(*, services: Services, review_id: str, decision: Decision) -> 
     )
 
 
-def decide(*, deps: Deps, advocate: AdvocateGraph, review_id: str, decision: Decision) -> Review:
-    """Apply one decision to a pending review exactly once and return the closed review."""
+def decide(
+    *,
+    deps: Deps,
+    advocate: AdvocateGraph,
+    review_id: str,
+    decision: Decision,
+    replay: bool = False,
+) -> Review:
+    """Apply one decision to a pending review exactly once and return the closed review.
+
+    `replay`: the same request again after its first attempt was lost with its process; when
+    that attempt had applied this very decision, the closed review is the answer.
+    """
+    review = _current(deps, advocate, review_id)
+    if replay and review.decision == decision.model_dump(mode="json"):
+        return review
     with deps.session_factory() as session:
-        review = get_review(session=session, review_id=review_id)
-        if review is None:
-            raise ReviewNotFound(f"no review {review_id}")
         _check_allowed(session, review, decision)
     if decision.until is not None and decision.until <= deps.clock():
         raise InvalidDecision("until: must be in the future (defer re-proposes the account then)")
     with transaction(deps.session_factory) as session:
-        if not claim_for_decision(session=session, review_id=review_id):
+        if not claim_for_decision(session=session, review_id=review_id, now=deps.clock()):
             current = get_review(session=session, review_id=review_id)
             raise AlreadyDecided(review_id, current.status if current else "unknown")
     try:
@@ -121,6 +139,21 @@ def decide(*, deps: Deps, advocate: AdvocateGraph, review_id: str, decision: Dec
         closed = get_review(session=session, review_id=review_id)
     assert closed is not None
     return closed
+
+
+def _current(deps: Deps, advocate: AdvocateGraph, review_id: str) -> Review:
+    """The review, after finishing or releasing a claim its decider lost in a crash."""
+    with deps.session_factory() as session:
+        review = get_review(session=session, review_id=review_id)
+    if review is None:
+        raise ReviewNotFound(f"no review {review_id}")
+    if not claim_is_lost(deps, review):
+        return review
+    recover_claim(deps, advocate, review)
+    with deps.session_factory() as session:
+        recovered = get_review(session=session, review_id=review_id)
+    assert recovered is not None
+    return recovered
 
 
 def _check_allowed(session: Session, review: Review, decision: Decision) -> None:

@@ -10,7 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from domain.vocabulary import OutcomeKind
 from domain.vocabulary import Status as GateStatus
 
-ScanStatus = Literal["queued", "running", "done", "failed"]
+ScanStatus = Literal["queued", "running", "done", "failed", "interrupted"]
 
 
 class ScanOut(BaseModel):

@@ -8,6 +8,7 @@ from datetime import datetime
 
 from agent.bootstrap import Services
 from agent.deps import Deps
+from agent.runner import this_runner
 from agent.scan import Progress, ScanDeps, ScanState, new_scan_id, no_progress
 from agent.usecases.reads import scan_view
 from agent.usecases.results import ScanOut
@@ -79,6 +80,7 @@ def start_scan(
             started_at=deps.clock(),
             segment=segment,
             account_ids=account_ids,
+            runner=this_runner(),
         )
         out = scan_view(scan)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Annotated
 
 from fastapi import APIRouter, Header, Path, Query
@@ -72,8 +73,11 @@ def post_decision(
         user_id=user.id,
         fingerprint=request_hash("POST", f"/v1/reviews/{review_id}/decision", fields),
         now=services.deps.clock(),
-        work=lambda: answer_of(
-            lambda: decide_review(services=services, review_id=review_id, decision=decision)
+        lease=timedelta(seconds=services.deps.settings.claim_lease_seconds),
+        work=lambda replay: answer_of(
+            lambda: decide_review(
+                services=services, review_id=review_id, decision=decision, replay=replay
+            )
         ),
     )
     return JSONResponse(answer, status_code=code)

@@ -51,5 +51,5 @@ def read_scan(
     session: SessionDep,
     _user: ScanReader,
 ) -> ScanOut:
-    """A scan's status (queued, running, done, failed), counts per status and progress."""
+    """A scan's status (queued, running, done, failed, interrupted), counts and progress."""
     return get_scan(session=session, scan_id=scan_id)

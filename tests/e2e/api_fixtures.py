@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -67,11 +67,18 @@ USERS = {"ana": ("u-ana", "owner"), "bob": ("u-bob", "owner"), "mkt": ("mkt-1", 
          "admin": ("adm-1", "admin")}  # fmt: skip
 
 
-def open_api(url: str, folder: Path, *, scan: bool = True) -> Iterator[Api]:
+def open_api(
+    url: str,
+    folder: Path,
+    *,
+    scan: bool = True,
+    clock: Callable[[], datetime] = lambda: NOW,
+    settings: dict[str, Any] | None = None,
+) -> Iterator[Api]:
     """A started app (lifespan run) on `url`, seeded, scanned once, with a token per user."""
     bob = folder / "bob.json"
     bob.write_text(json.dumps(BOB_BUNDLE))
-    app = create_app(Settings(database_url=url), clock=lambda: NOW)
+    app = create_app(Settings(database_url=url, **(settings or {})), clock=clock)
     with TestClient(app, raise_server_exceptions=False) as client:
         services = app.state.services
         import_bundle(engine=services.engine, source=EXAMPLE)

@@ -51,7 +51,8 @@ def test_the_advocate_graph_pauses_and_resumes_without_our_context() -> None:
     }
     paused = graph.invoke(inputs, config)
     assert paused["__interrupt__"][0].value["review_id"] == "rv-studio"
-    assert the_review().status == "pending"
+    # Studio keeps the checkpoint in its own store: the review stays drafting, out of our queue.
+    assert the_review().status == "drafting"
     # Resuming is preceded by our claim on the review, as agent.usecases.decisions.decide makes it.
     with environment_services().deps.session_factory.begin() as session:
         session.get_one(Review, "rv-studio").status = "deciding"

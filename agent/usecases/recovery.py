@@ -1,0 +1,104 @@
+"""After a crash: finish or release what a dead process held, so nothing stays stuck.
+
+- A review still `drafting` whose thread paused at the owner's checkpoint joins the queue; one
+  whose drafter died before the pause (past `draft_lease_seconds`) is discarded with its
+  partial thread and its candidate event, so the next scan drafts it again.
+- A decision claim older than `claim_lease_seconds` is completed from the checkpoint when the
+  thread already took the decision, else released back to the queue.
+- A scan queued or running in a process of this host that has ended is marked `interrupted`.
+
+Safe to run from any number of processes at once: each step is a conditional write.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+from agent.deps import Deps
+from agent.graph import AdvocateGraph, thread_config
+from agent.runner import runner_is_gone
+from checkpoints.reviews import discard_draft, publish_review, release_claim, stale_reviews
+from store.db import transaction
+from store.models import Review
+from store.scans import unfinished_scans
+from store.writes import forget_events
+
+
+@dataclass
+class Recovered:
+    """What one recovery pass did."""
+
+    counts: dict[str, int] = field(default_factory=dict)
+
+    def add(self, what: str) -> None:
+        self.counts[what] = self.counts.get(what, 0) + 1
+
+
+def recover(deps: Deps, advocate: AdvocateGraph) -> Recovered:
+    """One pass over lost drafts, lost decision claims and interrupted scans (at every start)."""
+    done = Recovered()
+    for review in _stale(deps, "drafting", deps.settings.draft_lease_seconds):
+        done.add(recover_draft(deps, advocate, review))
+    for review in _stale(deps, "deciding", deps.settings.claim_lease_seconds):
+        done.add(recover_claim(deps, advocate, review))
+    for _ in _interrupt_dead_scans(deps):
+        done.add("scans_interrupted")
+    return done
+
+
+def _stale(deps: Deps, status: str, lease_seconds: float) -> list[Review]:
+    before = deps.clock() - timedelta(seconds=lease_seconds)
+    with deps.session_factory() as session:
+        return stale_reviews(session=session, status=status, claimed_before=before)
+
+
+def claim_is_lost(deps: Deps, review: Review) -> bool:
+    """A `deciding` review whose claim is older than the lease: its decider died."""
+    if review.status != "deciding" or review.claimed_at is None:
+        return False
+    lease = timedelta(seconds=deps.settings.claim_lease_seconds)
+    return review.claimed_at < deps.clock() - lease
+
+
+def _paused(advocate: AdvocateGraph, review_id: str) -> bool:
+    return bool(advocate.get_state(thread_config(review_id)).interrupts)
+
+
+def recover_draft(deps: Deps, advocate: AdvocateGraph, review: Review) -> str:
+    """Publish a draft whose thread paused; discard one whose drafter died before the pause."""
+    if _paused(advocate, review.id):
+        with transaction(deps.session_factory) as session:
+            publish_review(session=session, review_id=review.id)
+        return "drafts_published"
+    with transaction(deps.session_factory) as session:
+        if not discard_draft(session=session, review_id=review.id):
+            return "drafts_moved_on"
+        forget_events(session, [f"candidate_identified:{review.id}"])
+    if advocate.checkpointer is not None:
+        advocate.checkpointer.delete_thread(review.id)  # type: ignore[union-attr]
+    return "drafts_discarded"
+
+
+def recover_claim(deps: Deps, advocate: AdvocateGraph, review: Review) -> str:
+    """Release a lost claim whose thread still waits; finish one whose thread took the decision."""
+    config = thread_config(review.id)
+    state = advocate.get_state(config)
+    if state.interrupts or not state.next:
+        with transaction(deps.session_factory) as session:
+            release_claim(session=session, review_id=review.id)
+        return "claims_released"
+    advocate.invoke(None, config, context=deps)
+    return "claims_completed"
+
+
+def _interrupt_dead_scans(deps: Deps) -> list[str]:
+    interrupted: list[str] = []
+    with transaction(deps.session_factory) as session:
+        for scan in unfinished_scans(session=session):
+            if runner_is_gone(scan.runner):
+                scan.status = "interrupted"
+                scan.finished_at = deps.clock()
+                scan.error = f"interrupted: its process ({scan.runner}) ended; run it again"
+                interrupted.append(scan.id)
+    return interrupted
