@@ -112,7 +112,7 @@ def _review_flags(report: GateReport, state: AdvocateState) -> list[str]:
 def open_review(state: AdvocateState, runtime: Runtime[Deps]) -> dict[str, Any]:
     """Insert the review, drafting. At most one open review per account wins the insert.
 
-    It joins the owner's queue (`publish_review`) once the interrupt's checkpoint exists, so a
+    It joins the owner's queue (`publish_reviews`) once the interrupt's checkpoint exists, so a
     crash in between leaves a draft that recovery completes or discards, never a review that
     cannot be decided.
     """

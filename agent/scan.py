@@ -26,7 +26,7 @@ from agent.graph import AdvocateGraph, thread_config
 from agent.records import record_events
 from agent.runner import this_runner
 from agent.state import AdvocateState
-from checkpoints.reviews import blocking_review_ids, publish_review
+from checkpoints.reviews import blocking_review_ids, publish_reviews
 from domain.events import gate_event
 from domain.gates import evaluate
 from domain.report import GateReport
@@ -36,6 +36,8 @@ from store.scans import add_queued_scan, add_results, count_accounts, link_revie
 from tools.batch import iter_account_id_batches, load_snapshots, triggered_account_ids
 
 Progress = Callable[[str, int, int], None]
+# Drafted reviews join the owners' queue this many at a time during a scan.
+PUBLISH_BATCH = 50
 
 
 def no_progress(phase: str, done: int, total: int) -> None:
@@ -219,22 +221,43 @@ def open_reviews(state: ScanState, runtime: Runtime[ScanDeps]) -> dict[str, Any]
         # Checkpoint at the interrupt only: a crash mid-draft simply drafts that candidate
         # again (open_review is keyed), and each thread writes 2 checkpoints instead of 6.
         final = advocate.invoke(inputs, thread_config(rid), context=deps, durability="exit")
-        if final.get("result") == "pending":
-            with transaction(deps.session_factory) as session:
-                publish_review(session=session, review_id=rid)
         return account_id, str(final.get("result", ""))
 
-    outcomes: dict[str, str] = {}
-    with ThreadPoolExecutor(max_workers=deps.settings.llm_concurrency) as pool:
-        for done, (account_id, result) in enumerate(pool.map(run, fresh), start=1):
-            outcomes[account_id] = result
-            context.progress("drafting", done, len(fresh))
+    outcomes = _draft_all(context, fresh, run, review_ids)
     opened = {a: review_ids[a] for a, result in outcomes.items() if result == "pending"}
     _link_reviews(deps, state["scan_id"], {**blocked, **opened})
     counts = dict(state.get("counts", {}))
     counts["reviews_opened"] = len(opened)
     counts["reviews_already_open"] = len(blocked)
     return {"counts": counts}
+
+
+def _draft_all(
+    context: ScanDeps,
+    fresh: list[str],
+    run: Callable[[str], tuple[str, str]],
+    review_ids: dict[str, str],
+) -> dict[str, str]:
+    """Draft every fresh candidate, several at once; drafted reviews join the queue in batches
+    (one write per batch, from this thread: the drafting threads never queue on the writer)."""
+    deps = context.deps
+    outcomes: dict[str, str] = {}
+    drafted: list[str] = []
+    with ThreadPoolExecutor(max_workers=deps.settings.llm_concurrency) as pool:
+        for done, (account_id, result) in enumerate(pool.map(run, fresh), start=1):
+            outcomes[account_id] = result
+            if result == "pending":
+                drafted.append(review_ids[account_id])
+            if len(drafted) >= PUBLISH_BATCH or done == len(fresh):
+                _publish(deps, drafted)
+                drafted = []
+            context.progress("drafting", done, len(fresh))
+    return outcomes
+
+
+def _publish(deps: Deps, review_ids: list[str]) -> None:
+    with transaction(deps.session_factory) as session:
+        publish_reviews(session=session, review_ids=review_ids)
 
 
 def _link_reviews(deps: Deps, scan_id: str, review_ids: dict[str, str]) -> None:

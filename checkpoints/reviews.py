@@ -59,11 +59,13 @@ def claim_for_decision(*, session: Session, review_id: str, now: datetime) -> bo
     return result.first() is not None
 
 
-def publish_review(*, session: Session, review_id: str) -> None:
-    """A drafted review whose checkpoint exists joins the queue."""
+def publish_reviews(*, session: Session, review_ids: Sequence[str]) -> None:
+    """Drafted reviews whose checkpoints exist join the queue."""
+    if not review_ids:
+        return
     session.execute(
         update(Review)
-        .where(Review.id == review_id, Review.status == "drafting")
+        .where(Review.id.in_(list(review_ids)), Review.status == "drafting")
         .values(status="pending", claimed_at=None)
     )
 

@@ -76,6 +76,10 @@ def list_all() -> None:
     console.print(table)
 
 
+# How long a worker may take to start, and to answer a health check, before it is replaced.
+WORKER_START_SECONDS = 60
+
+
 def serve(
     host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="TCP port.")] = 8000,
@@ -108,7 +112,17 @@ def serve(
         pass  # create or check the schema once, before any worker starts
     if workers > 1:  # spawned workers inherit this and stop when this supervisor dies (Linux)
         os.environ.update(die_with_parent_environ(os.getpid()))
-    uvicorn.run("api.app:create_app", factory=True, host=host, port=port, workers=workers)
+    uvicorn.run(
+        "api.app:create_app",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        # A spawned worker imports the whole app (langchain, openai) before it answers the
+        # supervisor's health check; on a busy 2-core machine that took over uvicorn's default
+        # 5 s, and the supervisor killed and respawned workers for ever.
+        timeout_worker_healthcheck=WORKER_START_SECONDS,
+    )
 
 
 def register(app: typer.Typer) -> None:

@@ -21,7 +21,7 @@ from agent.graph import AdvocateGraph, thread_config
 from agent.records import record_events
 from agent.state import AdvocateState
 from agent.usecases.results import EventOut, GateResult
-from checkpoints.reviews import blocking_review_ids, publish_review
+from checkpoints.reviews import blocking_review_ids, publish_reviews
 from domain.actors import Actor
 from domain.errors import Conflict, Invalid, not_found
 from domain.events import gate_event
@@ -180,7 +180,7 @@ def _open_review(
     final = advocate.invoke(inputs, thread_config(review_id), context=deps)
     if final.get("result") == "pending":
         with transaction(deps.session_factory) as session:
-            publish_review(session=session, review_id=review_id)
+            publish_reviews(session=session, review_ids=[review_id])
         return _run(report, review_id=review_id, opened=True)
     with deps.session_factory() as session:
         winner = blocking_review_ids(session=session, account_ids=[account_id], now=now)

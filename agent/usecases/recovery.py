@@ -1,8 +1,9 @@
 """After a crash: finish or release what a dead process held, so nothing stays stuck.
 
-- A review still `drafting` whose thread paused at the owner's checkpoint joins the queue; one
-  whose drafter died before the pause (past `draft_lease_seconds`) is discarded with its
-  partial thread and its candidate event, so the next scan drafts it again.
+- A review still `drafting` whose thread paused at the owner's checkpoint joins the queue (a scan
+  publishes its drafts in batches; a crash between batches leaves such drafts); one whose
+  drafter died before the pause (past `draft_lease_seconds`) is discarded with its partial
+  thread and its candidate event, so the next scan drafts it again.
 - A decision claim older than `claim_lease_seconds` is completed from the checkpoint when the
   thread already took the decision, else released back to the queue.
 - A scan queued or running in a process of this host that has ended is marked `interrupted`.
@@ -18,7 +19,7 @@ from datetime import timedelta
 from agent.deps import Deps
 from agent.graph import AdvocateGraph, thread_config
 from agent.runner import runner_is_gone
-from checkpoints.reviews import discard_draft, publish_review, release_claim, stale_reviews
+from checkpoints.reviews import discard_draft, publish_reviews, release_claim, stale_reviews
 from store.db import transaction
 from store.models import Review
 from store.scans import unfinished_scans
@@ -38,8 +39,11 @@ class Recovered:
 def recover(deps: Deps, advocate: AdvocateGraph) -> Recovered:
     """One pass over lost drafts, lost decision claims and interrupted scans (at every start)."""
     done = Recovered()
-    for review in _stale(deps, "drafting", deps.settings.draft_lease_seconds):
-        done.add(recover_draft(deps, advocate, review))
+    lost_before = deps.clock() - timedelta(seconds=deps.settings.draft_lease_seconds)
+    for review in _stale(deps, "drafting", 0):
+        assert review.claimed_at is not None
+        if outcome := recover_draft(deps, advocate, review, lost=review.claimed_at < lost_before):
+            done.add(outcome)
     for review in _stale(deps, "deciding", deps.settings.claim_lease_seconds):
         done.add(recover_claim(deps, advocate, review))
     for _ in _interrupt_dead_scans(deps):
@@ -65,12 +69,17 @@ def _paused(advocate: AdvocateGraph, review_id: str) -> bool:
     return bool(advocate.get_state(thread_config(review_id)).interrupts)
 
 
-def recover_draft(deps: Deps, advocate: AdvocateGraph, review: Review) -> str:
-    """Publish a draft whose thread paused; discard one whose drafter died before the pause."""
+def recover_draft(
+    deps: Deps, advocate: AdvocateGraph, review: Review, *, lost: bool
+) -> str | None:
+    """Publish a draft whose thread paused (at any age: it is decidable); discard one that never
+    paused once its drafter is `lost` (past the lease); leave a live drafter's draft alone."""
     if _paused(advocate, review.id):
         with transaction(deps.session_factory) as session:
-            publish_review(session=session, review_id=review.id)
+            publish_reviews(session=session, review_ids=[review.id])
         return "drafts_published"
+    if not lost:
+        return None
     with transaction(deps.session_factory) as session:
         if not discard_draft(session=session, review_id=review.id):
             return "drafts_moved_on"

@@ -115,8 +115,8 @@ def test_workers_stop_when_the_supervisor_is_killed(tmp_path: Path, pg_url: str)
             start_new_session=True,
         )
     try:
-        assert wait_for(lambda: healthy(f"http://127.0.0.1:{port}"), 60), log_path.read_text()
-        ready = wait_for(lambda: len(workers_of(server.pid, log_path)) == 2, 30)
+        assert wait_for(lambda: healthy(f"http://127.0.0.1:{port}"), 150), log_path.read_text()
+        ready = wait_for(lambda: len(workers_of(server.pid, log_path)) == 2, 120)
         assert ready, log_path.read_text()
         workers = workers_of(server.pid, log_path)
         assert len(workers) == 2, log_path.read_text()
