@@ -5,8 +5,11 @@ No key and no base URL: no model at all (the offline template drafter writes ins
 
 from __future__ import annotations
 
+import json
+import re
 from typing import Any
 
+import openai
 from langchain_core.language_models import BaseChatModel
 from langchain_core.runnables import Runnable
 from langchain_openai import ChatOpenAI
@@ -85,10 +88,87 @@ KNOWN_METHODS = "OpenAI and vLLM: json_schema; Ollama: json_schema or json_mode;
 KNOWN_METHODS += "llama.cpp: function_calling or json_mode"
 
 
+# What a server's error says when it cannot do the structured output method that was asked for
+# (vLLM, llama.cpp, Ollama, OpenAI name the field or the format: "response_format of type
+# 'json_schema' is not supported", "guided_json ...", "tool_choice ...").
+RESPONSE_FORMAT_WORDS = re.compile(
+    r"response[_ ]?format|json[_ ]?schema|json[_ ]?object|guided[_ ]?json|structured[_ ]output"
+    r"|tool[_ ]?choice",
+    re.IGNORECASE,
+)
+SERVER_SAID = "the server said: "  # then the server's words, JSON-quoted
+SERVER_WORDS_MAX = 300
+_SERVER_SAID_QUOTED = re.compile(re.escape(SERVER_SAID) + r'("(?:[^"\\]|\\.)*")')
+_HTTP_STATUS = re.compile(r"\(HTTP [45]\d\d\)")  # how agent/writing.py records an API error
+
+
+def server_words(error: openai.APIError) -> str:
+    """The server's own error message (and the request field it blames), or "" when the error
+    holds no answer from the server (timeouts, connection errors)."""
+    if not isinstance(error, openai.APIStatusError):
+        return ""
+    body = error.body
+    if isinstance(body, dict) and isinstance(body.get("error"), dict):
+        body = body["error"]
+    if isinstance(body, dict):
+        words = str(body.get("message") or body.get("detail") or "")
+        if body.get("param"):
+            words += f" (param: {body['param']})"
+    else:
+        words = str(body or "")
+    return words.strip()[:SERVER_WORDS_MAX]
+
+
+def names_response_format(words: str) -> bool:
+    """Do the server's words name the response format / structured output method?"""
+    return bool(RESPONSE_FORMAT_WORDS.search(words))
+
+
+def method_hint(settings: Settings) -> str:
+    """The hint appended to a failure reason when the server refused the method."""
+    return (
+        f"; the server may not support structured output method "
+        f"'{settings.structured_output_method}': set {METHOD_SETTING} to json_schema, "
+        "function_calling or json_mode"
+    )
+
+
+def api_error_note(error: openai.APIError, settings: Settings) -> str:
+    """What a failure reason should say after "<Error> (HTTP n) after k attempt(s)": the server's
+    own words (JSON-quoted after SERVER_SAID), then the method hint only when those words name
+    the response format. "" when the server said nothing (timeout, reset)."""
+    words = server_words(error)
+    if not words:
+        return ""
+    note = f", {SERVER_SAID}{json.dumps(words)}"
+    return note + (method_hint(settings) if names_response_format(words) else "")
+
+
+def shows_method_refusal(reason: str) -> bool:
+    """Does this recorded failure show that the server's error named the response format?
+
+    A reason that records the server's words (`api_error_note`) counts when those words name
+    the response format, whatever the status: a 500 "Internal Server Error" never counts, a
+    llama.cpp 500 about `response_format` does. A reason without the server's words (what
+    agent/writing.py records today: the status, and the hint on every 400/422/500) counts when
+    it is an HTTP error carrying the hint: it cannot tell a refusal from a plain 500.
+    """
+    if METHOD_SETTING not in reason:
+        return False
+    said = _SERVER_SAID_QUOTED.search(reason)
+    if said is None:
+        return _HTTP_STATUS.search(reason) is not None
+    return names_response_format(str(json.loads(said.group(1))))
+
+
 def method_refusal_warning(failures: list[list[str]], settings: Settings) -> str | None:
     """One line when most texts fell back because the server refused the structured output
-    method (`failures`: the fallback reasons of each text written); else None."""
-    refused = sum(any(METHOD_SETTING in reason for reason in reasons) for reasons in failures)
+    method (`failures`: the fallback reasons of each text written); else None.
+
+    Only failures that show the server's error naming the response format count
+    (`shows_method_refusal`): never timeouts, resets, garbage answers or plain server errors.
+    """
+    refused = sum(any(shows_method_refusal(reason) for reason in reasons) for reasons in failures)
     if not failures or refused * 2 <= len(failures):
         return None
     return (

@@ -10,18 +10,42 @@ for json_mode, guessed from the prompt. Nothing here calls a real model.
 
 Importable: `stub = StubLLM(latency=0.3).start()`, then `stub.base_url`, `stub.stats()`,
 `stub.stop()`.
+
+Scripted faults, for tests: `StubLLM(faults=["429", "500"])`, `stub.script([...])`, or, for a stub
+in its own process, `POST /faults {"faults": [...], "retry_after": 1}` (`StubProcess.script`,
+`--faults 429,500`). Each completion request consumes the next fault of the script; once it is
+empty, answers are normal again (the normal path is unchanged). The faults (FAULTS):
+
+- `429`: rate limited, with `Retry-After: <retry_after>` seconds;
+- `500`, `503`: server errors (no retry hint);
+- `timeout`: no answer for `hang_seconds` (set it above the client's timeout), then the
+  connection is closed; cut short by `stop()`;
+- `reset`: the connection is reset (TCP RST) without an answer;
+- `malformed_json`: a 200 whose body is truncated JSON;
+- `non_json_content`: a valid completion whose content is prose, not the JSON asked for;
+- `garbage`: a 200 (claiming JSON) whose body is random bytes (seeded: the same each run);
+- `slow`: a normal answer after `slow_seconds` (set it below the client's timeout);
+- `format_refusal`: a 400 whose message names `response_format`/`json_schema`, as llama.cpp or
+  vLLM answer a structured output method they do not support.
+
+`stub.arrivals()` gives (monotonic time, fault or "ok") per completion request, to measure waits.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import random
 import re
 import signal
+import socket
+import struct
 import subprocess
 import sys
 import threading
 import time
+from collections import deque
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -30,6 +54,29 @@ import httpx
 
 COMPLETIONS_PATH = "/v1/chat/completions"
 STATS_PATH, RESET_PATH = "/stats", "/reset"  # for a stub run in its own process
+FAULTS_PATH = "/faults"  # GET: the script left; POST {"faults": [...], timings}: a new script
+FAULTS = frozenset(
+    {
+        "429",
+        "500",
+        "503",
+        "timeout",
+        "reset",
+        "malformed_json",
+        "non_json_content",
+        "garbage",
+        "slow",
+        "format_refusal",
+    }
+)
+POLL_INTERVAL = 0.05  # seconds: how soon stop() returns (serve_forever's default is 0.5)
+OK = "ok"  # what arrivals() records for a request answered normally
+# As vLLM / llama.cpp word it (not OpenAI's own wording, which langchain turns into a warning).
+FORMAT_REFUSAL_MESSAGE = (
+    "response_format of type 'json_schema' is not supported by this server; "
+    "supported types are 'text' and 'json_object'"
+)
+PROSE_ANSWER = "Sure! This customer seems happy with us, so it is a good moment to ask them."
 EVIDENCE_BLOCK = re.compile(
     r"<<<CUSTOMER DATA: evidence[^\n]*\n(?P<body>.*?)\nCUSTOMER DATA ENDS>>>", re.DOTALL
 )
@@ -63,6 +110,17 @@ class RequestLog:
     body_bytes: list[tuple[str, int]] = field(default_factory=list)
     in_flight: int = 0
     peak_in_flight: int = 0
+    arrival_times: list[tuple[float, str]] = field(default_factory=list)
+
+    def arrive(self, fault: str) -> None:
+        """A completion request arrived now; `fault` is what it will get ("ok": a normal answer)."""
+        with self.lock:
+            self.arrival_times.append((time.monotonic(), fault))
+
+    def arrivals(self) -> list[tuple[float, str]]:
+        """(time.monotonic() at arrival, fault or "ok") of every completion request, in order."""
+        with self.lock:
+            return list(self.arrival_times)
 
     def begin(self, schema: str, size: int) -> None:
         with self.lock:
@@ -180,17 +238,78 @@ def completion(request: dict[str, Any], schema: str, prompt_chars: int) -> dict[
     }
 
 
+def prose_completion(request: dict[str, Any], prompt_chars: int) -> dict[str, Any]:
+    """A valid chat.completion whose content is prose: no JSON, no tool call."""
+    body = completion(request, requested_schema(request), prompt_chars)
+    body["choices"][0]["message"] = {"role": "assistant", "content": PROSE_ANSWER, "refusal": None}
+    return body
+
+
+def _error(message: str, kind: str, **extra: Any) -> dict[str, Any]:
+    return {"error": {"message": message, "type": kind, "param": None, "code": None} | extra}
+
+
+@dataclass
+class FaultScript:
+    """The faults still to serve, one per completion request, and their timings (seconds)."""
+
+    lock: threading.Lock = field(default_factory=threading.Lock)
+    faults: deque[str] = field(default_factory=deque)
+    retry_after: float = 1.0
+    hang_seconds: float = 30.0
+    slow_seconds: float = 0.2
+
+    def load(self, faults: Iterable[str], **timings: float) -> None:
+        """Replace the script (and any timing given); unknown fault names are refused."""
+        names = [str(name) for name in faults]
+        unknown = sorted(set(names) - FAULTS)
+        if unknown:
+            raise ValueError(f"unknown fault(s) {unknown}; known: {sorted(FAULTS)}")
+        for name, value in timings.items():
+            if name not in ("retry_after", "hang_seconds", "slow_seconds"):
+                raise ValueError(f"unknown timing {name!r}")
+            if float(value) < 0:
+                raise ValueError(f"{name} must be >= 0")
+        with self.lock:
+            self.faults = deque(names)
+            for name, value in timings.items():
+                setattr(self, name, float(value))
+
+    def next(self) -> str:
+        """The fault for this request, or "ok" once the script is empty."""
+        with self.lock:
+            return self.faults.popleft() if self.faults else OK
+
+    def remaining(self) -> list[str]:
+        with self.lock:
+            return list(self.faults)
+
+    def describe(self) -> dict[str, Any]:
+        with self.lock:
+            return {
+                "faults": list(self.faults),
+                "retry_after": self.retry_after,
+                "hang_seconds": self.hang_seconds,
+                "slow_seconds": self.slow_seconds,
+            }
+
+
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"  # keep-alive: the client reuses its pooled connections
     server: _StubServer
 
     def do_GET(self) -> None:
-        """`GET /stats`: what `StubLLM.stats()` says, plus every request's body size."""
-        if self.path.rstrip("/") != STATS_PATH:
+        """`GET /stats`: what `StubLLM.stats()` says, plus every request's body size;
+        `GET /faults`: the script left and its timings."""
+        path = self.path.rstrip("/")
+        if path == FAULTS_PATH:
+            self._send(200, self.server.script.describe())
+            return
+        if path != STATS_PATH:
             self._send(404, {"error": {"message": f"no route {self.path}"}})
             return
         log = self.server.log
-        self._send(200, log.stats() | {"body_bytes": log.sizes()})
+        self._send(200, log.stats() | {"body_bytes": log.sizes(), "arrivals": log.arrivals()})
 
     def do_POST(self) -> None:
         raw = self.rfile.read(int(self.headers.get("Content-Length") or 0))
@@ -198,24 +317,87 @@ class _Handler(BaseHTTPRequestHandler):
             self.server.log = RequestLog()
             self._send(200, {"reset": True})
             return
+        if self.path.rstrip("/") == FAULTS_PATH:
+            self._load_script(raw)
+            return
         if self.path.rstrip("/") != COMPLETIONS_PATH:
             self._send(404, {"error": {"message": f"no route {self.path}"}})
             return
         request = json.loads(raw)
         schema = requested_schema(request)
         log = self.server.log
+        fault = self.server.script.next()
+        log.arrive(fault)
         log.begin(schema, len(raw))
         try:
-            time.sleep(self.server.latency)
-            self._send(200, completion(request, schema, len(raw)))
+            if fault == OK:
+                time.sleep(self.server.latency)
+                self._send(200, completion(request, schema, len(raw)))
+            else:
+                self._serve_fault(fault, request, len(raw))
         finally:
             log.end()
 
-    def _send(self, status: int, body: dict[str, Any]) -> None:
-        data = json.dumps(body).encode()
+    def _load_script(self, raw: bytes) -> None:
+        try:
+            body = json.loads(raw or b"{}")
+            timings = {k: float(v) for k, v in body.items() if k != "faults"}
+            self.server.script.load(body.get("faults", []), **timings)
+        except (ValueError, TypeError, AttributeError) as error:
+            self._send(400, _error(str(error), "invalid_request_error"))
+            return
+        self._send(200, self.server.script.describe())
+
+    def _serve_fault(self, fault: str, request: dict[str, Any], prompt_chars: int) -> None:
+        script = self.server.script
+        if fault == "429":
+            seconds = f"{script.retry_after:g}"
+            message = f"Rate limit reached: retry after {seconds}s"
+            headers = {"Retry-After": seconds}
+            self._send(429, _error(message, "rate_limit_exceeded"), headers=headers)
+        elif fault == "500":
+            self._send(500, _error("The server had an error processing your request", "server"))
+        elif fault == "503":
+            self._send(503, _error("The server is overloaded, try again later", "server"))
+        elif fault == "timeout":
+            self.server.stopping.wait(script.hang_seconds)
+            self.close_connection = True  # no answer at all
+        elif fault == "reset":
+            self._reset()
+        elif fault == "malformed_json":
+            whole = json.dumps(completion(request, requested_schema(request), prompt_chars))
+            self._send_bytes(200, whole[: len(whole) // 2].encode())
+        elif fault == "non_json_content":
+            self._send(200, prose_completion(request, prompt_chars))
+        elif fault == "garbage":
+            self._send_bytes(200, self.server.random.randbytes(256))
+        elif fault == "slow":
+            self.server.stopping.wait(script.slow_seconds)
+            self._send(200, completion(request, requested_schema(request), prompt_chars))
+        elif fault == "format_refusal":
+            refusal = _error(FORMAT_REFUSAL_MESSAGE, "invalid_request_error")
+            refusal["error"]["param"] = "response_format"
+            self._send(400, refusal)
+        else:  # FaultScript.load refuses unknown names
+            raise AssertionError(fault)
+
+    def _reset(self) -> None:
+        """Close with SO_LINGER 0: the kernel sends a TCP RST instead of an orderly FIN."""
+        self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        self.close_connection = True
+        self.connection.close()
+
+    def _send(
+        self, status: int, body: dict[str, Any], headers: dict[str, str] | None = None
+    ) -> None:
+        self._send_bytes(status, json.dumps(body).encode(), headers)
+
+    def _send_bytes(self, status: int, data: bytes, headers: dict[str, str] | None = None) -> None:
         self.send_response(status)
         self.send_header("Content-Type", "application/json")
         self.send_header("Content-Length", str(len(data)))
+        for name, value in (headers or {}).items():
+            self.send_header(name, value)
         self.end_headers()
         self.wfile.write(data)
 
@@ -231,14 +413,29 @@ class _StubServer(ThreadingHTTPServer):
         super().__init__(address, _Handler)
         self.latency = latency
         self.log = RequestLog()
+        self.script = FaultScript()
+        self.stopping = threading.Event()  # wakes handlers held by `timeout` and `slow`
+        self.random = random.Random(13)  # `garbage` bytes: the same in every run
 
 
 class StubLLM:
     """The stub server on 127.0.0.1, served from a background thread."""
 
-    def __init__(self, *, latency: float = 0.3, port: int = 0) -> None:
+    def __init__(
+        self,
+        *,
+        latency: float = 0.3,
+        port: int = 0,
+        faults: Iterable[str] = (),
+        **timings: float,
+    ) -> None:
+        """`faults`: the script (see the module's docstring); `timings`: `retry_after`,
+        `hang_seconds`, `slow_seconds`."""
         self._server = _StubServer(("127.0.0.1", port), latency)
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        self._server.script.load(faults, **timings)
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, args=(POLL_INTERVAL,), daemon=True
+        )
 
     @property
     def base_url(self) -> str:
@@ -266,7 +463,19 @@ class StubLLM:
         """(schema, request body bytes) of every request since the last reset."""
         return self.log.sizes()
 
+    def script(self, faults: Iterable[str], **timings: float) -> None:
+        """Serve these faults to the next completion requests, one each (replaces the script)."""
+        self._server.script.load(faults, **timings)
+
+    def faults_left(self) -> list[str]:
+        return self._server.script.remaining()
+
+    def arrivals(self) -> list[tuple[float, str]]:
+        """(time.monotonic() at arrival, fault or "ok") of each completion request."""
+        return self.log.arrivals()
+
     def stop(self) -> None:
+        self._server.stopping.set()  # release handlers still holding a `timeout` or `slow`
         self._server.shutdown()
         self._server.server_close()
         self._thread.join(timeout=5)
@@ -281,13 +490,16 @@ class StubLLM:
 class StubProcess:
     """The same stub in a child process (no share of the benchmark's GIL); same interface."""
 
-    def __init__(self, *, latency: float = 0.3) -> None:
+    def __init__(self, *, latency: float = 0.3, faults: Iterable[str] = ()) -> None:
         self._latency = latency
+        self._faults = list(faults)
         self._process: subprocess.Popen[str] | None = None
         self.base_url = ""
 
     def start(self) -> StubProcess:
         command = [sys.executable, __file__, "--port", "0", "--latency", str(self._latency)]
+        if self._faults:
+            command += ["--faults", ",".join(self._faults)]
         self._process = subprocess.Popen(command, stdout=subprocess.PIPE, text=True)
         assert self._process.stdout is not None
         first_line = self._process.stdout.readline()  # "stub LLM at http://127.0.0.1:PORT/v1 ..."
@@ -298,8 +510,8 @@ class StubProcess:
         self.base_url = match.group(1)
         return self
 
-    def _call(self, method: str, path: str) -> dict[str, Any]:
-        response = httpx.request(method, f"{self.base_url}{path}", timeout=10)
+    def _call(self, method: str, path: str, body: Any = None) -> dict[str, Any]:
+        response = httpx.request(method, f"{self.base_url}{path}", json=body, timeout=10)
         response.raise_for_status()
         return response.json()  # type: ignore[no-any-return]
 
@@ -309,7 +521,17 @@ class StubProcess:
     def stats(self) -> dict[str, Any]:
         stats = self._call("GET", STATS_PATH)
         stats.pop("body_bytes")
+        stats.pop("arrivals")
         return stats
+
+    def script(self, faults: Iterable[str], **timings: float) -> None:
+        self._call("POST", FAULTS_PATH, {"faults": list(faults), **timings})
+
+    def faults_left(self) -> list[str]:
+        return list(self._call("GET", FAULTS_PATH)["faults"])
+
+    def arrivals(self) -> list[tuple[float, str]]:
+        return [(float(at), str(fault)) for at, fault in self._call("GET", STATS_PATH)["arrivals"]]
 
     def body_bytes(self) -> list[tuple[str, int]]:
         return [(schema, size) for schema, size in self._call("GET", STATS_PATH)["body_bytes"]]
@@ -318,6 +540,8 @@ class StubProcess:
         if self._process is not None:
             self._process.send_signal(signal.SIGINT)
             self._process.wait(timeout=10)
+            if self._process.stdout is not None:
+                self._process.stdout.close()
 
     def __enter__(self) -> StubProcess:
         return self.start()
@@ -330,8 +554,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--port", type=int, default=0, help="0: any free port")
     parser.add_argument("--latency", type=float, default=0.3, help="seconds per request")
+    parser.add_argument(
+        "--faults", default="", help=f"comma-separated script, of: {', '.join(sorted(FAULTS))}"
+    )
     args = parser.parse_args()
-    stub = StubLLM(latency=args.latency, port=args.port).start()
+    faults = [name for name in args.faults.split(",") if name]
+    stub = StubLLM(latency=args.latency, port=args.port, faults=faults).start()
     print(f"stub LLM at {stub.base_url}/v1 (latency {args.latency}s); Ctrl-C stops", flush=True)
     try:
         while True:
