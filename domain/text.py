@@ -7,6 +7,8 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationInfo, field_validator
 
+from domain.clock import utc
+
 NUL = "\x00"
 # For string parameters of routes: anything but a NUL character.
 NO_NUL_PATTERN = r"^[^\x00]*$"
@@ -36,6 +38,14 @@ class NulFree(BaseModel):
     @classmethod
     def _no_nul(cls, value: Any) -> Any:
         return without_nul(value)
+
+
+def in_utc(moment: datetime) -> datetime:
+    """The moment in UTC (naive: taken as UTC); one UTC cannot hold is a validation error."""
+    try:
+        return utc(moment)
+    except OverflowError:
+        raise ValueError("is outside the years 1 to 9999 once in UTC") from None
 
 
 def not_before_1900(moment: datetime) -> datetime:

@@ -18,7 +18,7 @@ import ijson  # type: ignore[import-untyped,unused-ignore]
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
 from domain.clock import utc
-from domain.text import NulFree, not_before_1900, not_in_the_future
+from domain.text import NulFree, in_utc, not_before_1900, not_in_the_future
 from domain.vocabulary import (
     SCORE_RANGES,
     AskOutcome,
@@ -44,12 +44,12 @@ LongText = Annotated[str, Field(max_length=10_000)]
 # A time that happened: never before 1900; with `context={"now": ...}`, not after now (+ skew).
 UtcTime = Annotated[
     datetime,
-    AfterValidator(utc),
+    AfterValidator(in_utc),
     AfterValidator(not_before_1900),
     AfterValidator(not_in_the_future),
 ]
 # A time that may lie ahead (an expiry).
-UtcDeadline = Annotated[datetime, AfterValidator(utc), AfterValidator(not_before_1900)]
+UtcDeadline = Annotated[datetime, AfterValidator(in_utc), AfterValidator(not_before_1900)]
 
 
 class _Row(NulFree):
@@ -112,6 +112,8 @@ class SignalRow(_Row):
             return None
         if bounds is not None and not bounds[0] <= score <= bounds[1]:
             raise ValueError(f"{kind} score must be between {bounds[0]} and {bounds[1]}")
+        if not -(2**31) <= score < 2**31:  # the column is a 32-bit integer
+            raise ValueError("score is out of range")
         return score
 
 

@@ -416,3 +416,106 @@ def test_cli_import_refuses_a_future_row_and_a_nul_with_exit_2(tmp_path: Path) -
     assert "signals[0].occurred_at:" in result.stderr
     assert "signals[1].text:" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+# --- duplicate ids within one bundle (issue 13) -------------------------------------------------
+
+
+def _signal(n: int) -> dict[str, Any]:
+    return {
+        "id": f"s-dup-{n}",
+        "account_id": "acc-001",
+        "kind": "renewal",
+        "occurred_at": "2026-11-01T00:00:00Z",
+    }
+
+
+def test_a_duplicate_id_in_one_batch_rejects_the_bundle(engine: Engine, tmp_path: Path) -> None:
+    import_bundle(engine=engine, source=EXAMPLE)
+    before = table_rows(engine)
+    bundle = example()
+    bundle["signals"] += [_signal(n) for n in range(5)]
+    bundle["signals"].append(_signal(1) | {"kind": "csat", "score": 5})  # signals[7]
+
+    [message] = messages(rejected(engine, write(tmp_path, bundle)))
+
+    assert message == "signals[7].id: duplicate of signals[3]"
+    assert table_rows(engine) == before
+
+
+def test_a_duplicate_id_across_batches_rejects_the_bundle(engine: Engine, tmp_path: Path) -> None:
+    import_bundle(engine=engine, source=EXAMPLE)
+    before = table_rows(engine)
+    bundle = example()
+    bundle["signals"] += [_signal(n) for n in range(12_000)]  # more than two batches on both
+    bundle["signals"] += [_signal(7), _signal(11_000)]  # in the first and in the last batch
+    bundle["owners"].append(bundle["owners"][0] | {"name": "Ana Again"})  # owners[1]
+
+    invalid = rejected(engine, write(tmp_path, bundle))
+
+    assert sorted(messages(invalid)) == [
+        "owners[1].id: duplicate of owners[0]",
+        "signals[12002].id: duplicate of signals[9]",
+        "signals[12003].id: duplicate of signals[11002]",
+    ]
+    assert table_rows(engine) == before
+
+
+def test_a_repeated_id_of_a_row_already_in_the_database_is_an_update(
+    engine: Engine, tmp_path: Path
+) -> None:
+    import_bundle(engine=engine, source=EXAMPLE)
+    bundle = {"signals": [_signal(n) for n in range(6000)] + [example()["signals"][0]]}
+    assert import_bundle(engine=engine, source=write(tmp_path, bundle)).counts["signals"] == 6001
+    bundle = {"signals": [_signal(n) for n in range(6000)]}  # again: updates, no duplicates
+    assert import_bundle(engine=engine, source=write(tmp_path, bundle)).counts["signals"] == 6000
+
+
+def test_two_identical_permission_rows_are_a_duplicate(engine: Engine, tmp_path: Path) -> None:
+    bundle = example()
+    bundle["permissions"].append(bundle["permissions"][0] | {"source": "another form"})
+
+    [error] = rejected(engine, write(tmp_path, bundle)).errors
+
+    assert (error.key, error.index, error.field) == ("permissions", 1, "recorded_at")
+    assert error.problem.startswith("duplicate of permissions[0]: the same account_id")
+    assert table_rows(engine) == {key: [] for key in BUNDLE_KEYS}
+
+
+def test_permissions_that_differ_in_a_derived_field_are_not_duplicates(
+    lite: Engine, tmp_path: Path
+) -> None:
+    bundle = example()
+    bundle["permissions"].append(bundle["permissions"][0] | {"status": "revoked"})
+    bundle["permissions"].append(bundle["permissions"][0] | {"id": "perm-explicit"})
+    assert import_bundle(engine=lite, source=write(tmp_path, bundle)).counts["permissions"] == 3
+
+
+def test_a_duplicate_is_found_after_another_error_too(lite: Engine, tmp_path: Path) -> None:
+    bundle = example()
+    bundle["accounts"][0]["health_score"] = 140
+    bundle["signals"] += [_signal(n) for n in range(1500)] + [_signal(3)]
+
+    found = messages(rejected(lite, write(tmp_path, bundle)))
+
+    assert found[0].startswith("accounts[0].health_score:")
+    assert found[1:] == ["signals[1502].id: duplicate of signals[5]"]
+
+
+def test_a_csv_folder_with_a_duplicate_id(lite: Engine, tmp_path: Path) -> None:
+    folder = tmp_path / "csv"
+    folder.mkdir()
+    (folder / "owners.csv").write_text("id,name\nu-1,Ana\nu-2,Bo\nu-1,Ana B\n")
+    assert messages(rejected(lite, folder)) == ["owners[2].id: duplicate of owners[0]"]
+
+
+def test_cli_import_of_a_duplicate_id_exits_2_and_writes_nothing(tmp_path: Path) -> None:
+    bundle = example()
+    bundle["signals"].append(bundle["signals"][0])
+    database = tmp_path / "cli.db"
+    result = run_cli("import", str(write(tmp_path, bundle)), database=database)
+    assert result.returncode == 2, result.stderr
+    assert "signals[2].id: duplicate of signals[0]" in result.stderr
+    assert "Traceback" not in result.stderr
+    with _sqlite(f"sqlite:///{database}").connect() as connection:
+        assert connection.execute(text("SELECT count(*) FROM owners")).scalar_one() == 0
