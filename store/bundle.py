@@ -229,6 +229,24 @@ class Problem:
     problem: str
 
 
+@dataclass(frozen=True)
+class BundleError:
+    """One fault: its top-level key, row index and field when it has them, and what is wrong."""
+
+    key: str
+    index: int | None
+    field: str | None
+    problem: str
+
+    def __str__(self) -> str:
+        where = self.key
+        if self.index is not None:
+            where += f"[{self.index}]"
+        if self.field:
+            where += f".{self.field}"
+        return f"{where}: {self.problem}" if where else self.problem
+
+
 RawRow = tuple[str, int, Any]
 """(key, index, the row as read): a dict when the row is an object."""
 

@@ -11,10 +11,8 @@ exactly as before.
 
 from __future__ import annotations
 
-import sqlite3
 import time
 from collections.abc import Callable
-from contextlib import suppress
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -30,11 +28,13 @@ from store.bundle import (
     BUNDLE_KEYS,
     REFERENCES,
     ROW_MODELS,
+    BundleError,
     PermissionRow,
     Problem,
     read_source,
     to_record,
 )
+from store.import_ids import WrittenIds, duplicate
 from store.models import Base
 from store.types import UTCDateTime
 
@@ -47,24 +47,6 @@ RESOLVE_AT = 10_000
 PARENT_KEYS = ("owners", "accounts", "contacts")
 
 Progress = Callable[[str, int], None]
-
-
-@dataclass(frozen=True)
-class BundleError:
-    """One fault: its top-level key, row index and field when it has them, and what is wrong."""
-
-    key: str
-    index: int | None
-    field: str | None
-    problem: str
-
-    def __str__(self) -> str:
-        where = self.key
-        if self.index is not None:
-            where += f"[{self.index}]"
-        if self.field:
-            where += f".{self.field}"
-        return f"{where}: {self.problem}" if where else self.problem
 
 
 class BundleInvalid(Exception):
@@ -136,7 +118,7 @@ class _ImportRun:
         # The ids of the current batch -> their row index (kept after an error too, to check).
         self.batch_ids: dict[str, dict[str, int]] = {key: {} for key in BUNDLE_KEYS}
         self.derived_ids: set[str] = set()  # the batch's permission ids derived from fields
-        self.ids = _WrittenIds(connection)
+        self.ids = WrittenIds(connection)
         self.statements: dict[str, Insert] = {}
         self.unknown_keys: set[str] = set()
         postgres = connection.dialect.name == "postgresql"
@@ -182,7 +164,7 @@ class _ImportRun:
         batch_ids = self.batch_ids[key]
         first = batch_ids.get(row_id)
         if first is not None:
-            self.fail(_duplicate(key, index, first, derived=derived))
+            self.fail(duplicate(key, index, first, derived=derived))
             return
         batch_ids[row_id] = index
         if derived:
@@ -216,7 +198,7 @@ class _ImportRun:
         batch_ids = self.batch_ids[key]
         for row_id, index, first in self.ids.check(key, batch_ids, remember=not last):
             derived = key == "permissions" and row_id in self.derived_ids
-            self.fail(_duplicate(key, index, first, derived=derived))
+            self.fail(duplicate(key, index, first, derived=derived))
         batch_ids.clear()
         if key == "permissions":
             self.derived_ids.clear()
@@ -290,111 +272,6 @@ class _PostgresCopy:
                 f"ON CONFLICT (id) DO UPDATE SET {updates}"
             )
             cursor.execute(f"TRUNCATE {staging}")
-
-
-def _duplicate(key: str, index: int, first: int, *, derived: bool) -> BundleError:
-    """A row whose id an earlier row of the same key has (a permission's derived id too)."""
-    if derived:
-        return BundleError(
-            key,
-            index,
-            "recorded_at",
-            f"duplicate of {key}[{first}]: the same account_id, contact_id, scope, recorded_at"
-            " and status (a consent record given twice)",
-        )
-    return BundleError(key, index, "id", f"duplicate of {key}[{first}]")
-
-
-class _WrittenIds:
-    """The ids of the batches written so far, per key, in a temporary table of the connection.
-
-    Each batch's ids go in with INSERT ... ON CONFLICT DO NOTHING: when fewer rows go in than
-    the batch has, some id was in an earlier batch, and only then are they looked up. Created
-    for a key at its first batch that is not also its last (a small bundle needs none). The
-    table lives in the database's temporary space (SQLite: a temporary file; PostgreSQL: the
-    server), not in this process. Dropped when the import ends.
-    """
-
-    def __init__(self, connection: Connection) -> None:
-        raw = connection.connection.driver_connection
-        assert raw is not None, "a live database connection"
-        self.raw: Any = raw
-        self.postgres = connection.dialect.name == "postgresql"
-        self.created: set[str] = set()
-
-    def check(
-        self, key: str, batch: dict[str, int], *, remember: bool
-    ) -> list[tuple[str, int, int]]:
-        """(id, index, first index) of each id of `batch` in an earlier batch, in file order."""
-        if not batch or (key not in self.created and not remember):
-            return []
-        if key not in self.created:
-            self._create(key)
-        table = f"_import_ids_{key}"
-        cursor = self.raw.cursor()
-        try:
-            if self.postgres:
-                with cursor.copy(f"COPY {table}_new (id, idx) FROM STDIN") as copy:
-                    for row in batch.items():
-                        copy.write_row(row)
-                cursor.execute(
-                    f"INSERT INTO {table} SELECT id, idx FROM {table}_new ON CONFLICT DO NOTHING"
-                )
-                added = cursor.rowcount
-                found: list[tuple[str, int]] = []
-                if added < len(batch):
-                    cursor.execute(
-                        f"SELECT t.id, t.idx FROM {table} t JOIN {table}_new n ON n.id = t.id"
-                        " WHERE n.idx <> t.idx"
-                    )
-                    found = cursor.fetchall()
-                cursor.execute(f"TRUNCATE {table}_new")
-            else:
-                cursor.executemany(
-                    f"INSERT INTO temp.{table} (id, idx) VALUES (?, ?) ON CONFLICT DO NOTHING",
-                    list(batch.items()),
-                )
-                found = []
-                if cursor.rowcount < len(batch):
-                    ids = list(batch)
-                    for start in range(0, len(ids), BATCH_ROWS):
-                        chunk = ids[start : start + BATCH_ROWS]
-                        marks = ", ".join("?" * len(chunk))
-                        cursor.execute(
-                            f"SELECT id, idx FROM temp.{table} WHERE id IN ({marks})", chunk
-                        )
-                        found += cursor.fetchall()
-        finally:
-            cursor.close()
-        duplicates = [(row_id, batch[row_id], first) for row_id, first in found]
-        return sorted(item for item in duplicates if item[1] != item[2])
-
-    def _create(self, key: str) -> None:
-        table = f"_import_ids_{key}"
-        columns = "(id TEXT PRIMARY KEY, idx INTEGER NOT NULL)"
-        cursor = self.raw.cursor()
-        try:
-            if self.postgres:  # dropped with the transaction, committed or not
-                cursor.execute(f"CREATE TEMP TABLE {table} {columns} ON COMMIT DROP")
-                cursor.execute(f"CREATE TEMP TABLE {table}_new {columns} ON COMMIT DROP")
-            else:
-                if not self.raw.in_transaction:  # the driver begins one only before DML
-                    cursor.execute("BEGIN")
-                cursor.execute(f"CREATE TEMP TABLE {table} {columns}")
-        finally:
-            cursor.close()
-        self.created.add(key)
-
-    def drop(self) -> None:
-        """SQLite: drop the tables (PostgreSQL drops them with the transaction)."""
-        if self.postgres:
-            return
-        for key in self.created:
-            with suppress(
-                sqlite3.Error
-            ):  # else the rollback drops it: it was made in the transaction
-                self.raw.execute(f"DROP TABLE IF EXISTS temp._import_ids_{key}")
-        self.created.clear()
 
 
 Where = tuple[str, int, str]
