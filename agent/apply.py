@@ -9,6 +9,7 @@ from langgraph.runtime import Runtime
 from sqlalchemy.orm import Session
 
 from agent.deps import Deps, deps_of
+from agent.edit_checks import edit_problems
 from agent.records import record_audit, record_events, record_owner_task, record_pending_ask
 from agent.state import AdvocateState
 from checkpoints.schemas import Decision
@@ -66,6 +67,15 @@ def _apply(session: Session, review: Review, decision: Decision, now: datetime) 
         _record_approved_ask(session, review, after, now)
     record_events(session, _decision_events(review, decision, after, now))
     changed = sorted(key for key in after if after[key] != before[key])
+    changes: dict[str, Any] = {
+        "changed": changed,
+        "before": before,
+        "after": after,
+        "reason": decision.reason,
+        "until": decision.until.isoformat() if decision.until else None,
+    }
+    if decision.accept_problems:
+        changes["accepted_problems"] = edit_problems(review.payload, decision, as_of=now)
     record_audit(
         session,
         entry_id=f"audit:{review.id}:{decision.action}",
@@ -73,13 +83,7 @@ def _apply(session: Session, review: Review, decision: Decision, now: datetime) 
         actor=decision.by,
         action=decision.action,
         at=now,
-        changes={
-            "changed": changed,
-            "before": before,
-            "after": after,
-            "reason": decision.reason,
-            "until": decision.until.isoformat() if decision.until else None,
-        },
+        changes=changes,
     )
 
 

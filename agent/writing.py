@@ -18,7 +18,7 @@ from langchain_core.messages import BaseMessage, HumanMessage, SystemMessage
 from langchain_core.runnables import Runnable
 from pydantic import BaseModel, ValidationError
 
-from agent.llm import METHOD_SETTING, model_label, structured
+from agent.llm import api_error_note, model_label, structured
 from agent.offline import OFFLINE_AUTHOR, OFFLINE_VERSION, offline_draft, offline_summary
 from agent.prompt_evidence import addressee, clip, evidence_block, fenced_json, first_name
 from agent.settings import Settings
@@ -108,14 +108,8 @@ def api_failure_reason(error: openai.APIError, settings: Settings) -> str:
     reason += f" after {1 + settings.llm_max_retries} attempt(s)"
     if isinstance(error, openai.APITimeoutError):
         reason += f", timeout {settings.llm_timeout_seconds}s each"
-    # A server that cannot do the structured output method answers 400/422 (or 500).
-    if status in (400, 422, 500):
-        reason += (
-            f"; the server may not support structured output method "
-            f"'{settings.structured_output_method}': set {METHOD_SETTING} to json_schema, "
-            "function_calling or json_mode"
-        )
-    return reason
+    # The server's own words, and the method hint only when they name the response format.
+    return reason + api_error_note(error, settings)
 
 
 def parse_failure_reason(error: Exception) -> str:
@@ -207,7 +201,8 @@ class Writer:
 
         prompt = load_prompt("summarize", self._versions["summarize"])
         user = prompt.render(
-            account_name=clip(snapshot.account.name, 80) or "",
+            # The account name is customer data: it reaches the model inside the fence only.
+            account_name=fenced_json("account", {"name": clip(snapshot.account.name, 80) or ""}),
             ask_type=report.ask_type or "none chosen",
             evidence_block=self._evidence(snapshot, report),
         )

@@ -5,16 +5,20 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field
 
 from agent.usecases.results import ScanOut, ScanStatus
 from checkpoints.schemas import TEXT_LIMIT, Action
-from domain.text import NulFree
+from domain.text import NulFree, in_utc
 from domain.vocabulary import OutcomeKind
 from store.bundle import PermissionRow, ReferralRow, SignalRow, TicketRow
 
 Id = Annotated[str, Field(min_length=1, max_length=64)]
 ReviewId = Annotated[str, Field(min_length=1, max_length=200)]
+
+
+# A time of the API's own: it must carry a zone, and fit the years 1-9999 in UTC.
+ZonedTime = Annotated[AwareDatetime, AfterValidator(in_utc)]
 
 
 class _Body(NulFree):
@@ -38,7 +42,7 @@ class ScanRequest(_Body):
     limit: Annotated[int, Field(ge=1, le=1_000_000)] | None = Field(
         None, description="Scan at most this many accounts (by account id)."
     )
-    now: AwareDatetime | None = Field(
+    now: ZonedTime | None = Field(
         None, description="Evaluate as of this time (backfills, tests); default: now."
     )
 
@@ -79,7 +83,8 @@ class DecisionBody(_Body):
     subject: Annotated[str, Field(max_length=300)] | None = None
     body: Annotated[str, Field(min_length=1, max_length=TEXT_LIMIT)] | None = None
     reason: Annotated[str, Field(max_length=1_000)] | None = None
-    until: AwareDatetime | None = None
+    until: ZonedTime | None = None
+    accept_problems: bool = False
 
 
 # --- events ---------------------------------------------------------------------------------------
@@ -168,7 +173,7 @@ class OutcomeBody(_Body):
     outcome_id: Annotated[str, Field(min_length=1, max_length=100)] | None = Field(
         None, description="Your id for this outcome (else the Idempotency-Key header is used)."
     )
-    occurred_at: AwareDatetime | None = None
+    occurred_at: ZonedTime | None = None
     note: Annotated[str, Field(max_length=2_000)] | None = None
     permission: PermissionRow | None = Field(
         None, description="permission_granted: the consent record, as in the import."

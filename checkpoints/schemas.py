@@ -29,6 +29,9 @@ class Decision(NulFree):
     )
     reason: str | None = Field(None, max_length=1_000, description="reject: why (required).")
     until: datetime | None = Field(None, description="defer: re-eligible after this time.")
+    accept_problems: bool = Field(
+        False, description="edit: send the edited text although its checks found problems."
+    )
 
     @model_validator(mode="after")
     def _fields_fit_the_action(self) -> Self:

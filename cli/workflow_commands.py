@@ -231,6 +231,12 @@ def decide_review(
     ] = None,
     reason: Annotated[str | None, typer.Option(help="reject: why.")] = None,
     until: Annotated[str | None, typer.Option(help="defer: ISO 8601 date or time.")] = None,
+    accept_problems: Annotated[
+        bool,
+        typer.Option(
+            "--accept-problems", help="edit: send the edited text although its checks flag it."
+        ),
+    ] = False,
 ) -> None:
     """Approve, edit, reject or defer a pending review, exactly once.
 
@@ -242,6 +248,9 @@ def decide_review(
       advocacy reviews decide rv-1a2b-acc-001 edit --ask-type review --subject "Quick favour?"
       advocacy reviews decide rv-1a2b-acc-001 reject --reason "mid-renewal negotiation"
       advocacy reviews decide rv-1a2b-acc-001 defer --until 2027-01-15
+
+    An edited subject or body gets the draft's checks (placeholders, incentives, contact
+    details...): problems refuse the edit (exit 2) unless you pass --accept-problems.
     """
     if body_file is not None:
         body = body_file.read_text(encoding="utf-8")
@@ -251,7 +260,9 @@ def decide_review(
         if review is None:
             print_error(err, f"no review {review_id!r}; see `advocacy reviews list`")
             raise typer.Exit(2)
-        decision = _decision(action, by or review.owner_id, ask_type, subject, body, reason, until)
+        decision = _decision(
+            action, by or review.owner_id, ask_type, subject, body, reason, until, accept_problems
+        )
         with exits_on_domain_errors(err):
             closed = decide(
                 deps=built.deps, advocate=built.advocate, review_id=review_id, decision=decision
@@ -267,8 +278,10 @@ def _decision(
     body: str | None,
     reason: str | None,
     until: str | None,
+    accept_problems: bool = False,
 ) -> Decision:
     fields: dict[str, Any] = {
+        "accept_problems": accept_problems,
         "action": action,
         "by": by,
         "ask_type": ask_type,

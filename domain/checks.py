@@ -10,6 +10,8 @@ import re
 from collections.abc import Iterable
 
 from domain.grounding import unsupported_names, unsupported_numbers
+from domain.lexicon import INCENTIVE_LEXICON, INCENTIVE_PHRASES, paid_for_time
+from domain.meaning import meaning_problems, sentences
 from domain.outputs import (
     CALL_BODY_MAX,
     CALL_BODY_MIN,
@@ -90,13 +92,19 @@ _DATE = re.compile(r"^\d{4}-\d{1,2}-\d{1,2}$|^\d{1,2}[/.-]\d{1,2}[/.-]\d{2,4}$")
 def _cited(ids: Iterable[str], snapshot: EvidenceSnapshot) -> list[str]:
     ids = list(ids)
     if not ids:
-        return ["cites no evidence id: cite at least one id from the evidence block"]
+        return ["no_citation: cites no evidence id: cite at least one id from the evidence block"]
     known = snapshot.evidence_ids()
-    return [f"cites unknown evidence id '{i}' (not in the evidence)" for i in ids if i not in known]
+    return [
+        f"unknown_id: cites unknown evidence id '{i}' (not in the evidence)"
+        for i in ids
+        if i not in known
+    ]
 
 
 def _html(text: str, where: str) -> list[str]:
-    return [f"{where} contains an HTML tag: write plain text"] if HTML_TAG.search(text) else []
+    return (
+        [f"html: {where} contains an HTML tag: write plain text"] if HTML_TAG.search(text) else []
+    )
 
 
 def check_summary(summary: AdvocacySummary, snapshot: EvidenceSnapshot) -> list[str]:
@@ -104,15 +112,15 @@ def check_summary(summary: AdvocacySummary, snapshot: EvidenceSnapshot) -> list[
     in the evidence."""
     problems = _cited(summary.evidence_ids, snapshot)
     if not summary.points or len(summary.points) > POINTS_MAX:
-        problems.append(f"needs 1 to {POINTS_MAX} points, got {len(summary.points)}")
+        problems.append(f"size: needs 1 to {POINTS_MAX} points, got {len(summary.points)}")
     if not summary.headline.strip() or len(summary.headline) > HEADLINE_MAX:
-        problems.append(f"the headline must be 1 to {HEADLINE_MAX} characters")
+        problems.append(f"size: the headline must be 1 to {HEADLINE_MAX} characters")
     problems += _html(summary.headline, "the headline")
     for n, point in enumerate(summary.points, 1):
         problems += [f"point {n} {p}" for p in _cited(point.evidence_ids, snapshot)]
         problems += _html(point.text, f"point {n}")
         if len(point.text) > POINT_MAX:
-            problems.append(f"point {n} is longer than {POINT_MAX} characters")
+            problems.append(f"size: point {n} is longer than {POINT_MAX} characters")
     text = "\n".join([summary.headline, *(point.text for point in summary.points)])
     return problems + _contact_details(text, snapshot) + _ungrounded(text, snapshot)
 
@@ -120,55 +128,65 @@ def check_summary(summary: AdvocacySummary, snapshot: EvidenceSnapshot) -> list[
 def check_draft(
     draft: AskDraft, snapshot: EvidenceSnapshot, report: GateReport, *, channel: Channel
 ) -> list[str]:
-    """Problems with a draft: ids, channel and sizes, permission claims, incentives, prices,
-    internal data, contact details not in the evidence, numbers and names not in the evidence,
-    HTML."""
-    text = f"{draft.subject or ''}\n{draft.body}"
+    """Problems with a draft: ids, channel and sizes, then what it says (check_text)."""
     return [
         *_cited(draft.evidence_ids, snapshot),
         *_shape(draft, channel),
+        *check_text(draft.subject or "", draft.body, snapshot, report),
+    ]
+
+
+def check_text(
+    subject: str, body: str, snapshot: EvidenceSnapshot, report: GateReport | None
+) -> list[str]:
+    """What a draft or an owner's edit says: permission claims, incentives, prices, internal
+    data, anyone's contact details, numbers and names not in the evidence, HTML, and the
+    semantic checks of domain/meaning.py (placeholders, prompt echoes, commitments, quotes,
+    prior consent, instructions followed, other people's names)."""
+    text = f"{subject}\n{body}"
+    return [
         *_permission_claims(text),
         *_incentives(text, snapshot),
         *_prices(text, snapshot),
         *_internal_data(text, snapshot, report),
-        *_contact_details(text, snapshot),
+        *_contact_details(text, None),
         *_ungrounded(text, snapshot),
         *_html(text, "the draft"),
+        *meaning_problems(subject, body, snapshot),
     ]
 
 
 def _shape(draft: AskDraft, channel: Channel) -> list[str]:
     if draft.channel != channel:
-        return [f"the channel must be '{channel}', got '{draft.channel}'"]
+        return [f"channel: the channel must be '{channel}', got '{draft.channel}'"]
     body = len(draft.body.strip())
     if channel == "call":
-        problems = [] if draft.subject is None else ["a call has no subject: set it to null"]
+        problems = [] if draft.subject is None else ["shape: a call has no subject: set it to null"]
         if not CALL_BODY_MIN <= body <= CALL_BODY_MAX:
-            problems.append(f"call talking points must be {CALL_BODY_MIN}-{CALL_BODY_MAX} chars")
+            problems.append(
+                f"size: call talking points must be {CALL_BODY_MIN}-{CALL_BODY_MAX} chars"
+            )
         return problems
     problems = []
     if not draft.subject or not draft.subject.strip() or len(draft.subject) > SUBJECT_MAX:
-        problems.append(f"an email needs a subject of 1 to {SUBJECT_MAX} characters")
+        problems.append(f"shape: an email needs a subject of 1 to {SUBJECT_MAX} characters")
     if not EMAIL_BODY_MIN <= body <= EMAIL_BODY_MAX:
         problems.append(
-            f"the email body must be {EMAIL_BODY_MIN}-{EMAIL_BODY_MAX} characters, got {body}"
+            f"size: the email body must be {EMAIL_BODY_MIN}-{EMAIL_BODY_MAX} characters, got {body}"
         )
     return problems
-
-
-def _sentences(text: str) -> list[str]:
-    return [s for s in re.split(r"(?<=[.!?])\s+|\n+", text) if s.strip()]
 
 
 def _permission_claims(text: str) -> list[str]:
     claims = [m.group(0) for pattern in PERMISSION_CLAIMS if (m := pattern.search(text))]
     claims += [
         m.group(0)
-        for sentence in _sentences(text)
+        for sentence in sentences(text)
         if (m := PUBLISH_PROMISE.search(sentence)) and not _CONDITIONAL.search(sentence)
     ]
     return [
-        f"claims or implies permission was given ('{claim}'): ask for permission as a question"
+        f"permission_claim: claims or implies permission was given ('{claim}'): "
+        "ask for permission as a question"
         for claim in claims
     ]
 
@@ -184,11 +202,14 @@ def _without_evidence_values(text: str, snapshot: EvidenceSnapshot) -> str:
 
 
 def _incentives(text: str, snapshot: EvidenceSnapshot) -> list[str]:
-    found = {
-        m.group(0).lower() for m in INCENTIVES.finditer(_without_evidence_values(text, snapshot))
-    }
+    text = _without_evidence_values(text, snapshot)
+    found = {m.group(0).lower() for m in INCENTIVES.finditer(text)}
+    found |= {m.group(0).lower() for m in INCENTIVE_LEXICON.finditer(text)}
+    found |= {m.group(0).lower() for p in INCENTIVE_PHRASES for m in p.finditer(text)}
+    if paid_for_time(text):
+        found.add("for your time")
     return [
-        f"offers or mentions an incentive ('{word}'): offer nothing in return"
+        f"incentive: offers or mentions an incentive ('{word}'): offer nothing in return"
         for word in sorted(found)
     ]
 
@@ -196,7 +217,8 @@ def _incentives(text: str, snapshot: EvidenceSnapshot) -> list[str]:
 def _prices(text: str, snapshot: EvidenceSnapshot) -> list[str]:
     found = {m.group(0).lower() for m in PRICES.finditer(_without_evidence_values(text, snapshot))}
     return [
-        f"mentions a price or fee ('{item}'): leave prices and money out" for item in sorted(found)
+        f"price: mentions a price or fee ('{item}'): leave prices and money out"
+        for item in sorted(found)
     ]
 
 
@@ -222,48 +244,58 @@ def _ungrounded(text: str, snapshot: EvidenceSnapshot) -> list[str]:
     internal = _internal_tokens(snapshot)
     if numbers := unsupported_numbers(text, snapshot):
         problems.append(
-            f"states numbers not in the evidence{_quoted(numbers, internal)}: "
+            f"invented_number: states numbers not in the evidence{_quoted(numbers, internal)}: "
             "use only numbers from the evidence, or none"
         )
     if names := unsupported_names(text, snapshot):
         problems.append(
-            f"names people, companies or places not in the evidence{_quoted(names, internal)}: "
+            "invented_name: names people, companies or places not in the evidence"
+            f"{_quoted(names, internal)}: "
             "use only the contact's, the owner's and the account's names"
         )
     return problems
 
 
-def _internal_data(text: str, snapshot: EvidenceSnapshot, report: GateReport) -> list[str]:
+def _internal_data(text: str, snapshot: EvidenceSnapshot, report: GateReport | None) -> list[str]:
     lowered = text.lower()
-    problems = [f"mentions internal data ('{m.group(0)}')" for m in INTERNAL_TERMS.finditer(text)]
+    problems = [
+        f"internal_data: mentions internal data ('{m.group(0)}')"
+        for m in INTERNAL_TERMS.finditer(text)
+    ]
     if any(re.search(rf"\b{re.escape(t.id)}\b", text) for t in snapshot.tickets):
-        problems.append("mentions a support ticket id (internal data)")
+        problems.append("internal_data: mentions a support ticket id (internal data)")
     if any(
         t.subject and len(t.subject) >= 4 and t.subject.lower() in lowered for t in snapshot.tickets
     ):
-        problems.append("mentions a support ticket subject (internal data)")
+        problems.append("internal_data: mentions a support ticket subject (internal data)")
     if any(r.referred_company.lower() in lowered for r in snapshot.referrals if r.referred_company):
-        problems.append("names another customer (a referred company): internal data")
-    flags = {flag.split(":", 1)[0] for flag in report.flags}
+        problems.append("internal_data: names another customer (a referred company)")
+    flags = {flag.split(":", 1)[0] for flag in report.flags} if report else set()
     problems += [
-        f"mentions an internal flag ('{flag}')"
+        f"internal_data: mentions an internal flag ('{flag}')"
         for flag in sorted(flags)
         if "_" in flag and flag in lowered
     ]
     return problems
 
 
-def _contact_details(text: str, snapshot: EvidenceSnapshot) -> list[str]:
-    allowed = "\n".join(s.text for s in snapshot.signals if s.text).lower()
+def _contact_details(text: str, snapshot: EvidenceSnapshot | None) -> list[str]:
+    """Email addresses, URLs and phone numbers. With a snapshot (summaries, for the owner) those
+    in the evidence are allowed; without one (drafts) anyone's are a problem: evidence may hold
+    another customer's address, and the owner adds their own signature when sending."""
+    allowed = "\n".join(s.text for s in snapshot.signals if s.text).lower() if snapshot else ""
+    where = " not in the evidence" if snapshot else ""
     problems = []
     emails = [m.group(0).rstrip(".,;:!?)'\"").lower() for m in EMAIL_ADDRESS.finditer(text)]
     if any(item not in allowed for item in emails):
-        problems.append("contains an email address not in the evidence: leave contact details out")
+        problems.append(f"contact_details: contains an email address{where}: leave them out")
     urls = (
         m.group(0).rstrip(".,;:!?)'\"").lower() for m in URL.finditer(EMAIL_ADDRESS.sub(" ", text))
     )
     if any(item not in allowed for item in urls):
-        problems.append("contains a URL not in the evidence: leave links and web addresses out")
+        problems.append(
+            f"contact_details: contains a URL{where}: leave links and web addresses out"
+        )
     phones = [
         m.group(0).strip()
         for m in PHONE.finditer(text)
@@ -271,5 +303,5 @@ def _contact_details(text: str, snapshot: EvidenceSnapshot) -> list[str]:
         and not _DATE.match(m.group(0).strip())
     ]
     if any(phone not in allowed for phone in phones):
-        problems.append("contains a phone number not in the evidence: leave contact details out")
+        problems.append(f"contact_details: contains a phone number{where}: leave them out")
     return problems

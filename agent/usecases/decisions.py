@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
+from datetime import datetime
 from typing import Any
 
 from langgraph.types import Command
@@ -15,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from agent.bootstrap import Services
 from agent.deps import Deps
+from agent.edit_checks import edit_problems
 from agent.gating import gate_now
 from agent.graph import AdvocateGraph, thread_config
 from agent.records import record_audit
@@ -25,6 +27,7 @@ from checkpoints.reviews import claim_for_decision, get_review, release_claim
 from checkpoints.schemas import Decision
 from domain.actors import Actor
 from domain.errors import Conflict, Forbidden, Invalid, NotFound, Refused
+from domain.meaning import problem_codes
 from domain.report import GateReport
 from store.db import transaction
 from store.models import Owner, Review
@@ -40,6 +43,17 @@ class NotAllowed(Forbidden):
 
 class InvalidDecision(Invalid):
     pass
+
+
+class EditHasProblems(Invalid):
+    def __init__(self, problems: list[str]) -> None:
+        codes = problem_codes(problems)
+        super().__init__(
+            f"the edited text has problems ({', '.join(codes)}): fix them, or confirm that you "
+            "accept them (accept_problems)",
+            problems=codes,
+        )
+        self.problems = codes
 
 
 class AlreadyDecided(Conflict):
@@ -119,6 +133,7 @@ def decide(
         return review
     with deps.session_factory() as session:
         _check_allowed(session, review, decision)
+    _check_edit(review, decision, deps.clock())
     if decision.until is not None and decision.until <= deps.clock():
         raise InvalidDecision("until: must be in the future (defer re-proposes the account then)")
     with transaction(deps.session_factory) as session:
@@ -172,6 +187,14 @@ def _check_allowed(session: Session, review: Review, decision: Decision) -> None
         )
     if review.status != "pending":
         raise AlreadyDecided(review.id, review.status)
+
+
+def _check_edit(review: Review, decision: Decision, now: datetime) -> None:
+    """An edit's text gets the draft's checks, against the evidence the draft was written from
+    (agent/edit_checks.py rebuilds it from the payload); the owner may accept what they flag."""
+    problems = edit_problems(review.payload, decision, as_of=now)
+    if problems and not decision.accept_problems:
+        raise EditHasProblems(problems)
 
 
 def _recheck_gates(deps: Deps, review: Review, decision: Decision) -> None:

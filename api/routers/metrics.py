@@ -5,10 +5,10 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
-from pydantic import AwareDatetime
 
 from agent.usecases.reads import metrics_for
 from api.deps import AnyUser, SessionDep
+from api.schemas import ZonedTime
 from domain.text import NO_NUL_PATTERN
 
 router = APIRouter(prefix="/metrics", tags=["metrics"])
@@ -18,8 +18,8 @@ router = APIRouter(prefix="/metrics", tags=["metrics"])
 def read_metrics(
     session: SessionDep,
     user: AnyUser,
-    since: Annotated[AwareDatetime | None, Query(alias="from")] = None,
-    until: Annotated[AwareDatetime | None, Query(alias="to")] = None,
+    since: Annotated[ZonedTime | None, Query(alias="from")] = None,
+    until: Annotated[ZonedTime | None, Query(alias="to")] = None,
     owner: Annotated[str | None, Query(max_length=64, pattern=NO_NUL_PATTERN)] = None,
 ) -> dict[str, Any]:
     """Counts per event kind, readiness rates and pilot thresholds.

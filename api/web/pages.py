@@ -224,6 +224,8 @@ def decision_body(form: FormData, review: Review) -> DecisionBody:
     data: dict[str, Any] = {"action": action}
     if action == "edit":
         data |= _edits(form, review)
+        if data["action"] == "edit" and text_field(form, "accept_problems") == "true":
+            data["accept_problems"] = True
     elif action == "reject":
         data["reason"] = text_field(form, "reason") or None
     elif action == "defer":

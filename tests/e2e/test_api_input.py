@@ -62,6 +62,7 @@ def test_a_signal_dated_today_is_still_taken(api: Api) -> None:
 @pytest.mark.parametrize("name", ["from", "to"])
 def test_metrics_times_need_a_time_zone(api: Api, name: str) -> None:
     refused(api.get("/v1/metrics", "admin", **{name: "2026-01-01T00:00:00"}), name)
+    refused(api.get("/v1/metrics", "admin", **{name: "9999-12-31T23:00:00-05:00"}), name)
     assert api.get("/v1/metrics", "admin", **{name: "2026-01-01T00:00:00Z"}).status_code == 200
 
 

@@ -20,17 +20,14 @@ from types import ModuleType
 from typing import Any
 
 import httpx
-import openai
 import pytest
 import respx
 from sqlalchemy import select
 
-import agent.writing
 from agent.bootstrap import open_services
 from agent.llm import (
     METHOD_SETTING,
     SERVER_SAID,
-    api_error_note,
     method_refusal_warning,
     shows_method_refusal,
 )
@@ -244,15 +241,7 @@ def _texts_after(stub: Any, writer: Writer, fault: str) -> list[list[str]]:
         "malformed_json",
         "non_json_content",
         "garbage",
-        pytest.param(
-            "500",
-            marks=pytest.mark.xfail(
-                strict=True,
-                reason="agent/writing.py's api_failure_reason adds the method hint to every "
-                "HTTP 500 and keeps no server words: a plain 500 cannot be told from a refusal "
-                "until it records them (see the next test)",
-            ),
-        ),
+        "500",
     ],
 )
 def test_the_method_warning_only_for_a_format_refusal(stub: Any, build: Build, fault: str) -> None:
@@ -263,22 +252,10 @@ def test_the_method_warning_only_for_a_format_refusal(stub: Any, build: Build, f
     assert (warning is not None) == (fault == "format_refusal"), failures
 
 
-def _recording_server_words(error: openai.APIError, settings: Settings) -> str:
-    """agent/writing.py's api_failure_reason as proposed: the server's words via
-    `api_error_note`, which adds the method hint only when they name the response format."""
-    status = getattr(error, "status_code", None)
-    reason = f"{type(error).__name__}" + (f" (HTTP {status})" if status else "")
-    reason += f" after {1 + settings.llm_max_retries} attempt(s)"
-    if isinstance(error, openai.APITimeoutError):
-        reason += f", timeout {settings.llm_timeout_seconds}s each"
-    return reason + api_error_note(error, settings)
-
-
 @pytest.mark.parametrize("fault", ["format_refusal", "500", "503", "timeout", "reset", "garbage"])
 def test_with_the_servers_words_recorded_a_500_is_no_refusal(
-    stub: Any, build: Build, fault: str, monkeypatch: pytest.MonkeyPatch
+    stub: Any, build: Build, fault: str
 ) -> None:
-    monkeypatch.setattr(agent.writing, "api_failure_reason", _recording_server_words)
     failures = _texts_after(stub, build(llm_max_retries=0), fault)
     warning = method_refusal_warning(failures, Settings())
     assert (warning is not None) == (fault == "format_refusal"), failures

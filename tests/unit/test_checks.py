@@ -65,16 +65,16 @@ BAD_DRAFTS = [
     ("ticket_subject", " Sorry about the double charge.", "support ticket subject"),
     ("other_customer", " Bayside Ortho loves us too.", "names another customer"),
     ("internal_flag", " You are high_value to us.", "internal flag ('high_value')"),
-    ("email_address", " Write to ana@vendor.example.", "email address not in the evidence"),
-    ("url", " See https://evil.example/form.", "URL not in the evidence"),
-    ("phone", " Call me on +1 415 555 0199.", "phone number not in the evidence"),
+    ("email_address", " Write to ana@vendor.example.", "contains an email address"),
+    ("url", " See https://evil.example/form.", "contains a URL"),
+    ("phone", " Call me on +1 415 555 0199.", "contains a phone number"),
     ("html", " <a href='x'>click</a>", "HTML tag"),
     # What a 135M model writes: contact details, links, prices, offers, invented facts, markup.
-    ("short_phone", " Call me on 555-0199.", "phone number not in the evidence"),
-    ("phone_parens", " Reach us at (415) 555-0199 anytime.", "phone number not in the evidence"),
-    ("email_in_sentence", " Email support@acme.com with questions.", "email address not in"),
-    ("bare_domain", " Visit acme.com/reviews to leave one.", "URL not in the evidence"),
-    ("www_url", " Go to www.reviews.example today.", "URL not in the evidence"),
+    ("short_phone", " Call me on 555-0199.", "contains a phone number"),
+    ("phone_parens", " Reach us at (415) 555-0199 anytime.", "contains a phone number"),
+    ("email_in_sentence", " Email support@acme.com with questions.", "contains an email address"),
+    ("bare_domain", " Visit acme.com/reviews to leave one.", "contains a URL"),
+    ("www_url", " Go to www.reviews.example today.", "contains a URL"),
     ("price_dollars", " Our plan is only $49 per month.", "price or fee ('$4"),
     ("price_per_seat", " The pricing is simple: one fee per seat.", "price or fee ('pricing')"),
     ("price_currency_word", " It costs 300 euros.", "price or fee ('300 euros')"),
@@ -96,6 +96,9 @@ BAD_DRAFTS = [
     ("invented_place", " See you at our office in Berlin.", "'Berlin')"),
     ("html_entity", " Thanks&nbsp;again.", "HTML tag"),
     ("html_break", " Thanks!<br>Ana", "HTML tag"),
+    # Contact details are a problem in a draft even when the evidence holds them (a canary leak).
+    ("evidence_email", " You mentioned lee.private@gmail.com as the best address.", "email"),
+    ("evidence_url", " Thanks for pointing us to https://northwind.example/x.", "contains a URL"),
 ]
 
 
@@ -111,8 +114,6 @@ def test_check_draft_catches(rule: str, planted: Any, expected: str) -> None:
 GOOD_PHRASES = [
     ("asks_permission", " May we have your permission to quote you?"),
     ("conditional_publish", " If you agree, we'll publish your quote with your edits."),
-    ("evidence_contact_details", " You mentioned lee.private@gmail.com as the best address."),
-    ("evidence_url", " Thanks for pointing us to https://northwind.example/x."),
     ("date_is_not_phone", " We spoke on 2026-11-10 about it."),
     ("arrange_is_not_arr", " Happy to arrange a time that suits you."),
     # Numbers and names the evidence holds, and words that are not names or offers.
