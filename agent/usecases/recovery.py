@@ -69,9 +69,7 @@ def _paused(advocate: AdvocateGraph, review_id: str) -> bool:
     return bool(advocate.get_state(thread_config(review_id)).interrupts)
 
 
-def recover_draft(
-    deps: Deps, advocate: AdvocateGraph, review: Review, *, lost: bool
-) -> str | None:
+def recover_draft(deps: Deps, advocate: AdvocateGraph, review: Review, *, lost: bool) -> str | None:
     """Publish a draft whose thread paused (at any age: it is decidable); discard one that never
     paused once its drafter is `lost` (past the lease); leave a live drafter's draft alone."""
     if _paused(advocate, review.id):
