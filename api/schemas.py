@@ -84,7 +84,9 @@ class DecisionBody(_Body):
     body: Annotated[str, Field(min_length=1, max_length=TEXT_LIMIT)] | None = None
     reason: Annotated[str, Field(max_length=1_000)] | None = None
     until: ZonedTime | None = None
-    accept_problems: bool = False
+    accept_problems: bool | None = Field(
+        None, description="edit: apply it although the checks found problems in the text."
+    )
 
 
 # --- events ---------------------------------------------------------------------------------------
