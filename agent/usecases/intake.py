@@ -62,8 +62,7 @@ def receive_event(*, services: Services, actor: Actor, kind: str, row: BaseModel
     _check_happened(row, deps.clock())
     record = to_record(row)
     with transaction(deps.session_factory) as session:
-        check_references(session, actor, record)
-        check_row_stays(session, EVENT_TABLES[kind], record)
+        check_writable_row(session, actor, EVENT_TABLES[kind], record)
         upsert_bundle_rows(session, EVENT_TABLES[kind], [record])
     now = deps.clock()
     triggered = kind == "referral" or (
@@ -109,7 +108,13 @@ def _check_happened(row: BaseModel, now: datetime) -> None:
         raise Invalid("; ".join(problems)) from None
 
 
-def check_references(session: Session, actor: Actor, record: dict[str, Any]) -> None:
+def check_writable_row(session: Session, actor: Actor, key: str, record: dict[str, Any]) -> None:
+    """The caller may write this row of bundle key `key`: its references, and its account."""
+    _check_references(session, actor, record)
+    _check_row_stays(session, key, record)
+
+
+def _check_references(session: Session, actor: Actor, record: dict[str, Any]) -> None:
     """The row's account must be one the caller may write for, its contact one of that account."""
     account = session.get(Account, record["account_id"])
     if account is None or (actor.is_owner and account.owner_id != actor.id):
@@ -123,7 +128,7 @@ def check_references(session: Session, actor: Actor, record: dict[str, Any]) -> 
             )
 
 
-def check_row_stays(session: Session, key: str, record: dict[str, Any]) -> None:
+def _check_row_stays(session: Session, key: str, record: dict[str, Any]) -> None:
     """A row id already stored for another account is refused: a row never changes account.
 
     Otherwise anyone who knows a row id could move another account's ticket, signal or disputed

@@ -9,7 +9,7 @@ from typing import Any
 
 from agent.bootstrap import Services
 from agent.records import record_events
-from agent.usecases.intake import check_references, check_row_stays
+from agent.usecases.intake import check_writable_row
 from agent.usecases.reads import visible_review
 from agent.usecases.results import OutcomeOut
 from domain.actors import Actor
@@ -58,9 +58,9 @@ def record_outcome(*, services: Services, actor: Actor, outcome: Outcome) -> Out
     with transaction(deps.session_factory) as session:
         recorded = session.get(MeasurementEvent, row["id"]) is None
         if permission is not None:
-            check_references(session, actor, to_record(permission))
-            check_row_stays(session, "permissions", to_record(permission))
-            upsert_bundle_rows(session, "permissions", [to_record(permission)])
+            consent = to_record(permission)
+            check_writable_row(session, actor, "permissions", consent)
+            upsert_bundle_rows(session, "permissions", [consent])
         record_events(session, [row])
     return OutcomeOut(event_id=row["id"], kind=outcome.kind, review_id=review.id, recorded=recorded)
 

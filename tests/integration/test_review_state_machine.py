@@ -43,6 +43,7 @@ from store.bundle import TicketRow
 from store.db import transaction
 from store.importer import import_bundle
 from store.models import MeasurementEvent, Review, Ticket
+from tests.e2e.api_fixtures import BOB_BUNDLE
 
 FIXTURES = Path(__file__).parent.parent / "fixtures"
 EXAMPLE = FIXTURES / "design_example.json"
@@ -51,27 +52,6 @@ LEASE = 60.0
 DECIDED = {"approved": "ask_approved", "rejected": "ask_rejected", "deferred": "ask_deferred"}
 ADMIN = Actor(id="admin-1", role="admin")
 
-# A second owner with two accounts (as tests/e2e/api_fixtures.py BOB_BUNDLE): one a candidate,
-# one with nothing to trigger it.
-BOB_BUNDLE = {
-    "owners": [{"id": "u-bob", "name": "Bob Stone", "email": "bob@example.com"}],
-    "accounts": [
-        {"id": "acc-002", "name": "Harbor Vets", "owner_id": "u-bob", "segment": "smb",
-         "customer_since": "2022-01-10", "health_score": 90},
-        {"id": "acc-003", "name": "Quiet Co", "owner_id": "u-bob", "segment": "smb",
-         "customer_since": "2022-01-10", "health_score": 90},
-    ],
-    "contacts": [
-        {"id": "c-2", "account_id": "acc-002", "name": "Ola Berg", "champion": True},
-        {"id": "c-3", "account_id": "acc-003", "name": "Ida Lund"},
-    ],
-    "signals": [
-        {"id": "s-20", "account_id": "acc-002", "contact_id": "c-2", "kind": "nps",
-         "occurred_at": "2026-11-01T10:00:00Z", "score": 10, "text": "Great support"},
-        {"id": "s-21", "account_id": "acc-002", "kind": "outcome",
-         "occurred_at": "2026-10-20T10:00:00Z", "metric": "visits", "value": "+20%"},
-    ],
-}  # fmt: skip
 ACCOUNTS = ("acc-001", "acc-002", "acc-003")
 
 
