@@ -14,6 +14,7 @@ from agent.records import record_audit, record_events, record_owner_task, record
 from agent.state import AdvocateState
 from checkpoints.schemas import Decision
 from domain.events import event_row
+from domain.lifecycle import task_send_by
 from domain.vocabulary import EventKind
 from store.db import transaction
 from store.models import Review
@@ -91,11 +92,14 @@ def _record_approved_ask(
     session: Session, review: Review, ask: dict[str, Any], now: datetime
 ) -> None:
     contact = review.payload.get("contact") or {}
+    recommended = (review.payload.get("timing") or {}).get("send_by")
     record_owner_task(
         session,
         review_id=review.id,
         owner_id=review.owner_id,
         account_id=review.account_id,
+        contact_id=contact.get("id"),
+        send_by=task_send_by(recommended, now),
         ask_type=ask["ask_type"],
         channel=review.payload.get("channel", "email"),
         subject=ask["subject"],

@@ -25,18 +25,23 @@ def record_owner_task(
     review_id: str,
     owner_id: str,
     account_id: str,
+    contact_id: str | None,
     ask_type: str,
     channel: str,
     subject: str | None,
     body: str,
     at: datetime,
+    send_by: datetime,
 ) -> None:
-    """The owner's to-do: send the approved ask. Nothing is sent to the customer by us."""
+    """The owner's to-do: send the approved ask. Nothing reaches the customer without their
+    click (they send it themselves, or click Send)."""
     row = {
         "id": f"task:{review_id}",
         "review_id": review_id,
         "owner_id": owner_id,
         "account_id": account_id,
+        "contact_id": contact_id,
+        "send_by": send_by,
         "ask_type": ask_type,
         "channel": channel,
         "subject": subject,

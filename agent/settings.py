@@ -55,6 +55,24 @@ class Settings(BaseSettings):
     draft_lease_seconds: float = Field(
         900, gt=0, description="A review still drafting after this long lost its drafter."
     )
+    smtp_url: str | None = Field(
+        None,
+        description="smtp://[user:password@]host[:port] (smtps:// for TLS, ?starttls=1 to "
+        "upgrade): set, owners get a Send button and notifications go out by email.",
+    )
+    notify_webhook_url: str | None = Field(
+        None, description="Notifications are also posted here as Slack-compatible JSON."
+    )
+    mail_from: str = Field(
+        "advocacy-agent@localhost", description="The sender of notices to owners (not of asks)."
+    )
+    public_url: str = Field(
+        "http://127.0.0.1:8000", description="The review page's address, for links in notices."
+    )
+    tick_every_seconds: float = Field(
+        60.0, ge=0, description="`advocacy serve` runs the timers this often (0: never)."
+    )
+    delivery_timeout_seconds: float = Field(10.0, gt=0, le=120)
     policy: PolicySettings = Field(default_factory=PolicySettings)
 
     @model_validator(mode="after")

@@ -18,8 +18,20 @@ from agent.settings import Settings
 from api.deps import current_user
 from api.errors import BodyLimitMiddleware, CatchAllMiddleware, install_handlers
 from api.lifetime import die_with_parent_if_asked
-from api.routers import candidates, events, health, metrics, outcomes, reviews, scans, users
+from api.routers import (
+    candidates,
+    events,
+    health,
+    metrics,
+    notifications,
+    outcomes,
+    reviews,
+    scans,
+    tasks,
+    users,
+)
 from api.schemas import ERRORS
+from api.ticker import Ticker
 from api.web.app import page_mount
 from domain.clock import Clock, utc_now
 
@@ -51,6 +63,9 @@ def create_app(
             executor = ThreadPoolExecutor(SCAN_WORKERS, thread_name_prefix="scan")
             stack.callback(executor.shutdown, wait=True)
             app.state.executor = executor
+            ticker = Ticker(app.state.services, app.state.services.deps.settings.tick_every_seconds)
+            ticker.start()
+            stack.callback(ticker.stop)
             yield
 
     app = FastAPI(
@@ -62,7 +77,8 @@ def create_app(
     install_handlers(app)
     app.include_router(health.router)
     protected = [Depends(current_user)]
-    for module in (scans, candidates, reviews, events, outcomes, metrics, users):
+    routers = (scans, candidates, reviews, tasks, events, outcomes, notifications, metrics, users)
+    for module in routers:
         app.include_router(module.router, prefix="/v1", dependencies=protected, responses=ERRORS)
     app.router.routes.append(page_mount(app))
     app.add_middleware(BodyLimitMiddleware, limit=BODY_LIMIT)

@@ -10,7 +10,7 @@ from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field
 from agent.usecases.results import ScanOut, ScanStatus
 from checkpoints.schemas import TEXT_LIMIT, Action
 from domain.text import NulFree, in_utc
-from domain.vocabulary import OutcomeKind
+from domain.vocabulary import OutcomeKind, TaskResponse
 from store.bundle import PermissionRow, ReferralRow, SignalRow, TicketRow
 
 Id = Annotated[str, Field(min_length=1, max_length=64)]
@@ -177,6 +177,9 @@ class OutcomeBody(_Body):
     )
     occurred_at: ZonedTime | None = None
     note: Annotated[str, Field(max_length=2_000)] | None = None
+    amount: Annotated[int, Field(ge=0, le=10**12)] | None = Field(
+        None, description="referral_converted only: the pipeline or revenue it brought."
+    )
     permission: PermissionRow | None = Field(
         None, description="permission_granted: the consent record, as in the import."
     )
@@ -225,3 +228,30 @@ ERRORS: dict[int | str, dict[str, Any]] = {
     422: {"model": ErrorOut, "description": "Invalid input; `errors` lists the field paths."},
     500: {"model": ErrorOut, "description": "Internal error; `request_id` finds it in the log."},
 }
+
+
+# --- tasks ----------------------------------------------------------------------------------------
+
+
+class TaskSentBody(_Body):
+    """The owner sent the ask themselves (mail client, phone)."""
+
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{}]})
+    at: ZonedTime | None = Field(None, description="When it was sent; default: now.")
+
+
+class TaskResponseBody(_Body):
+    """The customer's answer to the sent ask."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {"response": "accepted", "note": "Happy to talk to a prospect in January."},
+                {"response": "declined"},
+            ]
+        },
+    )
+    response: TaskResponse
+    at: ZonedTime | None = Field(None, description="When they answered; default: now.")
+    note: Annotated[str, Field(max_length=2_000)] | None = None

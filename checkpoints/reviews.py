@@ -96,3 +96,34 @@ def release_claim(
     session.execute(
         update(Review).where(Review.id == review_id, Review.status == "deciding").values(**values)
     )
+
+
+def undecided_reviews(*, session: Session, created_before: datetime) -> list[Review]:
+    """Reviews waiting for a decision since before `created_before` (the reminder timer's)."""
+    query = select(Review).where(Review.status == "pending", Review.created_at <= created_before)
+    return list(session.scalars(query.order_by(Review.created_at, Review.id)))
+
+
+def ended_deferrals(*, session: Session, now: datetime) -> list[tuple[str, str]]:
+    """(review, account) of deferrals whose `until` has passed and that no timer woke yet."""
+    rows = session.execute(
+        select(Review.id, Review.account_id)
+        .where(
+            Review.status == "deferred",
+            Review.deferred_until <= now,
+            Review.woken_at.is_(None),
+        )
+        .order_by(Review.deferred_until, Review.id)
+    )
+    return [(review_id, account_id) for review_id, account_id in rows.tuples()]
+
+
+def mark_woken(*, session: Session, review_id: str, now: datetime) -> bool:
+    """Take the wake-up of one ended deferral; False when another timer took it."""
+    result = session.execute(
+        update(Review)
+        .where(Review.id == review_id, Review.woken_at.is_(None))
+        .values(woken_at=now)
+        .returning(Review.id)
+    )
+    return result.first() is not None

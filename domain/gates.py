@@ -167,6 +167,20 @@ def recent_decline(snapshot: EvidenceSnapshot, policy: PolicySettings, now: date
     )
 
 
+def recently_rejected(
+    snapshot: EvidenceSnapshot, policy: PolicySettings, now: datetime
+) -> RuleCheck:
+    """Held within rejection_cooldown_days of the owner rejecting a review of the account."""
+    days = policy.rejection_cooldown_days
+    hits = [r.id for r in snapshot.rejections if within(r.decided_at, now, days)]
+    return _check(
+        "recently_rejected",
+        hits,
+        f"The owner rejected an ask for this account in the last {days} days",
+        f"No ask rejected by the owner in the last {days} days.",
+    )
+
+
 # --- stop rules -----------------------------------------------------------------------------
 
 
@@ -264,6 +278,7 @@ HOLD_RULES: tuple[Rule, ...] = (
     recent_ask,
     ask_limit,
     recent_decline,
+    recently_rejected,
 )
 STOP_RULES: tuple[Rule, ...] = (do_not_contact, attribution_disputed, reward_unresolved)
 

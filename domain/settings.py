@@ -29,3 +29,18 @@ class PolicySettings(BaseModel):
     send_within_days: int = Field(
         7, ge=1, description="The recommended timing: ask within this many days of the review."
     )
+    rejection_cooldown_days: int = Field(
+        90, ge=0, description="After the owner rejects a review, its account is held this long."
+    )
+    no_response_after_days: int = Field(
+        14, ge=1, description="A sent ask with no answer this long after sending: no_response."
+    )
+    reminder_every_days: int = Field(
+        5, ge=1, description="Remind the owner of an overdue task or undecided review this often."
+    )
+    reminders_before_escalation: int = Field(
+        2, ge=0, description="After this many reminders, escalate to the owner's manager."
+    )
+    review_reminder_days: int = Field(
+        3, ge=1, description="A review undecided this long is overdue: reminders start."
+    )

@@ -111,6 +111,13 @@ class ReferralItem(_Item):
     reward_status: RewardStatus | None = None
 
 
+class RejectionItem(_Item):
+    """A review of the account that its owner rejected, and when: the cooldown runs from it."""
+
+    id: str
+    decided_at: datetime
+
+
 class EvidenceSnapshot(_Item):
     """One account's evidence as of `as_of`; nothing after it is included.
 
@@ -126,6 +133,8 @@ class EvidenceSnapshot(_Item):
     permissions: tuple[PermissionItem, ...] = ()
     asks: tuple[AskItem, ...] = ()
     referrals: tuple[ReferralItem, ...] = ()
+    # Our own workflow's record, not customer evidence: never cited, never shown to the drafter.
+    rejections: tuple[RejectionItem, ...] = ()
 
     def evidence_ids(self) -> set[str]:
         """Every id the drafter may cite."""

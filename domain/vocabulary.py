@@ -79,6 +79,7 @@ ReasonCode = Literal[
     "recent_ask",
     "ask_limit",
     "recent_decline",
+    "recently_rejected",
     "do_not_contact",
     "attribution_disputed",
     "reward_unresolved",
@@ -94,6 +95,7 @@ HOLD_REASONS: frozenset[str] = frozenset(
         "recent_ask",
         "ask_limit",
         "recent_decline",
+        "recently_rejected",
     }
 )
 STOP_REASONS: frozenset[str] = frozenset(
@@ -112,7 +114,19 @@ OutcomeKind = Literal[
     "testimonial_collected",
     "complaint",
 ]
-# Every measurement event, in funnel order: the workflow's own steps, then the outcomes.
+OUTCOME_KINDS: tuple[OutcomeKind, ...] = get_args(OutcomeKind)
+# The outcomes that complete the ask they belong to (a complaint does not: the gates read it).
+COMPLETING_OUTCOMES: frozenset[str] = frozenset(
+    {
+        "participation",
+        "testimonial_collected",
+        "reference_used",
+        "referral_generated",
+        "referral_converted",
+    }
+)
+# Every measurement event, in funnel order: the workflow's own steps, the ask's life after the
+# owner's approval, then the outcomes.
 EventKind = Literal[
     "candidate_identified",
     "ask_held",
@@ -121,5 +135,20 @@ EventKind = Literal[
     "ask_edited",
     "ask_rejected",
     "ask_deferred",
+    "ask_sent",
+    "ask_accepted",
+    "ask_declined",
+    "ask_no_response",
+    "reminder_sent",
+    "escalated",
     OutcomeKind,
 ]
+
+# --- the ask after approval (DESIGN.md section 5) ---------------------------------------------
+
+TaskStatus = Literal["open", "sent", "closed"]
+TASK_STATUSES: tuple[TaskStatus, ...] = get_args(TaskStatus)
+# The customer's answer to a sent ask; `no_response` is also what the timer records.
+TaskResponse = Literal["accepted", "declined", "no_response"]
+TASK_RESPONSES: tuple[TaskResponse, ...] = get_args(TaskResponse)
+NotificationKind = Literal["reminder", "escalation"]

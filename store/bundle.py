@@ -60,6 +60,16 @@ class OwnerRow(_Row):
     id: Id
     name: Name
     email: Email | None = None
+    manager_id: Id | None = Field(
+        None, description="Another owner, told when this owner's work is overdue (escalations)."
+    )
+
+    @field_validator("manager_id")
+    @classmethod
+    def _not_own_manager(cls, value: str | None, info: ValidationInfo) -> str | None:
+        if value is not None and value == info.data.get("id"):
+            raise ValueError("an owner cannot be their own manager")
+        return value
 
 
 class AccountRow(_Row):
@@ -197,7 +207,7 @@ BUNDLE_KEYS: tuple[str, ...] = tuple(ROW_MODELS)
 
 # Which fields point at which kind: (field, referenced key).
 REFERENCES: dict[str, tuple[tuple[str, str], ...]] = {
-    "owners": (),
+    "owners": (("manager_id", "owners"),),
     "accounts": (("owner_id", "owners"),),
     "contacts": (("account_id", "accounts"),),
     "signals": (("account_id", "accounts"), ("contact_id", "contacts")),

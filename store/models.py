@@ -50,6 +50,8 @@ class Owner(Base):
     id: Mapped[str] = mapped_column(String(64), primary_key=True)
     name: Mapped[str] = mapped_column(String(200))
     email: Mapped[str | None] = mapped_column(String(320))
+    # Another owner who is told when this owner's work is overdue (escalations); none: admins.
+    manager_id: Mapped[str | None] = mapped_column(_fk("owners.id"))
 
 
 class Account(Base):
@@ -204,6 +206,7 @@ class Review(Base):
             postgresql_where=text(OPEN_REVIEW),
         ),
         Index("ix_reviews_owner_status", "owner_id", "status", "trigger_at"),
+        Index("ix_reviews_account_status", "account_id", "status"),
     )
     id: Mapped[str] = mapped_column(String(200), primary_key=True)
     account_id: Mapped[str] = mapped_column(_fk("accounts.id"))
@@ -223,20 +226,71 @@ class Review(Base):
     refusal: Mapped[dict[str, Any] | None] = mapped_column(Json)
     # When the decision being applied was claimed: a claim older than the lease was lost.
     claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # When the timer saw a deferral end and put the account back through the gates.
+    woken_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
 
 class OwnerTask(Base):
+    """The owner's to-do after an approval: send the ask, record the answer (open/sent/closed)."""
+
     __tablename__ = "owner_tasks"
+    __table_args__ = (Index("ix_owner_tasks_status_send_by", "status", "send_by"),)
     id: Mapped[str] = mapped_column(String(220), primary_key=True)
     review_id: Mapped[str] = mapped_column(_fk("reviews.id"), unique=True)
     owner_id: Mapped[str] = mapped_column(_fk("owners.id"), index=True)
     account_id: Mapped[str] = mapped_column(_fk("accounts.id"))
+    contact_id: Mapped[str | None] = mapped_column(String(64))
     ask_type: Mapped[str] = mapped_column(String(32))
     channel: Mapped[str] = mapped_column(String(16))
     subject: Mapped[str | None] = mapped_column(String(300))
     body: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     status: Mapped[str] = mapped_column(String(16), default="open")
+    send_by: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    sent_by: Mapped[str | None] = mapped_column(String(64))
+    # Set when the product sent it over SMTP on the owner's click.
+    message_id: Mapped[str | None] = mapped_column(String(300))
+    response: Mapped[str | None] = mapped_column(String(16))
+    responded_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    response_note: Mapped[str | None] = mapped_column(Text)
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # While an SMTP send is in flight: a claim older than the lease was lost with its process.
+    claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class Notification(Base):
+    """A reminder or escalation to an owner (never a customer). The id names the chase step,
+    so two timers running at once write one row per step."""
+
+    __tablename__ = "notifications"
+    __table_args__ = (
+        Index("ix_notifications_recipient_time", "recipient_id", "created_at"),
+        Index("ix_notifications_subject", "subject_id", "number"),
+        Index("ix_notifications_undelivered", "delivered", "next_attempt_at"),
+    )
+    id: Mapped[str] = mapped_column(String(300), primary_key=True)
+    recipient_id: Mapped[str] = mapped_column(String(64))
+    kind: Mapped[str] = mapped_column(String(16))  # reminder | escalation
+    # What it chases: a task, or a review waiting for its decision.
+    subject_id: Mapped[str] = mapped_column(String(220))
+    task_id: Mapped[str | None] = mapped_column(String(220))
+    review_id: Mapped[str | None] = mapped_column(String(200))
+    owner_id: Mapped[str] = mapped_column(String(64))
+    account_id: Mapped[str] = mapped_column(String(64))
+    number: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    text: Mapped[str] = mapped_column(Text)
+    delivered: Mapped[bool] = mapped_column(Boolean, default=False)
+    delivered_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # Where it went (email, webhook) and every failed attempt's error, newest last.
+    channels: Mapped[list[str]] = mapped_column(Json, default=list)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    next_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # When its recipient saw it in the list: the page's badge counts the unread ones.
+    read_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
 
 class AuditEntry(Base):

@@ -31,6 +31,16 @@ def insert_or_ignore(
     session.execute(statement.on_conflict_do_nothing(), list(rows))  # type: ignore[attr-defined]
 
 
+def insert_new(session: Session, model: type[DeclarativeBase], row: dict[str, Any]) -> bool:
+    """Insert one row unless its primary key exists; True when this call wrote it.
+
+    Two processes inserting the same key at once: exactly one of them gets True.
+    """
+    statement = _insert(session, model).values(row).on_conflict_do_nothing()  # type: ignore[attr-defined]
+    key = next(iter(cast(Table, model.__table__).primary_key.columns))
+    return session.execute(statement.returning(key)).first() is not None
+
+
 def upsert_bundle_rows(session: Session, key: str, records: Sequence[dict[str, Any]]) -> None:
     """Insert or update rows of one bundle key by id, as the import does (events, outcomes)."""
     statement = upsert_statement(

@@ -32,14 +32,35 @@ from domain.snapshot import (
     EvidenceSnapshot,
     PermissionItem,
     ReferralItem,
+    RejectionItem,
     SignalItem,
     TicketItem,
 )
-from store.models import Account, Ask, Contact, Owner, Permission, Referral, Signal, Ticket
+from store.models import (
+    Account,
+    Ask,
+    Contact,
+    Owner,
+    Permission,
+    Referral,
+    Review,
+    Signal,
+    Ticket,
+)
 
-ItemT = TypeVar("ItemT", ContactItem, SignalItem, TicketItem, PermissionItem, AskItem, ReferralItem)
+ItemT = TypeVar(
+    "ItemT",
+    ContactItem,
+    SignalItem,
+    TicketItem,
+    PermissionItem,
+    AskItem,
+    ReferralItem,
+    RejectionItem,
+)
 Columns = Any  # a table's or subquery's `.c`; SQLAlchemy's own type for it is not generic enough
 Order = Callable[[Columns], list[ColumnElement[Any]]]
+Where = Callable[[Columns], ColumnElement[bool]]
 
 
 class binary(FunctionElement[str]):
@@ -85,13 +106,24 @@ def _first_when(condition: ColumnElement[bool]) -> ColumnElement[int]:
 
 @dataclass(frozen=True)
 class EvidenceKind(Generic[ItemT]):
-    """How one kind is read: its table, item model, `as_of` column, order and extra partition."""
+    """How one kind is read: its table, item model, `as_of` column, order, extra partition and
+    the rows of the table it keeps (all when `where` is None)."""
 
     table: FromClause
     item: type[ItemT]
     time: str | None
     order: Order
     per: tuple[str, ...] = ()
+    where: Where | None = None
+
+    def kept(self, source: Columns, account_ids: Sequence[str], as_of: datetime) -> list[Any]:
+        """The conditions a row meets to be read: its account, its date, the kind's filter."""
+        conditions: list[Any] = [source.account_id.in_(account_ids)]
+        if self.time is not None:
+            conditions.append(source[self.time] <= as_of)
+        if self.where is not None:
+            conditions.append(self.where(source))
+        return conditions
 
     @cached_property
     def fields(self) -> tuple[str, ...]:
@@ -153,6 +185,14 @@ PERMISSIONS = EvidenceKind(
     order=lambda c: [binary(c.scope), c.rank],
 )
 
+REJECTIONS = EvidenceKind(
+    table=Review.__table__,
+    item=RejectionItem,
+    time="decided_at",
+    order=lambda c: [c.decided_at.desc(), binary(c.id)],
+    where=lambda c: c.status == "rejected",
+)
+
 # The snapshot field each kind fills; permissions have their own query (latest per scope).
 RANKED_KINDS: Mapping[str, EvidenceKind[Any]] = {
     "contacts": CONTACTS,
@@ -160,6 +200,7 @@ RANKED_KINDS: Mapping[str, EvidenceKind[Any]] = {
     "tickets": TICKETS,
     "asks": ASKS,
     "referrals": REFERRALS,
+    "rejections": REJECTIONS,
 }
 
 
@@ -172,10 +213,8 @@ def ranked_select(
         partition_by=[t.account_id, *(t[p] for p in kind.per)], order_by=kind.order(t)
     )
     inner = select(*kind.columns(t), t.account_id, rank.label("rank")).where(
-        t.account_id.in_(account_ids)
+        *kind.kept(t, account_ids, as_of)
     )
-    if kind.time is not None:
-        inner = inner.where(t[kind.time] <= as_of)
     sub = inner.subquery()
     return (
         select(*kind.columns(sub.c), sub.c.account_id)
@@ -248,7 +287,7 @@ def build_snapshot(
     *, as_of: datetime, account: AccountProfile, parts: Mapping[str, Sequence[Any]]
 ) -> EvidenceSnapshot:
     """The snapshot from its account and item lists; missing kinds are empty."""
-    fields = ("contacts", "signals", "tickets", "permissions", "asks", "referrals")
+    fields = ("contacts", "signals", "tickets", "permissions", "asks", "referrals", "rejections")
     values: dict[str, Any] = {name: tuple(parts.get(name, ())) for name in fields}
     return EvidenceSnapshot.model_construct(as_of=as_of, account=account, **values)
 
@@ -263,9 +302,7 @@ def _single(
         stmt = ranked_select(kind, account_ids=[account_id], as_of=utc(as_of), limit=limit)
     else:
         t = kind.table.c
-        stmt = select(*kind.columns(t)).where(t.account_id == account_id)
-        if kind.time is not None:
-            stmt = stmt.where(t[kind.time] <= utc(as_of))
+        stmt = select(*kind.columns(t)).where(*kind.kept(t, [account_id], utc(as_of)))
         stmt = stmt.order_by(*kind.order(t)).limit(limit)
     return tuple(kind.build(row) for row in session.execute(stmt))
 
@@ -324,6 +361,13 @@ def referrals(
     return _single(REFERRALS, session=session, account_id=account_id, as_of=as_of, limit=limit)
 
 
+def rejections(
+    *, session: Session, account_id: str, as_of: datetime, limit: int
+) -> tuple[RejectionItem, ...]:
+    """At most `limit` reviews of the account its owner rejected up to `as_of`, newest first."""
+    return _single(REJECTIONS, session=session, account_id=account_id, as_of=as_of, limit=limit)
+
+
 def load_snapshot(
     *, session: Session, account_id: str, as_of: datetime, limit: int
 ) -> EvidenceSnapshot | None:
@@ -344,5 +388,6 @@ def load_snapshot(
         "permissions": permissions(**args),
         "asks": ask_history(**args),
         "referrals": referrals(**args),
+        "rejections": rejections(**args),
     }
     return build_snapshot(as_of=utc(as_of), account=account, parts=parts)

@@ -78,7 +78,7 @@ def scan_write_failures(*, session: Session, scan_id: str) -> list[list[str]]:
 # --- candidates -----------------------------------------------------------------------------------
 
 
-def _owner_filter(actor: Actor, owner_id: str | None) -> str | None:
+def owner_filter(actor: Actor, owner_id: str | None) -> str | None:
     """The owner to filter by: an owner only ever gets their own; others may name any owner."""
     if actor.is_owner:
         if owner_id not in (None, actor.id):
@@ -116,7 +116,7 @@ def candidates_page(
         status=status,
         reason=reason,
         ask_type=ask_type,
-        owner_id=_owner_filter(actor, owner_id),
+        owner_id=owner_filter(actor, owner_id),
         after_account_id=str(after.get("after", "")) if after is not None else None,
         limit=limit + 1,
     )
@@ -158,7 +158,7 @@ def reviews_page(
     *, session: Session, actor: Actor, owner_id: str | None, cursor: str | None, limit: int
 ) -> ReviewPage:
     """Pending reviews, oldest trigger first: an owner's own; an admin's all (or one owner's)."""
-    owner_id = _owner_filter(actor, owner_id)
+    owner_id = owner_filter(actor, owner_id)
     rows = queries.pending_review_rows(
         session=session, owner_id=owner_id, after=_review_cursor(cursor), limit=limit + 1
     )
@@ -248,7 +248,7 @@ def metrics_for(
     owner_id: str | None = None,
 ) -> dict[str, Any]:
     """The funnel, filtered by period and owner; an owner always gets their own figures."""
-    owner_id = _owner_filter(actor, owner_id)
+    owner_id = owner_filter(actor, owner_id)
     if not actor.is_owner and owner_id is not None and session.get(Owner, owner_id) is None:
         raise not_found(f"owner {owner_id}")
     if since is not None and until is not None and since >= until:

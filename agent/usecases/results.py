@@ -7,7 +7,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from domain.vocabulary import OutcomeKind
+from domain.vocabulary import NotificationKind, OutcomeKind, TaskResponse, TaskStatus
 from domain.vocabulary import Status as GateStatus
 
 ScanStatus = Literal["queued", "running", "done", "failed", "interrupted"]
@@ -98,3 +98,60 @@ class OutcomeOut(BaseModel):
     kind: OutcomeKind
     review_id: str
     recorded: bool = Field(description="False when this outcome was recorded before (a replay).")
+
+
+class TaskOut(BaseModel):
+    """An owner's task after an approval: send the ask, then record the customer's answer."""
+
+    task_id: str
+    review_id: str
+    account_id: str
+    account_name: str | None = None
+    contact_id: str | None
+    contact_name: str | None = None
+    contact_email: str | None = None
+    owner_id: str
+    ask_type: str
+    channel: str
+    status: TaskStatus
+    overdue: bool = Field(description="Open and past its send-by.")
+    send_by: datetime | None
+    sent_at: datetime | None
+    sent_by: str | None = None
+    message_id: str | None = Field(None, description="Set when the product sent it over SMTP.")
+    response: TaskResponse | None = None
+    responded_at: datetime | None = None
+    closed_at: datetime | None = None
+    subject: str | None
+    body: str
+    mailto: str | None = Field(None, description="Opens the ask in the owner's mail client.")
+
+
+class NotificationOut(BaseModel):
+    notification_id: str
+    recipient_id: str
+    kind: NotificationKind
+    task_id: str | None
+    review_id: str | None
+    owner_id: str = Field(description="The owner whose work is overdue.")
+    account_id: str
+    number: int = Field(description="Which step of the chase: 1, 2, ... (the last: escalation).")
+    text: str
+    created_at: datetime
+    delivered: bool
+    delivered_at: datetime | None
+    channels: list[str] = Field(description="Where it was delivered: email, webhook.")
+    attempts: int
+    last_error: str | None
+    read: bool
+
+
+class TickOut(BaseModel):
+    """What one run of the timers did (each due step once, however many run at once)."""
+
+    reminders: int
+    escalations: int
+    closed_no_response: int
+    woken: int
+    delivered: int = Field(0, description="Notifications delivered by email or webhook now.")
+    delivery_failures: int = Field(0, description="Deliveries that failed; retried later.")

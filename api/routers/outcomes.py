@@ -38,6 +38,7 @@ def post_outcome(
         key=body.outcome_id or idempotency_key,
         occurred_at=body.occurred_at,
         note=body.note,
+        amount=body.amount,
         permission=body.permission,
     )
     out = record_outcome(services=services, actor=user, outcome=outcome)

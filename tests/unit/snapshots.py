@@ -17,6 +17,7 @@ from domain.snapshot import (
     EvidenceSnapshot,
     PermissionItem,
     ReferralItem,
+    RejectionItem,
     SignalItem,
     TicketItem,
 )
@@ -93,6 +94,12 @@ def referral(days: float = 400, **fields: Any) -> ReferralItem:
     return ReferralItem(referred_company="Bayside Ortho", submitted_at=days_ago(days), **fields)
 
 
+def rejection(days: float, **fields: Any) -> RejectionItem:
+    """A review of the account its owner rejected `days` ago."""
+    fields.setdefault("id", f"rv-rejected-{days}")
+    return RejectionItem(decided_at=days_ago(days), **fields)
+
+
 def account(**fields: Any) -> AccountProfile:
     base: dict[str, Any] = {
         "id": "acc-001",
@@ -112,6 +119,7 @@ _GROUPS = {
     AskItem: "asks",
     ReferralItem: "referrals",
     ContactItem: "contacts",
+    RejectionItem: "rejections",
 }
 
 

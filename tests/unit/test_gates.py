@@ -19,6 +19,7 @@ from tests.unit.snapshots import (
     outcome,
     permission,
     referral,
+    rejection,
     signal,
     snap,
     ticket,
@@ -35,6 +36,7 @@ ALL_RULES = (
     "recent_ask",
     "ask_limit",
     "recent_decline",
+    "recently_rejected",
     "do_not_contact",
     "attribution_disputed",
     "reward_unresolved",
@@ -203,6 +205,22 @@ STATUS_ROWS = [
         id="recent_decline_day_180",
     ),
     pytest.param(snap(TRIGGER, ask(181, "declined")), "candidate", (), id="recent_decline_day_181"),
+    # an ask that left `pending` no longer holds as pending_ask (the frequency rules still count it)
+    pytest.param(
+        snap(TRIGGER, ask(200, "no_response")), "candidate", (), id="no_response_not_pending"
+    ),
+    pytest.param(
+        snap(TRIGGER, ask(100, "pending")), "held", ("pending_ask",), id="pending_ask_any_age"
+    ),
+    pytest.param(
+        snap(TRIGGER, ask(30, "completed")), "held", ("recent_ask",), id="completed_still_recent"
+    ),
+    # the owner rejected a review: held for rejection_cooldown_days (90), inclusive
+    pytest.param(
+        snap(TRIGGER, rejection(90)), "held", ("recently_rejected",), id="recently_rejected_day_90"
+    ),
+    pytest.param(snap(TRIGGER, rejection(91)), "candidate", (), id="rejected_day_91_cooled_down"),
+    pytest.param(snap(TRIGGER, rejection(-1)), "candidate", (), id="rejection_in_future_ignored"),
     # stops
     pytest.param(
         snap(TRIGGER, do_not_contact=True), "stopped", ("do_not_contact",), id="do_not_contact_flag"
