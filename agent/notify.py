@@ -58,8 +58,9 @@ def _deliver_one(deps: Deps, notification_id: str, now: datetime) -> bool:
         assert notification is not None
         recipient = session.get(Owner, notification.recipient_id)
         email = recipient.email if recipient else None
+        name = recipient.name if recipient else notification.recipient_id
         done = set(notification.channels)
-        senders = _senders(deps, notification, email)
+        senders = _senders(deps, notification, name, email)
     succeeded, errors = [], []
     for channel, send in senders.items():
         if channel in done:
@@ -85,14 +86,14 @@ def _deliver_one(deps: Deps, notification_id: str, now: datetime) -> bool:
 
 
 def _senders(
-    deps: Deps, notification: Notification, email: str | None
+    deps: Deps, notification: Notification, name: str, email: str | None
 ) -> dict[str, Callable[[], None]]:
     settings = deps.settings
     senders: dict[str, Callable[[], None]] = {}
     smtp_url, webhook = settings.smtp_url, settings.notify_webhook_url
     timeout = settings.delivery_timeout_seconds
     if smtp_url and email:
-        letter = _notice(notification, settings.mail_from, email)
+        letter = _notice(notification, settings.mail_from, name, email)
         senders["email"] = lambda: send_letter(smtp_url, letter, timeout=timeout)
     if webhook:
         text = notification.text
@@ -100,12 +101,12 @@ def _senders(
     return senders
 
 
-def _notice(notification: Notification, sender: str, to: str) -> Letter:
+def _notice(notification: Notification, sender: str, name: str, to: str) -> Letter:
     kind = notification.kind.capitalize()
     return Letter(
         sender_name="Advocacy Agent",
         sender=sender,
-        to_name=notification.recipient_id,
+        to_name=name,
         to=to,
         subject=f"{kind}: {notification.text.splitlines()[0][:120]}",
         body=notification.text,

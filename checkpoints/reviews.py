@@ -115,7 +115,7 @@ def ended_deferrals(*, session: Session, now: datetime) -> list[tuple[str, str]]
         )
         .order_by(Review.deferred_until, Review.id)
     )
-    return [(review_id, account_id) for review_id, account_id in rows.tuples()]
+    return [(review_id, account_id) for review_id, account_id in rows]
 
 
 def mark_woken(*, session: Session, review_id: str, now: datetime) -> bool:

@@ -154,7 +154,7 @@ def task_counts_by_status(
     if owner_ids is not None:
         query = query.where(OwnerTask.owner_id.in_(owner_ids))
         overdue = overdue.where(OwnerTask.owner_id.in_(owner_ids))
-    counts: dict[str, int] = dict(session.execute(query).tuples().all())
+    counts: dict[str, int] = dict(session.execute(query).all())
     counts[OVERDUE] = session.scalar(overdue.select_from(OwnerTask)) or 0
     return counts
 
@@ -171,7 +171,7 @@ def account_names(*, session: Session, account_ids: Sequence[str]) -> dict[str, 
     if not ids:
         return {}
     rows = session.execute(select(Account.id, Account.name).where(Account.id.in_(ids)))
-    return dict(rows.tuples().all())
+    return dict(rows.all())
 
 
 def get_owner(*, session: Session, owner_id: str) -> Owner | None:

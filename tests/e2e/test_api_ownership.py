@@ -103,6 +103,9 @@ def test_an_outcome_cannot_move_another_accounts_consent_record(scanned: Api) ->
     api = scanned
     before = bobs_row(api, "permission")
     review = api.review_of("acc-001")
+    # Approved, so that the only reason left to refuse the outcome is the consent record's move.
+    approved = api.post(f"/v1/reviews/{review.id}/decision", "ana", {"action": "approve"})
+    assert approved.status_code == 200, approved.text
     granted = {**ROWS["permission"], "status": "granted", "id": before["id"]}
     body = {
         "kind": "permission_granted",
@@ -112,6 +115,7 @@ def test_an_outcome_cannot_move_another_accounts_consent_record(scanned: Api) ->
     }
     answer = api.post("/v1/outcomes", "ana", body)
     assert answer.status_code == 409, answer.text
+    assert "another account" in answer.json()["detail"]
     assert stored(api, "permission", before["id"]) == before
     events = api.get("/v1/metrics", "admin").json()
     assert events["permission_granted"] == 0

@@ -47,7 +47,7 @@ def test_every_route_refuses_a_request_without_a_token(api: Api) -> None:
     documented = set(app.openapi()["paths"])
     assert {path for _, path in walked} == documented
     protected = [(method, path) for method, path in walked if path != "/healthz"]
-    assert len(protected) == 13
+    assert len(protected) == 19
     for method, path in protected:
         concrete = path.replace("{review_id}", "rv-x").replace("{scan_id}", "sc-x")
         concrete = concrete.replace("{user_id}", "u-x")
@@ -295,6 +295,9 @@ def test_a_body_over_the_limit_is_413(api: Api) -> None:
 
 def test_outcomes_move_the_metrics_by_exactly_the_events_recorded(api: Api) -> None:
     rid = ana_review(api)
+    # Outcomes belong to an approved ask.
+    approved = api.post(f"/v1/reviews/{rid}/decision", "ana", {"action": "approve"})
+    assert approved.status_code == 200, approved.text
     before = api.get("/v1/metrics", "mkt").json()
     posts = [
         ({"kind": "participation", "review_id": rid, "outcome_id": "o-1"}, 201),
