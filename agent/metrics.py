@@ -7,7 +7,10 @@ from typing import Any, get_args
 
 from sqlalchemy.orm import Session
 
+from agent.ask_metrics import ask_life_by_owner
+from domain.clock import utc_now
 from domain.vocabulary import EventKind
+from store.funnel import ask_life_rows, escalations_by_owner, state_entries
 from store.queries import event_counts, event_data
 
 FUNNEL: tuple[EventKind, ...] = get_args(EventKind)
@@ -24,18 +27,24 @@ def funnel(
     since: datetime | None = None,
     until: datetime | None = None,
     owner_id: str | None = None,
+    now: datetime | None = None,
 ) -> dict[str, Any]:
-    """Counts per event kind, the two readiness rates and the pilot thresholds (pass or fail).
+    """Counts per event kind, the two readiness rates, the pilot thresholds (pass or fail) and
+    the ask's life after approval (overall and `by_owner`).
 
     Optional filters: events in [since, until), and one owner's events (by the event's owner or
-    its account's owner). Without them, every recorded event counts.
+    its account's owner). Without them, every recorded event counts. `ask_held` and
+    `ask_stopped` count accounts entering the state, not every scan that finds them in it.
+    `now` dates the overdue tasks.
     """
+    scope: dict[str, Any] = {"since": since, "until": until, "owner_id": owner_id}
 
     def data(kind: str) -> list[dict[str, Any]]:
         return event_data(session=session, kind=kind, since=since, until=until, owner_id=owner_id)
 
-    counts = dict.fromkeys(FUNNEL, 0) | event_counts(
-        session=session, since=since, until=until, owner_id=owner_id
+    counts = dict.fromkeys(FUNNEL, 0) | event_counts(session=session, **scope)
+    counts |= dict.fromkeys(("ask_held", "ask_stopped"), 0) | state_entries(
+        session=session, **scope
     )
     candidates = data("candidate_identified")
     approved = data("ask_approved")
@@ -65,4 +74,9 @@ def funnel(
         "pilot_referral_asks_with_value_proof_pass": None
         if referral_share is None
         else referral_share == 1.0,
+        **ask_life_by_owner(
+            ask_life_rows(session=session, **scope),
+            escalations_by_owner(session=session, **scope),
+            now or utc_now(),
+        ),
     }

@@ -162,3 +162,22 @@ def _draft_panel(payload: dict[str, Any]) -> Panel:
 
 def print_error(console: Console, message: str) -> None:
     console.print(Text(f"error: {message}", style="bold red"))
+
+
+def _spread(value: dict[str, Any]) -> str:
+    return "-" if value.get("median") is None else f"{value['median']:.0f}/{value['p90']:.0f}"
+
+
+def owners_table(by_owner: dict[str, dict[str, Any]]) -> Table:
+    """The ask's life per owner: counts, then hours (median/p90) between the steps."""
+    table = Table(title="The ask after approval, per owner (hours: median/p90)")
+    counts = ("asks_sent", "asks_responded", "asks_accepted", "asks_completed")
+    counts += ("overdue_tasks", "escalations")
+    hours = ("hours_trigger_to_approval", "hours_approval_to_send", "hours_send_to_response")
+    table.add_column("owner")
+    for name in (*counts, *hours):
+        table.add_column(name.removeprefix("asks_").removeprefix("hours_").replace("_", " "))
+    for owner, figures in sorted(by_owner.items()):
+        cells = [str(figures[name]) for name in counts] + [_spread(figures[h]) for h in hours]
+        table.add_row(owner, *cells)
+    return table

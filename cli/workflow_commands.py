@@ -24,7 +24,14 @@ from agent.usecases.decisions import decide
 from agent.usecases.scans import run_scan
 from checkpoints.schemas import Decision
 from cli.context import exits_on_domain_errors, load_clock, load_settings
-from cli.render import print_error, results_table, review_panel, reviews_table, status_counts_table
+from cli.render import (
+    owners_table,
+    print_error,
+    results_table,
+    review_panel,
+    reviews_table,
+    status_counts_table,
+)
 from store.models import ScanResult
 
 console = Console()
@@ -305,12 +312,15 @@ def metrics(
 ) -> None:
     """The measurement funnel (events, readiness rates, pilot thresholds) from recorded events."""
     with services() as built, built.deps.session_factory() as session:
-        figures = funnel(session=session)
+        figures = funnel(session=session, now=built.deps.clock())
     if as_json:
         sys.stdout.write(json.dumps(figures) + "\n")
         return
+    by_owner = figures.pop("by_owner", {})
     for name, value in figures.items():
         console.print(f"{name:<45} {value}")
+    if by_owner:
+        console.print(owners_table(by_owner))
 
 
 def register(app: typer.Typer) -> None:

@@ -246,6 +246,7 @@ def metrics_for(
     since: datetime | None = None,
     until: datetime | None = None,
     owner_id: str | None = None,
+    now: datetime | None = None,
 ) -> dict[str, Any]:
     """The funnel, filtered by period and owner; an owner always gets their own figures."""
     owner_id = owner_filter(actor, owner_id)
@@ -253,4 +254,4 @@ def metrics_for(
         raise not_found(f"owner {owner_id}")
     if since is not None and until is not None and since >= until:
         raise Invalid("from must be before to")
-    return funnel(session=session, since=since, until=until, owner_id=owner_id)
+    return funnel(session=session, since=since, until=until, owner_id=owner_id, now=now)

@@ -41,6 +41,7 @@ from api.web.deps import (
 from api.web.views import (
     funnel_bars,
     inbox_rows,
+    life_rows,
     not_proposed,
     rate_rows,
     review_context,
@@ -273,12 +274,13 @@ def metrics_page(request: Request, services: PageServices, visitor: Visitor) -> 
     """The funnel and rates of DESIGN.md section 7: all owners' for marketing and admin,
     an owner's own for an owner."""
     with services.deps.session_factory() as session:
-        figures = metrics_for(session=session, actor=api_user(visitor))
+        figures = metrics_for(session=session, actor=api_user(visitor), now=services.deps.clock())
     bars = funnel_bars(figures)
     context = {
         "title": "Measurements",
         "bars": bars,
         "rates": rate_rows(figures),
+        "life": life_rows(figures),
         "own": visitor.role == "owner",
         "chart_height": len(bars) * 26,
     }

@@ -236,3 +236,25 @@ def rate_rows(figures: dict[str, Any]) -> list[tuple[str, str, str, str]]:
             verdict = "" if passed is None else ("pass" if passed else "fail")
         rows.append((name, words, percent(figures.get(name)), verdict))
     return rows
+
+
+LIFE_COUNTS: tuple[str, ...] = ("asks_sent", "asks_responded", "asks_accepted")
+LIFE_COUNTS += ("asks_completed", "overdue_tasks", "escalations")
+LIFE_HOURS = ("hours_trigger_to_approval", "hours_approval_to_send", "hours_send_to_response")
+
+
+def _spread_text(spread: dict[str, Any]) -> str:
+    if not spread or spread.get("median") is None:
+        return "no data yet"
+    return f"{spread['median']:.1f} h / {spread['p90']:.1f} h"
+
+
+def life_rows(figures: dict[str, Any]) -> list[tuple[str, list[str]]]:
+    """(who, cells) for the ask-after-approval table: everyone's first, then each owner's."""
+    groups = [("All owners", figures), *sorted(figures.get("by_owner", {}).items())]
+    rows = []
+    for who, group in groups:
+        cells = [str(group.get(key, 0)) for key in LIFE_COUNTS]
+        cells += [_spread_text(group.get(key, {})) for key in LIFE_HOURS]
+        rows.append((who, cells))
+    return rows

@@ -277,3 +277,55 @@ def test_defer_until_in_the_past_is_refused(api: Api) -> None:
     body = {"action": "defer", "until": "2026-11-01T00:00:00Z"}
     answer = api.post(f"/v1/reviews/{review.id}/decision", "ana", body)
     assert answer.status_code == 422 and "future" in answer.json()["detail"]
+
+
+def test_metrics_count_accounts_entering_held_not_scans(api: Api, clock: Clock) -> None:
+    ticket = {"id": "t-bob-1", "account_id": "acc-002", "status": "open", "priority": "urgent",
+              "category": "support", "opened_at": "2026-11-27T09:30:00Z"}  # fmt: skip
+    clock.advance(hours=1)
+    assert api.post("/v1/events", "bob", {"kind": "ticket", "row": ticket}).status_code == 200
+    built = services(api)
+    for _ in range(2):
+        scan_id = run_scan(services=built, now=clock.advance(hours=1))
+    with built.deps.session_factory() as session:
+        held = [r.account_id for r in scan_results(session=session, scan_id=scan_id)]
+    assert "acc-002" in held
+    assert len(events(api, "ask_held")) >= 2  # recorded again by each later run
+    assert api.get("/v1/metrics", "admin").json()["ask_held"] == 1
+
+
+def test_metrics_follow_the_ask_after_approval(api: Api, clock: Clock) -> None:
+    review = api.review_of("acc-001")
+    clock.advance(hours=10)
+    approve(api)
+    clock.advance(hours=4)
+    api.post(task_path(review.id, "sent"), "ana", {})
+    clock.advance(hours=20)
+    api.post(task_path(review.id, "response"), "ana", {"response": "accepted"})
+    api.post("/v1/outcomes", "ana", {"kind": "testimonial_collected", "review_id": review.id})
+    figures = api.get("/v1/metrics", "admin").json()
+    life = {k: figures[k] for k in ("asks_sent", "asks_responded", "asks_accepted")}
+    assert life | {"asks_completed": figures["asks_completed"]} == {
+        "asks_sent": 1,
+        "asks_responded": 1,
+        "asks_accepted": 1,
+        "asks_completed": 1,
+    }
+    trigger_hours = (NOW + timedelta(hours=10) - review.trigger_at) / timedelta(hours=1)
+    assert figures["hours_trigger_to_approval"]["median"] == round(trigger_hours, 2)
+    assert figures["hours_approval_to_send"] == {"median": 4.0, "p90": 4.0, "n": 1}
+    assert figures["hours_send_to_response"] == {"median": 20.0, "p90": 20.0, "n": 1}
+    assert figures["by_owner"]["u-ana"]["asks_completed"] == 1
+    assert "u-bob" not in api.get("/v1/metrics", "ana").json()["by_owner"]
+
+
+def test_metrics_count_overdue_tasks_and_escalations(api: Api, clock: Clock) -> None:
+    review_id = approve(api)
+    api.post(f"/v1/reviews/{api.review_of('acc-002').id}/decision", "bob", {"action": "reject"})
+    send_by = datetime.fromisoformat(api.get(task_path(review_id), "ana").json()["send_by"])
+    clock.now = send_by + timedelta(days=11)
+    for days in (0, 5, 10):
+        tick(services=services(api), now=send_by + timedelta(days=days, seconds=1))
+    mine = api.get("/v1/metrics", "ana").json()
+    assert (mine["overdue_tasks"], mine["escalations"]) == (1, 1)
+    assert mine["by_owner"]["u-ana"]["overdue_tasks"] == 1
