@@ -24,10 +24,26 @@ def ask_contact(snapshot: EvidenceSnapshot, report: GateReport) -> ContactItem |
 def timing(
     report: GateReport, snapshot: EvidenceSnapshot, *, now: datetime, send_within_days: int
 ) -> dict[str, Any]:
+    """The send-by date and why: fresh while the newest trigger is at most `send_within_days`
+    old; past that, the owner is told so plainly and what to do instead."""
     trigger_dates = [s.occurred_at for s in snapshot.signals if s.id in report.trigger_signal_ids]
-    newest = max(trigger_dates) if trigger_dates else None
-    send_by = now + timedelta(days=send_within_days)
-    why = f"ask within {send_within_days} days, while the positive moment is fresh"
-    if newest is not None:
-        why += f" (latest trigger {(now - newest).days} days ago)"
-    return {"send_by": send_by.date().isoformat(), "why": why}
+    send_by = (now + timedelta(days=send_within_days)).date().isoformat()
+    return {"send_by": send_by, "why": _why(trigger_dates, now, send_within_days)}
+
+
+def _why(trigger_dates: list[datetime], now: datetime, window: int) -> str:
+    fresh = f"ask within {window} days, while the positive moment is fresh"
+    if not trigger_dates:
+        return fresh
+    age = (now - max(trigger_dates)).days
+    if age <= window:
+        return f"{fresh} (latest trigger {_ago(age)})"
+    return (
+        f"the moment is no longer fresh: the latest trigger was {_ago(age)}, past the"
+        f" {window}-day window; ask soon and mention something current, or wait for a new"
+        " positive signal"
+    )
+
+
+def _ago(days: int) -> str:
+    return "today" if days <= 0 else "1 day ago" if days == 1 else f"{days} days ago"
