@@ -10,11 +10,12 @@ from __future__ import annotations
 import re
 from datetime import datetime
 
-from agent.prompt_evidence import addressee, clip, first_name, select_prompt_evidence
+from agent.prompt_evidence import clip, first_name, select_prompt_evidence
 from domain.checks import check_draft
 from domain.outputs import AdvocacySummary, AskDraft, SummaryPoint
 from domain.report import GateReport
 from domain.snapshot import EvidenceSnapshot, SignalItem
+from domain.timing import ask_contact
 from domain.vocabulary import SCOPE_OF_ASK, AskType, Channel
 
 OFFLINE_AUTHOR = "offline-template"
@@ -166,7 +167,7 @@ def _compose(
     *,
     with_outcome: bool,
 ) -> AskDraft:
-    name = first_name(addressee(snapshot, report))
+    name = first_name(ask_contact(snapshot, report))
     outcome = _outcome(snapshot, report) if with_outcome else None
     result = (
         f"{plain_quote(outcome.metric or '')} ({plain_quote(outcome.value or '')})"

@@ -86,17 +86,6 @@ def evidence_block(snapshot: EvidenceSnapshot, report: GateReport, *, limit: int
     return fenced_json("evidence", [evidence_record(signal) for signal in signals])
 
 
-def addressee(snapshot: EvidenceSnapshot, report: GateReport) -> ContactItem | None:
-    """Who the ask goes to: a champion first, then the contact behind a trigger, then anyone."""
-    triggers = set(report.trigger_signal_ids)
-    trigger_contacts = {s.contact_id for s in snapshot.signals if s.id in triggers}
-    ranked = sorted(
-        snapshot.contacts,
-        key=lambda c: (not c.champion, c.id not in trigger_contacts),
-    )
-    return ranked[0] if ranked else None
-
-
 def first_name(contact: ContactItem | None) -> str | None:
     """The contact's first name as plain letters (names are customer data too), or None."""
     if contact is None:

@@ -20,7 +20,7 @@ from pydantic import BaseModel, ValidationError
 
 from agent.llm import api_error_note, model_label, structured
 from agent.offline import OFFLINE_AUTHOR, OFFLINE_VERSION, offline_draft, offline_summary
-from agent.prompt_evidence import addressee, clip, evidence_block, fenced_json, first_name
+from agent.prompt_evidence import clip, evidence_block, fenced_json, first_name
 from agent.settings import Settings
 from domain.checks import check_draft, check_summary
 from domain.outputs import (
@@ -33,6 +33,7 @@ from domain.outputs import (
 )
 from domain.report import GateReport
 from domain.snapshot import EvidenceSnapshot
+from domain.timing import ask_contact
 from domain.vocabulary import SCOPE_OF_ASK, AskType, Channel
 from prompts.loader import Prompt, load_prompt
 
@@ -232,7 +233,7 @@ class Writer:
             permission_instruction=permission_instruction(ask_type),
             channel=channel,
             channel_contract=CHANNEL_CONTRACTS[channel],
-            contact_name=first_name(addressee(snapshot, report)) or "(no name: greet warmly)",
+            contact_name=first_name(ask_contact(snapshot, report)) or "(no name: greet warmly)",
             summary_block=fenced_json("summary", summary.model_dump(mode="json")),
             evidence_block=self._evidence(snapshot, report),
         )

@@ -8,17 +8,28 @@ from typing import Any
 from domain.report import GateReport
 from domain.snapshot import ContactItem, EvidenceSnapshot
 
+# Ask types whose needs include a champion contact (DESIGN.md section 4): only one is asked.
+CHAMPION_ASKS: frozenset[str] = frozenset({"case_study", "reference_call"})
+
 
 def ask_contact(snapshot: EvidenceSnapshot, report: GateReport) -> ContactItem | None:
-    """Whom to ask: the person behind the newest trigger signal, else a champion, else anyone."""
-    by_id = {contact.id: contact for contact in snapshot.contacts}
-    trigger_ids = set(report.trigger_signal_ids)
-    for signal in snapshot.signals:
-        if signal.id in trigger_ids and signal.contact_id in by_id:
-            return by_id[signal.contact_id]
+    """Whom to ask, the one contact the review names and the draft greets: the person behind
+    the newest trigger signal, else a champion, else the first contact. For a case study or
+    a reference call only champions are asked (their needs include one)."""
     champions = [contact for contact in snapshot.contacts if contact.champion]
-    candidates = champions or list(snapshot.contacts)
-    return candidates[0] if candidates else None
+    needs_champion = report.ask_type in CHAMPION_ASKS and champions
+    pool = champions if needs_champion else list(snapshot.contacts)
+    by_id = {contact.id: contact for contact in pool}
+    triggers = [
+        signal
+        for signal in snapshot.signals
+        if signal.id in report.trigger_signal_ids and signal.contact_id in by_id
+    ]
+    if triggers:
+        newest = max(triggers, key=lambda signal: signal.occurred_at)
+        return by_id[str(newest.contact_id)]
+    ranked = sorted(pool, key=lambda contact: not contact.champion)
+    return ranked[0] if ranked else None
 
 
 def timing(

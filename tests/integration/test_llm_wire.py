@@ -13,6 +13,7 @@ from agent.llm import make_chat_model
 from agent.settings import Settings
 from agent.writing import Writer
 from domain.outputs import AdvocacySummary
+from domain.timing import ask_contact
 from tests.llm_fakes import (
     BASE_URL,
     COMPLETIONS_URL,
@@ -162,6 +163,18 @@ def test_customer_text_stays_inside_the_untrusted_block(route: respx.Route) -> N
         end = user["content"].index("CUSTOMER DATA ENDS>>>", start)
         assert user["content"].count(hostile) == 1
         assert start < user["content"].index(hostile) < end
+
+
+def test_the_prompt_names_the_contact_the_review_names(route: respx.Route) -> None:
+    """Sam gave the praise, Lee is the champion: the prompt used to address Lee (issue 11)."""
+    nps = SNAPSHOT.signals[0].model_copy(update={"contact_id": "c-2"})
+    snapshot = SNAPSHOT.model_copy(update={"signals": (nps, *SNAPSHOT.signals[1:])})
+    route.return_value = answer(good_draft(), schema="AskDraft", method="json_schema")
+    _writer().draft(snapshot, REPORT, SUMMARY, ask_type="testimonial", channel="email")
+    contact = ask_contact(snapshot, REPORT)
+    assert contact is not None and contact.name == "Sam Other"
+    _, user = request_json(route.calls[0])["messages"]
+    assert "Contact to address: Sam\n" in user["content"]
 
 
 def test_no_model_configured_writes_offline() -> None:
