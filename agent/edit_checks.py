@@ -1,4 +1,5 @@
-"""The owner's edit gets the draft's text checks (domain/checks.check_text).
+"""The owner's edit gets the draft's text checks (domain/checks.check_text), and a new ask type
+needs the owner's own text (the draft's words were written for the recommended type).
 
 The review payload keeps the evidence the draft was written from as a list of dicts; the snapshot
 is rebuilt from it, so every check runs, the evidence-dependent ones included (quotes, numbers,
@@ -81,3 +82,19 @@ def edit_problems(payload: dict[str, Any], decision: Decision, *, as_of: datetim
     body = decision.body if decision.body is not None else draft.get("body")
     snapshot = snapshot_of(payload, as_of=as_of)
     return check_text(subject or "", body or "", snapshot, _report(payload))
+
+
+def new_text_needed(payload: dict[str, Any], decision: Decision) -> str | None:
+    """Why an edit to another ask type cannot go out yet, or None: without a new body (or with
+    the draft's body again) the ask would keep the old type's wording."""
+    recommended = payload.get("recommended_ask_type")
+    if decision.action != "edit" or decision.ask_type in (None, recommended):
+        return None
+    drafted = str((payload.get("draft") or {}).get("body") or "")
+    if decision.body is not None and decision.body.split() != drafted.split():
+        return None
+    return (
+        f"ask_type: the draft was written for a {recommended} ask; changing it to"
+        f" {decision.ask_type} needs your new text for a {decision.ask_type} ask: give a new"
+        f" body (and subject), or keep {recommended}"
+    )

@@ -230,7 +230,9 @@ def decide_review(
     by: Annotated[
         str | None, typer.Option(help="Who decides (default: the account owner).")
     ] = None,
-    ask_type: Annotated[str | None, typer.Option(help="edit: another eligible ask type.")] = None,
+    ask_type: Annotated[
+        str | None, typer.Option(help="edit: another eligible ask type (give its new --body too).")
+    ] = None,
     subject: Annotated[str | None, typer.Option(help="edit: a new subject.")] = None,
     body: Annotated[str | None, typer.Option(help="edit: a new body.")] = None,
     body_file: Annotated[

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from agent.bootstrap import Services
 from agent.deps import Deps
-from agent.edit_checks import edit_problems
+from agent.edit_checks import edit_problems, new_text_needed
 from agent.gating import gate_now
 from agent.graph import AdvocateGraph, thread_config
 from agent.records import record_audit
@@ -190,8 +190,12 @@ def _check_allowed(session: Session, review: Review, decision: Decision) -> None
 
 
 def _check_edit(review: Review, decision: Decision, now: datetime) -> None:
-    """An edit's text gets the draft's checks, against the evidence the draft was written from
-    (agent/edit_checks.py rebuilds it from the payload); the owner may accept what they flag."""
+    """A new ask type needs the owner's new text (no accepting that away). An edit's text gets
+    the draft's checks, against the evidence the draft was written from (agent/edit_checks.py
+    rebuilds it from the payload); the owner may accept what they flag."""
+    needed = new_text_needed(review.payload, decision)
+    if needed is not None:
+        raise InvalidDecision(needed)
     problems = edit_problems(review.payload, decision, as_of=now)
     if problems and not decision.accept_problems:
         raise EditHasProblems(problems)

@@ -217,6 +217,29 @@ def test_an_ineligible_ask_type_is_422(api: Api) -> None:
     assert answer.status_code == 422 and "not eligible" in answer.json()["detail"]
 
 
+def test_a_new_ask_type_needs_the_owners_new_text(api: Api) -> None:
+    """The draft was written for case_study: a testimonial in its words is refused (issue 11)."""
+    rid = ana_review(api)
+    path = f"/v1/reviews/{rid}/decision"
+    draft = api.get(f"/v1/reviews/{rid}", "ana").json()["draft"]
+    for body in (
+        {"action": "edit", "ask_type": "testimonial"},
+        {"action": "edit", "ask_type": "testimonial", "accept_problems": True},
+        {"action": "edit", "ask_type": "testimonial", "subject": "Would you share a few words?"},
+        {"action": "edit", "ask_type": "testimonial", "body": draft["body"]},
+    ):
+        answer = api.post(path, "ana", body)
+        assert answer.status_code == 422, answer.text
+        detail = answer.json()["detail"]
+        assert "case_study" in detail and "testimonial" in detail and "new text" in detail
+    assert api.get(f"/v1/reviews/{rid}", "ana").json()["status"] == "pending"
+    own = {"action": "edit", "ask_type": "testimonial", "subject": "A few words, Lee?",
+           "body": "Hi Lee,\n\nIn my own words: thank you.\n\nAna"}  # fmt: skip
+    edited = api.post(path, "ana", own)
+    assert edited.status_code == 200, edited.text
+    assert edited.json()["status"] == "edited"
+
+
 def test_two_concurrent_decisions_exactly_one_applies(api: Api) -> None:
     rid = ana_review(api)
     bodies = [{"action": "approve"}, {"action": "reject", "reason": "no"}] * 3

@@ -139,6 +139,15 @@ def test_bad_decisions_exit_2_and_change_nothing(
     assert review_id in {r["review_id"] for r in pending(demo_folder)}
 
 
+def test_a_new_ask_type_without_new_text_exits_2(demo_folder: Path) -> None:
+    review = next(r for r in pending(demo_folder) if r["ask_type"] != "private_feedback")
+    args = ("reviews", "decide", review["review_id"], "edit", "--ask-type", "private_feedback")
+    done = run(demo_folder, *args)
+    assert done.returncode == 2
+    assert "new text" in done.stderr and "private_feedback" in done.stderr
+    assert review["review_id"] in {r["review_id"] for r in pending(demo_folder)}
+
+
 def test_unknown_review_and_bad_time_exit_2(demo_folder: Path) -> None:
     assert run(demo_folder, "reviews", "show", "rv-nope").returncode == 2
     bad = run(demo_folder, "scan", "--now", "yesterday")

@@ -192,3 +192,16 @@ def test_defer_and_reject_go_through_the_decision_use_case(api: Api) -> None:
         data={"action": "reject", "reason": "too late", "csrf": csrf},
     )
     assert again.status_code == 409 and "already decided" in again.text
+
+
+def test_a_new_ask_type_without_new_text_is_refused_on_the_page(api: Api) -> None:
+    csrf = sign_in(api.client, api.tokens["ana"])
+    review_id = api.review_of("acc-001").id
+    answer = api.client.post(
+        f"/reviews/{review_id}/decision",
+        data={"action": "edit", "csrf": csrf, "ask_type": "testimonial"},
+    )
+    assert answer.status_code == 422
+    assert "Not applied." in answer.text and "needs your new text" in answer.text
+    assert '<option value="testimonial" selected>' in answer.text
+    assert status_of(api, review_id) == "pending"
