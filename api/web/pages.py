@@ -52,6 +52,7 @@ from store.models import Review
 
 router = APIRouter(include_in_schema=False, default_response_class=HTMLResponse)
 ReviewIdPath = Annotated[str, Path(max_length=200, pattern=NO_NUL_PATTERN)]
+APPROVALS = ("approve", "edit")  # both approve buttons: the form as it stands is the decision
 
 
 def _home(role: str) -> str:
@@ -212,7 +213,7 @@ def post_decision(
         code, answer = status_of(refused), error_body(refused)
     else:
         return RedirectResponse(f"/inbox?decided={quote(review_id)}", status_code=303)
-    kept = {k: v for k, v in values.items() if v} if form.get("action") == "edit" else {}
+    kept = {k: v for k, v in values.items() if v} if form.get("action") in APPROVALS else {}
     return _review(
         request, services, user, review_id, problem=answer, values=kept,
         status_code=code,
@@ -220,11 +221,15 @@ def post_decision(
 
 
 def decision_body(form: FormData, review: Review) -> DecisionBody:
-    """The decision the pressed button means; an edit sends only what the owner changed."""
+    """The decision the pressed button means; an edit sends only what the owner changed.
+
+    Either approve button sends the form as it stands: an approval of a form that differs from
+    the draft is that edit (with its checks), so no change of the owner's is dropped.
+    """
     action = text_field(form, "action")
     data: dict[str, Any] = {"action": action}
-    if action == "edit":
-        data |= _edits(form, review)
+    if action in APPROVALS:
+        data = _edits(form, review)
         if data["action"] == "edit" and text_field(form, "accept_problems") == "true":
             data["accept_problems"] = True
     elif action == "reject":
@@ -253,7 +258,7 @@ def _edits(form: FormData, review: Review) -> dict[str, Any]:
         for name, was in current.items()
         if text_field(form, name) and text_field(form, name) != was
     }
-    return changed or {"action": "approve"}
+    return {"action": "edit", **changed} if changed else {"action": "approve"}
 
 
 def _day(value: str) -> datetime | None:

@@ -205,3 +205,57 @@ def test_a_new_ask_type_without_new_text_is_refused_on_the_page(api: Api) -> Non
     assert "Not applied." in answer.text and "needs your new text" in answer.text
     assert '<option value="testimonial" selected>' in answer.text
     assert status_of(api, review_id) == "pending"
+
+
+# --- "Approve as drafted" with a changed form -----------------------------------------------------
+
+OWN_BODY = "Hi Lee,\n\nIn my own words: thank you.\n\nAna"
+GIFT = "\n\nAs a thank-you, a $500 gift card."
+# What the form held besides action=approve, and the decision applied: (status, changed fields).
+APPROVE_ROWS = [
+    pytest.param({}, 303, "approved", {}, id="form_as_drafted"),
+    pytest.param({"body": OWN_BODY}, 303, "edited", {"body": OWN_BODY}, id="edited_body"),
+    pytest.param(
+        {"subject": "A few words, Lee?"}, 303, "edited", {"subject": "A few words, Lee?"},
+        id="edited_subject",
+    ),
+    pytest.param(
+        {"ask_type": "testimonial", "body": OWN_BODY}, 303, "edited",
+        {"ask_type": "testimonial", "body": OWN_BODY}, id="edited_type_and_body",
+    ),
+    pytest.param({"ask_type": "testimonial"}, 422, "pending", {}, id="edited_type_alone"),
+    pytest.param({"body": OWN_BODY + GIFT}, 422, "pending", {}, id="edit_with_problems"),
+    pytest.param(
+        {"body": OWN_BODY + GIFT, "accept_problems": "true"}, 303, "edited",
+        {"body": OWN_BODY + GIFT}, id="edit_with_problems_accepted",
+    ),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("changes", "code", "status", "applied"), APPROVE_ROWS)
+def test_approve_as_drafted_applies_a_changed_form_as_an_edit(
+    api: Api, changes: dict[str, str], code: int, status: str, applied: dict[str, str]
+) -> None:
+    csrf = sign_in(api.client, api.tokens["ana"])
+    review = api.review_of("acc-001")
+    form = {
+        "action": "approve",
+        "csrf": csrf,
+        "ask_type": review.ask_type,
+        "subject": review.payload["draft"]["subject"],
+        "body": review.payload["draft"]["body"].replace("\n", "\r\n"),
+        **changes,
+    }
+    answer = api.client.post(f"/reviews/{review.id}/decision", data=form, follow_redirects=False)
+    assert answer.status_code == code, answer.text
+    assert status_of(api, review.id) == status
+    decided = api.review_of("acc-001")
+    if status == "pending":
+        assert "Not applied." in answer.text
+        assert ("gift card" in answer.text) == ("body" in changes)  # the owner's text is kept
+        kept = changes.get("ask_type", review.ask_type)
+        assert f'<option value="{kept}" selected>' in answer.text
+        return
+    assert decided.decision is not None
+    edits = {k: v for k, v in decided.decision.items() if k in ("ask_type", "subject", "body")}
+    assert {k: v for k, v in edits.items() if v is not None} == applied
