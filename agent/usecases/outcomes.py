@@ -11,7 +11,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from agent.bootstrap import Services
-from agent.records import record_events
+from agent.records import record_audit, record_events
 from agent.usecases.intake import check_writable_row
 from agent.usecases.reads import visible_review
 from agent.usecases.results import OutcomeOut
@@ -83,6 +83,15 @@ def record_outcome(*, services: Services, actor: Actor, outcome: Outcome) -> Out
         record_events(session, [row])
         if recorded:
             _follow_up(session, review, outcome.kind, row)
+            record_audit(
+                session,
+                entry_id=f"audit:{row['id']}",
+                review_id=review.id,
+                actor=actor.id,
+                action="outcome",
+                at=row["occurred_at"],
+                changes={"kind": outcome.kind, **data},
+            )
     return OutcomeOut(event_id=row["id"], kind=outcome.kind, review_id=review.id, recorded=recorded)
 
 

@@ -3,6 +3,7 @@ ask leaving `pending`, outcomes only on approved asks, the timers, and who may s
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -329,3 +330,14 @@ def test_metrics_count_overdue_tasks_and_escalations(api: Api, clock: Clock) -> 
     mine = api.get("/v1/metrics", "ana").json()
     assert (mine["overdue_tasks"], mine["escalations"]) == (1, 1)
     assert mine["by_owner"]["u-ana"]["overdue_tasks"] == 1
+
+
+def test_serve_runs_the_timers_by_itself(migrated_url: str, tmp_path: Path) -> None:
+    clock = Clock()
+    for api in open_api(migrated_url, tmp_path, clock=clock, settings={"tick_every_seconds": 0.1}):
+        clock.advance(days=3, seconds=1)  # both scanned reviews are now undecided for 3 days
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline and not api.get("/v1/notifications", "ana").json():
+            time.sleep(0.1)
+        (note,) = api.get("/v1/notifications", "ana").json()
+        assert note["kind"] == "reminder" and note["number"] == 1
