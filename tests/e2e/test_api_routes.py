@@ -347,6 +347,7 @@ def test_outcomes_move_the_metrics_by_exactly_the_events_recorded(api: Api) -> N
         "testimonial_collected": 1,
         "complaint": 1,
         "permission_granted": 1,
+        "asks_completed": 1,  # the participation completed the approved ask
     }
     assert api.get("/v1/metrics", "bob").json()["participation"] == 0
     assert api.get("/v1/metrics", "admin", owner="u-ana").json()["participation"] == 1
