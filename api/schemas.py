@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, model_validator
 
 from agent.usecases.results import ScanOut, ScanStatus
 from checkpoints.schemas import TEXT_LIMIT, Action
@@ -171,7 +171,12 @@ class OutcomeBody(_Body):
         },
     )
     kind: OutcomeKind
-    review_id: ReviewId
+    review_id: ReviewId | None = Field(
+        None, description="The approved review the outcome belongs to (or give its `task_id`)."
+    )
+    task_id: Annotated[str, Field(min_length=1, max_length=220)] | None = Field(
+        None, description="The task of the approved ask, instead of `review_id`."
+    )
     outcome_id: Annotated[str, Field(min_length=1, max_length=100)] | None = Field(
         None, description="Your id for this outcome (else the Idempotency-Key header is used)."
     )
@@ -183,6 +188,12 @@ class OutcomeBody(_Body):
     permission: PermissionRow | None = Field(
         None, description="permission_granted: the consent record, as in the import."
     )
+
+    @model_validator(mode="after")
+    def _names_one_ask(self) -> OutcomeBody:
+        if (self.review_id is None) == (self.task_id is None):
+            raise ValueError("give exactly one of review_id and task_id")
+        return self
 
 
 # --- users ----------------------------------------------------------------------------------------

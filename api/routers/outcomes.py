@@ -9,6 +9,7 @@ from fastapi.responses import JSONResponse
 
 from agent.usecases.outcomes import Outcome, record_outcome
 from agent.usecases.results import OutcomeOut
+from agent.usecases.tasks import read_task
 from api.deps import AnyUser, ServicesDep
 from api.schemas import OutcomeBody
 
@@ -28,13 +29,20 @@ def post_outcome(
     idempotency_key: Annotated[str | None, Header(max_length=200)] = None,
 ) -> JSONResponse:
     """Record participation, a permission granted (also stored as a consent record), a
-    reference used, a referral generated or converted, a testimonial collected or a complaint.
+    reference used, a referral generated or converted, a testimonial collected or a complaint,
+    for an approved ask named by `review_id` or `task_id` (not approved: 409).
+
+    A completing outcome completes the ask and closes its task; a complaint holds the account.
 
     Keyed by `outcome_id` (or the Idempotency-Key): a replay counts once (200 instead of 201).
     """
+    review_id = body.review_id
+    if review_id is None:
+        assert body.task_id is not None
+        review_id = read_task(services=services, actor=user, task_id=body.task_id).review_id
     outcome = Outcome(
         kind=body.kind,
-        review_id=body.review_id,
+        review_id=review_id,
         key=body.outcome_id or idempotency_key,
         occurred_at=body.occurred_at,
         note=body.note,

@@ -3,6 +3,7 @@ ask leaving `pending`, outcomes only on approved asks, the timers, and who may s
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Iterator
 from datetime import datetime, timedelta
@@ -15,6 +16,7 @@ from sqlalchemy import select
 from agent.usecases.reads import scan_results
 from agent.usecases.scans import run_scan
 from agent.usecases.timers import tick
+from store.importer import import_bundle
 from store.models import Ask, MeasurementEvent, Signal
 from tests.e2e.api_fixtures import NOW, Api, open_api
 
@@ -322,7 +324,11 @@ def test_metrics_follow_the_ask_after_approval(api: Api, clock: Clock) -> None:
 
 def test_metrics_count_overdue_tasks_and_escalations(api: Api, clock: Clock) -> None:
     review_id = approve(api)
-    api.post(f"/v1/reviews/{api.review_of('acc-002').id}/decision", "bob", {"action": "reject"})
+    api.post(
+        f"/v1/reviews/{api.review_of('acc-002').id}/decision",
+        "bob",
+        {"action": "reject", "reason": "later"},
+    )
     send_by = datetime.fromisoformat(api.get(task_path(review_id), "ana").json()["send_by"])
     clock.now = send_by + timedelta(days=11)
     for days in (0, 5, 10):
@@ -341,3 +347,34 @@ def test_serve_runs_the_timers_by_itself(migrated_url: str, tmp_path: Path) -> N
             time.sleep(0.1)
         (note,) = api.get("/v1/notifications", "ana").json()
         assert note["kind"] == "reminder" and note["number"] == 1
+
+
+def test_an_outcome_may_name_the_task_instead_of_the_review(api: Api) -> None:
+    review_id = approve(api)
+    body = {"kind": "testimonial_collected", "task_id": f"task:{review_id}"}
+    answer = api.post("/v1/outcomes", "ana", body)
+    assert answer.status_code == 201 and answer.json()["review_id"] == review_id
+    assert api.post("/v1/outcomes", "bob", body).status_code == 404
+    both = {**body, "review_id": review_id}
+    assert api.post("/v1/outcomes", "ana", both).status_code == 422
+
+
+def test_an_escalation_goes_to_the_owners_manager(api: Api, tmp_path: Path) -> None:
+    managed = tmp_path / "managed.json"
+    owners = [{"id": "u-ana", "name": "Ana Ruiz", "email": "ana@example.com",
+               "manager_id": "u-bob"}]  # fmt: skip
+    managed.write_text(json.dumps({"owners": owners}))
+    import_bundle(engine=services(api).engine, source=managed)
+    review_id = approve(api)
+    api.post(
+        f"/v1/reviews/{api.review_of('acc-002').id}/decision",
+        "bob",
+        {"action": "reject", "reason": "later"},
+    )
+    send_by = datetime.fromisoformat(api.get(task_path(review_id), "ana").json()["send_by"])
+    for days in (0, 5, 10):
+        tick(services=services(api), now=send_by + timedelta(days=days, seconds=1))
+    (escalation,) = api.get("/v1/notifications", "bob").json()
+    assert (escalation["kind"], escalation["owner_id"]) == ("escalation", "u-ana")
+    assert "Ana Ruiz's" in escalation["text"]
+    assert [n["kind"] for n in api.get("/v1/notifications", "ana").json()] == ["reminder"] * 2
