@@ -22,10 +22,19 @@ from agent.bootstrap import Services
 from api.errors import ApiError, status_of
 from api.web.deps import PageError, SignInRequired, render
 from api.web.pages import router
+from api.web.task_pages import router as task_router
 from domain.errors import DomainError
 
 STATIC = Path(__file__).parent / "static"
-PAGE_PATHS = ("/signin", "/signout", "/inbox", "/reviews", "/metrics", "/static")
+PAGE_PATHS = (
+    "/signin",
+    "/signout",
+    "/inbox",
+    "/reviews",
+    "/tasks",
+    "/metrics",
+    "/static",
+)
 CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
     "frame-ancestors 'none'; form-action 'self'"
@@ -105,6 +114,7 @@ def create_pages(services_of: Callable[[], Services]) -> FastAPI:
     pages = FastAPI(docs_url=None, redoc_url=None, openapi_url=None)
     pages.state.services_of = services_of
     pages.include_router(router)
+    pages.include_router(task_router)
     pages.mount("/static", StaticFiles(directory=STATIC), name="static")
     pages.add_exception_handler(PageError, _page_error)
     pages.add_exception_handler(ApiError, _api_error)

@@ -18,7 +18,7 @@ from starlette.datastructures import FormData
 from agent.bootstrap import Services
 from agent.usecases.web_sessions import SignedIn, signed_in, tokens_match
 from api.deps import ApiUser
-from api.web.views import evidence_fields, reason_words
+from api.web.views import evidence_fields, reason_words, urlpart
 
 TEMPLATES = Path(__file__).parent / "templates"
 SESSION_COOKIE = "advocacy_session"
@@ -49,6 +49,7 @@ def _environment() -> Environment:
     )
     env.filters["reason_words"] = reason_words
     env.filters["evidence_fields"] = evidence_fields
+    env.filters["urlpart"] = urlpart
     return env
 
 
@@ -92,7 +93,8 @@ def owner_visitor(visitor: Visitor) -> SignedIn:
         raise PageError(
             403,
             "For account owners",
-            "The inbox and the reviews are for account owners; the measurements are open to you.",
+            "The inbox, the reviews and the task actions are for account owners; the tasks list"
+            " and the measurements are open to you.",
         )
     return visitor
 

@@ -9,6 +9,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
+from urllib.parse import quote
 
 from sqlalchemy.orm import Session
 
@@ -41,6 +42,11 @@ def reason_words(code: str) -> str:
     if code.startswith("ask_type_no_longer_eligible:"):
         return f"the ask type {code.split(':', 1)[1]} is no longer eligible"
     return REASON_WORDS.get(code, code)
+
+
+def urlpart(value: str) -> str:
+    """An id as one path segment or query value: `task:rv-1/x` -> `task%3Arv-1%2Fx`."""
+    return quote(value, safe="")
 
 
 def age_words(then: datetime, now: datetime) -> str:

@@ -1,0 +1,206 @@
+"""The Tasks page: the ask after approval.
+
+Thin like the review routes: a step reads the form, calls its task use-case (the one the API and
+the CLI call), then redirects back to /tasks; a refusal re-renders the list with the reason.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from typing import Annotated, Any, TypeVar
+
+from fastapi import APIRouter, Path, Query, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from pydantic import BaseModel, ValidationError
+from starlette.datastructures import FormData
+
+from agent.bootstrap import Services
+from agent.usecases.sending import send_task
+from agent.usecases.tasks import mark_task_sent, read_task, record_response
+from api.deps import ApiUser
+from api.errors import ApiError, error_body, status_of
+from api.schemas import TaskResponseBody, TaskSentBody
+from api.web.deps import CheckedForm, OwnerVisitor, PageServices, Visitor, api_user, render
+from api.web.deps import text_field as field
+from api.web.task_views import moved_words, task_groups
+from api.web.views import urlpart
+from domain.clock import utc
+from domain.errors import DomainError, NotFound
+from domain.text import NO_NUL_PATTERN
+
+router = APIRouter(include_in_schema=False, default_response_class=HTMLResponse)
+# A task id has a colon (`task:rv-...`) and may have a slash: forms send it percent-encoded.
+TaskIdPath = Annotated[str, Path(max_length=220, pattern=NO_NUL_PATTERN)]
+KEPT_FIELDS = ("at", "response", "note")
+Body = TypeVar("Body", bound=BaseModel)
+
+
+@router.get("/tasks")
+def tasks_page(
+    request: Request,
+    services: PageServices,
+    visitor: Visitor,
+    moved: Annotated[str | None, Query(max_length=220, pattern=NO_NUL_PATTERN)] = None,
+) -> Response:
+    """An owner's open, overdue and sent tasks with their actions; everyone's, read-only, for
+    marketing and admins."""
+    user = api_user(visitor)
+    return _tasks(request, services, user, notice=_moved(services, user, moved))
+
+
+def _moved(services: Services, user: ApiUser, task_id: str | None) -> str | None:
+    if task_id is None:
+        return None
+    try:
+        return moved_words(read_task(services=services, actor=user, task_id=task_id))
+    except NotFound:
+        return None
+
+
+def _tasks(
+    request: Request,
+    services: Services,
+    user: ApiUser,
+    *,
+    notice: str | None = None,
+    problem: dict[str, Any] | None = None,
+    status_code: int = 200,
+) -> Response:
+    with services.deps.session_factory() as session:
+        groups = task_groups(session=session, actor=user, now=services.deps.clock())
+    context = {
+        "title": "Tasks",
+        "groups": groups,
+        "acts": user.is_owner,
+        "can_send": bool(services.deps.settings.smtp_url),
+        "notice": notice,
+        "problem": problem,
+    }
+    return render(request, "tasks.html", context, status_code=status_code)
+
+
+# --- the steps ------------------------------------------------------------------------------------
+
+
+@router.post("/tasks/{task_id:path}/sent")
+def post_sent(
+    task_id: TaskIdPath,
+    request: Request,
+    services: PageServices,
+    visitor: OwnerVisitor,
+    form: CheckedForm,
+) -> Response:
+    """The owner sent the ask themselves (mail client, phone): open -> sent, once; `at`
+    (UTC, optional) when they did."""
+    user = api_user(visitor)
+
+    def work() -> object:
+        at = parsed(TaskSentBody, {"at": moment(field(form, "at"))}).at
+        return mark_task_sent(services=services, actor=user, task_id=task_id, at=at)
+
+    return _step(request, services, user, task_id, form, work)
+
+
+@router.post("/tasks/{task_id:path}/send")
+def post_send(
+    task_id: TaskIdPath,
+    request: Request,
+    services: PageServices,
+    visitor: OwnerVisitor,
+    form: CheckedForm,
+) -> Response:
+    """Send the approved email over SMTP from the owner's address, once, after the gates are
+    read again; refused (nothing sent) for a held or stopped account."""
+    user = api_user(visitor)
+
+    def work() -> object:
+        return send_task(services=services, actor=user, task_id=task_id)
+
+    return _step(request, services, user, task_id, form, work)
+
+
+@router.post("/tasks/{task_id:path}/response")
+def post_response(
+    task_id: TaskIdPath,
+    request: Request,
+    services: PageServices,
+    visitor: OwnerVisitor,
+    form: CheckedForm,
+) -> Response:
+    """The customer's answer to a sent ask, once: accepted, declined or no_response, with an
+    optional note and time."""
+    user = api_user(visitor)
+
+    def work() -> object:
+        body = response_body(form)
+        return record_response(
+            services=services,
+            actor=user,
+            task_id=task_id,
+            response=body.response,
+            at=body.at,
+            note=body.note,
+        )
+
+    return _step(request, services, user, task_id, form, work)
+
+
+def _step(
+    request: Request,
+    services: Services,
+    user: ApiUser,
+    task_id: str,
+    form: FormData,
+    work: Callable[[], object],
+) -> Response:
+    """Run one step; back to /tasks when it was applied, else the list with the reason."""
+    task = read_task(services=services, actor=user, task_id=task_id)  # another owner's: 404
+    try:
+        work()
+    except ApiError as refused:
+        code, answer = refused.status_code, refused.body()
+    except DomainError as refused:
+        code, answer = status_of(refused), error_body(refused)
+    else:
+        return RedirectResponse(f"/tasks?moved={urlpart(task_id)}", status_code=303)
+    problem = {
+        **answer,
+        "task_id": task_id,
+        "account": task.account_name or task.account_id,
+        "values": {name: field(form, name) for name in KEPT_FIELDS},
+    }
+    return _tasks(request, services, user, problem=problem, status_code=code)
+
+
+# --- reading the forms ----------------------------------------------------------------------------
+
+
+def moment(value: str) -> datetime | None:
+    """A `datetime-local` field's value, taken as UTC; None when empty."""
+    if not value:
+        return None
+    try:
+        return utc(datetime.fromisoformat(value))
+    except ValueError:
+        raise ApiError(422, f"at: {value!r} is not a date and time (YYYY-MM-DDTHH:MM)") from None
+
+
+def response_body(form: FormData) -> TaskResponseBody:
+    response = field(form, "response")
+    if not response:
+        raise ApiError(422, "response: choose accepted, declined or no response")
+    data = {"response": response, "at": moment(field(form, "at")), "note": field(form, "note")}
+    return parsed(TaskResponseBody, {k: v for k, v in data.items() if v})
+
+
+def parsed(model: type[Body], data: dict[str, Any]) -> Body:
+    """The API's own body model over the form's fields: the same limits, 422 in words."""
+    try:
+        return model.model_validate(data)
+    except ValidationError as error:
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in item['loc']) or 'form'}: {item['msg']}"
+            for item in error.errors()
+        )
+        raise ApiError(422, problems) from None
