@@ -32,6 +32,7 @@ PAGE_PATHS = (
     "/inbox",
     "/reviews",
     "/tasks",
+    "/notifications",
     "/metrics",
     "/static",
 )

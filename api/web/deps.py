@@ -16,6 +16,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from starlette.datastructures import FormData
 
 from agent.bootstrap import Services
+from agent.usecases.notices import unread
 from agent.usecases.web_sessions import SignedIn, signed_in, tokens_match
 from api.deps import ApiUser
 from api.web.views import evidence_fields, reason_words, urlpart
@@ -60,7 +61,8 @@ def render(
     request: Request, name: str, context: dict[str, Any], *, status_code: int = 200
 ) -> HTMLResponse:
     visitor = getattr(request.state, "visitor", None)
-    full = {"visitor": visitor, "title": "", **context}
+    unread_count = getattr(request.state, "unread", 0)
+    full = {"visitor": visitor, "unread": unread_count, "title": "", **context}
     return templates.TemplateResponse(request, name, full, status_code=status_code)
 
 
@@ -73,12 +75,17 @@ PageServices = Annotated[Services, Depends(page_services)]
 
 
 def current_visitor(request: Request, services: PageServices) -> SignedIn:
-    """The signed-in user of this browser, or a redirect to the sign-in page."""
+    """The signed-in user of this browser, or a redirect to the sign-in page.
+
+    Every page's header shows the visitor's unread notifications, so they are counted here.
+    """
     session_id = request.cookies.get(SESSION_COOKIE)
     if not session_id:
         raise SignInRequired
     with services.deps.session_factory() as session:
         visitor = signed_in(session=session, session_id=session_id, now=services.deps.clock())
+        if visitor is not None:
+            request.state.unread = unread(session=session, actor=api_user(visitor))
     if visitor is None:
         raise SignInRequired
     request.state.visitor = visitor
@@ -93,8 +100,8 @@ def owner_visitor(visitor: Visitor) -> SignedIn:
         raise PageError(
             403,
             "For account owners",
-            "The inbox, the reviews and the task actions are for account owners; the tasks list"
-            " and the measurements are open to you.",
+            "The inbox, the reviews and the task actions are for account owners; the tasks list,"
+            " the notifications and the measurements are open to you.",
         )
     return visitor
 

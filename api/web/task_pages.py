@@ -1,4 +1,4 @@
-"""The Tasks page: the ask after approval.
+"""The Tasks and Notifications pages: the ask after approval, and the reminders about it.
 
 Thin like the review routes: a step reads the form, calls its task use-case (the one the API and
 the CLI call), then redirects back to /tasks; a refusal re-renders the list with the reason.
@@ -16,6 +16,7 @@ from pydantic import BaseModel, ValidationError
 from starlette.datastructures import FormData
 
 from agent.bootstrap import Services
+from agent.usecases.notices import list_notifications, unread
 from agent.usecases.sending import send_task
 from agent.usecases.tasks import mark_task_sent, read_task, record_response
 from api.deps import ApiUser
@@ -204,3 +205,21 @@ def parsed(model: type[Body], data: dict[str, Any]) -> Body:
             for item in error.errors()
         )
         raise ApiError(422, problems) from None
+
+
+# --- notifications --------------------------------------------------------------------------------
+
+
+@router.get("/notifications")
+def notifications_page(request: Request, services: PageServices, visitor: Visitor) -> Response:
+    """The visitor's reminders and escalations, newest first; reading them marks an owner's
+    read. Marketing and admins read everyone's."""
+    user = api_user(visitor)
+    deps = services.deps
+    notes = list_notifications(
+        session_factory=deps.session_factory, actor=user, owner_id=None, now=deps.clock()
+    )
+    with deps.session_factory() as session:
+        request.state.unread = unread(session=session, actor=user)
+    context = {"title": "Notifications", "notes": notes, "own": user.is_owner}
+    return render(request, "notifications.html", context)

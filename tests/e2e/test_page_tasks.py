@@ -5,12 +5,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 
-from tests.e2e.api_fixtures import Api
+from agent.usecases.timers import tick
+from tests.e2e.api_fixtures import NOW, Api
 from tests.e2e.page_fixtures import sign_in
 from tests.e2e.task_fixtures import (
     MovingClock,
@@ -195,6 +196,7 @@ def test_a_step_without_the_csrf_token_is_refused(api: Api) -> None:
 
 def test_the_tasks_page_needs_a_session_and_keeps_the_strict_csp(api: Api) -> None:
     assert api.client.get("/tasks", follow_redirects=False).headers["location"] == "/signin"
+    assert api.client.get("/notifications", follow_redirects=False).status_code == 303
     approve(api, "ana", "acc-001")
     sign_in(api.client, api.tokens["ana"])
     page = api.client.get("/tasks")
@@ -202,3 +204,42 @@ def test_the_tasks_page_needs_a_session_and_keeps_the_strict_csp(api: Api) -> No
     assert re.findall(r"<script[^>]*>", page.text) == ['<script src="/static/tasks.js" defer>']
     assert "style=" not in page.text and " on" + "click" not in page.text
     assert api.client.get("/static/tasks.js").status_code == 200
+
+
+# --- the notification badge -----------------------------------------------------------------------
+
+
+def unread_badge(api: Api) -> str | None:
+    found = re.search(r'id="unread-count">(\d+)<', api.client.get("/tasks").text)
+    return found.group(1) if found else None
+
+
+def test_the_badge_counts_unread_notifications_until_the_list_is_opened(api: Api) -> None:
+    approve(api, "ana", "acc-001")
+    services = api.client.app.state.services  # type: ignore[attr-defined]
+    ticked = tick(services=services, now=NOW + timedelta(days=8))
+    assert ticked.reminders >= 2, ticked
+    anas = api.get("/v1/notifications", "mkt", owner="u-ana").json()
+    kinds = sorted((note["task_id"] is not None, note["kind"]) for note in anas)
+    assert kinds[-1] == (True, "reminder"), "the overdue task's reminder"
+
+    sign_in(api.client, api.tokens["mkt"])
+    everyone = api.client.get("/notifications").text
+    assert "to u-ana" in everyone and "to u-bob" in everyone and "read-only" in everyone
+    assert unread_badge(api) is None, "marketing gets no notifications"
+
+    api.client.cookies.clear()
+    sign_in(api.client, api.tokens["ana"])
+    assert unread_badge(api) == str(len(anas))
+    listing = api.client.get("/notifications")
+    assert listing.status_code == 200
+    assert listing.text.count('<span class="badge">new</span>') == len(anas)
+    assert "Reminder 1" in listing.text and "Northwind Dental" in listing.text
+    assert "to u-bob" not in listing.text and "Harbor Vets" not in listing.text
+    assert 'id="unread-count"' not in listing.text, "the list's own header counts after reading"
+    assert unread_badge(api) is None
+    assert '<span class="badge">new</span>' not in api.client.get("/notifications").text
+
+    api.client.cookies.clear()
+    sign_in(api.client, api.tokens["bob"])
+    assert unread_badge(api) == "1", "Bob's undecided review: his own reminder stays unread"
