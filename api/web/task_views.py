@@ -59,17 +59,18 @@ def _days(count: int) -> str:
 
 
 def due_words(task: TaskOut, now: datetime) -> str:
-    """`send by 2026-12-04 (in 7 days)`, `overdue by 3 days`, or when it was sent."""
+    """Under *Send by*: `2026-12-04 (in 7 days)` or `2026-12-04: overdue by 3 days`; under
+    *Sent*: when."""
     if task.sent_at is not None:
-        return f"sent {task.sent_at:%Y-%m-%d %H:%M} UTC"
+        return f"{task.sent_at:%Y-%m-%d %H:%M} UTC"
     if task.send_by is None:
-        return "no send-by date"
+        return "no date set"
     day = f"{task.send_by:%Y-%m-%d}"
     if task.overdue:
         late = (now - task.send_by).days
-        return f"send by {day}: overdue by {_days(late)}" if late else f"send by {day}: overdue"
+        return f"{day}: overdue by {_days(late)}" if late else f"{day}: overdue"
     left = (task.send_by - now).days
-    return f"send by {day} (in {_days(left)})" if left else f"send by {day} (today)"
+    return f"{day} (in {_days(left)})" if left else f"{day} (today)"
 
 
 def task_groups(*, session: Session, actor: Actor, now: datetime) -> list[TaskGroup]:
