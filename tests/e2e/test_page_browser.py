@@ -1,7 +1,8 @@
 """The review pages in a real Chromium (Debian's, never a downloaded one) against a live server.
 
 Without /usr/bin/chromium these tests fail; ADVOCACY_SKIP_BROWSER=1 skips them for local runs.
-They also write the README's screenshots, docs/inbox.png and docs/review.png.
+They also write the README's screenshots, docs/inbox.png, docs/review.png and docs/tasks.png.
+Every page checked with axe has no serious or critical violation, at desktop and phone width.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -22,15 +24,18 @@ from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
 from agent.bootstrap import open_services
+from agent.metrics import FUNNEL
 from agent.settings import Settings
 from agent.usecases.scans import run_scan
+from agent.usecases.timers import tick
 from agent.usecases.users import create_user
 from api.app import create_app
 from store.db import make_engine
 from store.importer import import_bundle
-from store.models import AuditEntry, Review
+from store.models import AuditEntry, OwnerTask, Review
 from tests.e2e.api_fixtures import BOB_BUNDLE, EXAMPLE, NOW
 from tests.e2e.page_fixtures import HOSTILE_TEXT, IMAGE, SCRIPT, import_page_extras
+from tests.e2e.task_fixtures import Captured, smtp_server
 from tests.e2e.test_api_serve import free_port
 
 # Read at import: the autouse settings fixture removes ADVOCACY_* variables before each test.
@@ -50,8 +55,12 @@ pytestmark = pytest.mark.skipif(
     SKIP_BROWSER, reason="ADVOCACY_SKIP_BROWSER=1: the Chromium page tests are skipped"
 )
 
+PHONE = {"width": 375, "height": 800}
+DESKTOP = {"width": 1200, "height": 900}
+
 if not SKIP_BROWSER:
-    from playwright.sync_api import Browser, ConsoleMessage, Dialog, Page, sync_playwright
+    from axe_playwright_python.sync_playwright import Axe
+    from playwright.sync_api import Browser, ConsoleMessage, Dialog, Page, expect, sync_playwright
 
 
 @dataclass
@@ -59,6 +68,7 @@ class Site:
     base: str
     database_url: str
     tokens: dict[str, str]
+    mailbox: Captured
     dialogs: list[str] = field(default_factory=list)
     csp_errors: list[str] = field(default_factory=list)
 
@@ -123,11 +133,18 @@ def browser() -> Iterator[Browser]:
 
 
 @pytest.fixture
-def site(tmp_path: Path) -> Iterator[Site]:
-    """A live uvicorn on a free loopback port, in a thread, over a seeded SQLite file."""
+def smtp() -> Iterator[tuple[str, Captured]]:
+    yield from smtp_server()
+
+
+@pytest.fixture
+def site(tmp_path: Path, smtp: tuple[str, Captured]) -> Iterator[Site]:
+    """A live uvicorn on a free loopback port, in a thread, over a seeded SQLite file; its
+    Send button mails to an SMTP server on loopback."""
     database_url = f"sqlite:///{tmp_path / 'advocacy.db'}"
     tokens = seed(database_url, tmp_path)
-    app = create_app(Settings(database_url=database_url), clock=lambda: NOW)
+    settings = Settings(database_url=database_url, smtp_url=smtp[0])
+    app = create_app(settings, clock=lambda: NOW)
     port = free_port()
     server = uvicorn.Server(
         uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on")
@@ -141,14 +158,18 @@ def site(tmp_path: Path) -> Iterator[Site]:
         time.sleep(0.05)
     assert httpx.get(f"{base}/healthz").status_code == 200
     try:
-        yield Site(base=base, database_url=database_url, tokens=tokens)
+        yield Site(base=base, database_url=database_url, tokens=tokens, mailbox=smtp[1])
     finally:
         server.should_exit = True
         thread.join(timeout=20)
 
 
-def signed_in_page(browser: Browser, site: Site, who: str) -> Page:
-    page = site.watch(browser.new_context(viewport={"width": 1200, "height": 900}).new_page())
+def signed_in_page(
+    browser: Browser, site: Site, who: str, viewport: dict[str, int] = DESKTOP
+) -> Page:
+    context = browser.new_context(viewport=viewport)
+    context.grant_permissions(["clipboard-read", "clipboard-write"], origin=site.base)
+    page = site.watch(context.new_page())
     page.goto(f"{site.base}/")
     page.get_by_label("Bearer token").fill(site.tokens[who])
     page.get_by_role("button", name="Sign in").click()
@@ -198,7 +219,7 @@ def test_an_owner_edits_and_approves_a_review_and_finds_it_counted(
     }
 
     page.get_by_role("link", name="Measurements").click()
-    assert page.locator("svg[role=img] rect").count() == 14
+    assert page.locator("svg[role=img] rect").count() == len(FUNNEL)
     assert page.locator("#count-ask_approved").inner_text() == "1"
     assert page.locator("#count-ask_edited").inner_text() == "1"
     assert site.dialogs == [] and site.csp_errors == []
@@ -226,3 +247,115 @@ def test_another_owners_review_id_in_the_url_is_not_found(browser: Browser, site
     assert answer is not None and answer.status == 404
     assert page.get_by_role("heading", name="Not found").is_visible()
     assert "Harbor Vets" not in page.content()
+
+
+# --- tasks and notifications: accessibility, phone width ----------------------------------------
+
+
+def serious_violations(page: Page) -> list[str]:
+    """axe's serious and critical violations on the page as shown, with where they are."""
+    found = Axe().run(page).response["violations"]
+    return [
+        f"{v['id']} ({v['impact']}): {[node['target'] for node in v['nodes']]}"
+        for v in found
+        if v["impact"] in ("serious", "critical")
+    ]
+
+
+def fits_the_width(page: Page) -> bool:
+    """Nothing sticks out sideways: no horizontal scrolling at the viewport's width."""
+    width = page.evaluate("document.documentElement.scrollWidth")
+    return bool(width <= page.viewport_size["width"])  # type: ignore[index]
+
+
+def approve_on_the_page(page: Page, site: Site, account_id: str) -> str:
+    review_id = site.review_id(account_id)
+    page.goto(f"{site.base}/reviews/{review_id}")
+    page.get_by_role("button", name="Approve as drafted").click()
+    page.wait_for_load_state()
+    assert page.url == f"{site.base}/inbox?decided={review_id}"
+    return f"task:{review_id}"
+
+
+def test_an_owner_sends_an_ask_and_records_the_answer_on_a_phone(
+    browser: Browser, site: Site
+) -> None:
+    page = signed_in_page(browser, site, "ana", PHONE)
+    task_id = approve_on_the_page(page, site, "acc-001")
+    page.get_by_role("link", name="Tasks").click()
+    page.wait_for_load_state()
+    card = page.locator("article.task")
+    assert card.count() == 1 and card.get_attribute("data-task-id") == task_id
+    assert "Lee Park <lee@northwind.example>" in card.inner_text()
+    assert (
+        card.get_by_role("link", name="Open in mail client")
+        .get_attribute("href")
+        .startswith("mailto:lee@northwind.example?subject=")
+    )  # type: ignore[union-attr]
+    assert fits_the_width(page) and serious_violations(page) == []
+    DOCS.mkdir(exist_ok=True)
+    page.screenshot(path=str(DOCS / "tasks.png"), full_page=True)
+
+    body = card.get_by_label("Body").input_value()
+    assert body.startswith("Hi Lee,")
+    card.get_by_role("button", name="Copy body").click()
+    expect(card.get_by_role("status")).to_have_text("Copied.")
+    assert page.evaluate("navigator.clipboard.readText()") == body
+
+    card.get_by_text("Send by email from here").click()
+    card.get_by_role("button", name="Send now").click()
+    page.wait_for_load_state()
+    assert "Northwind Dental: sent by email" in page.locator("#moved").inner_text()
+    assert [m.rcpt_tos for m in site.mailbox.messages] == [["lee@northwind.example"]]
+    assert fits_the_width(page) and serious_violations(page) == []
+
+    page.get_by_role("radio", name="Accepted").check()
+    page.get_by_label("Note (optional)").fill("Happy to do it in January.")
+    page.get_by_role("button", name="Record response").click()
+    page.wait_for_load_state()
+    assert "response recorded, accepted" in page.locator("#moved").inner_text()
+    (task,) = site.rows(select(OwnerTask))
+    assert (task.status, task.response, task.response_note) == (
+        "sent",
+        "accepted",
+        "Happy to do it in January.",
+    )
+    assert serious_violations(page) == []
+    assert site.dialogs == [] and site.csp_errors == []
+
+
+def test_the_badge_leads_to_the_notifications_which_it_then_stops_counting(
+    browser: Browser, site: Site
+) -> None:
+    page = signed_in_page(browser, site, "ana")
+    approve_on_the_page(page, site, "acc-001")
+    with open_services(Settings(database_url=site.database_url), clock=lambda: NOW) as services:
+        assert tick(services=services, now=NOW + timedelta(days=8)).reminders >= 1
+    page.goto(f"{site.base}/tasks")
+    badge = page.locator("#unread-count")
+    assert badge.inner_text() == "1"
+    assert page.get_by_role("link", name="Notifications 1 unread").is_visible()
+    assert serious_violations(page) == []
+
+    page.get_by_role("link", name="Notifications 1 unread").click()
+    page.wait_for_load_state()
+    assert page.url == f"{site.base}/notifications"
+    assert "Reminder 1" in page.inner_text("main") and page.locator("#unread-count").count() == 0
+    assert serious_violations(page) == []
+    page.set_viewport_size(PHONE)  # type: ignore[arg-type]
+    assert fits_the_width(page) and serious_violations(page) == []
+    assert site.dialogs == [] and site.csp_errors == []
+
+
+def test_marketing_reads_tasks_and_notifications_accessibly_without_actions(
+    browser: Browser, site: Site
+) -> None:
+    owner = signed_in_page(browser, site, "ana")
+    approve_on_the_page(owner, site, "acc-001")
+    page = signed_in_page(browser, site, "mkt", PHONE)
+    for path in ("/tasks", "/notifications"):
+        page.goto(f"{site.base}{path}")
+        assert "read-only" in page.inner_text("main"), path
+        assert page.locator("main form").count() == 0, path
+        assert fits_the_width(page) and serious_violations(page) == [], path
+    assert site.dialogs == [] and site.csp_errors == []
