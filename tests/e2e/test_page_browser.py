@@ -294,7 +294,7 @@ def test_an_owner_sends_an_ask_and_records_the_answer_on_a_phone(
     )  # type: ignore[union-attr]
     assert fits_the_width(page) and serious_violations(page) == []
     DOCS.mkdir(exist_ok=True)
-    page.screenshot(path=str(DOCS / "tasks.png"), full_page=True)
+    card.screenshot(path=str(DOCS / "tasks.png"))
 
     body = card.get_by_label("Body").input_value()
     assert body.startswith("Hi Lee,")
