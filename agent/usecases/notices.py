@@ -39,10 +39,21 @@ def list_notifications(
     with session_factory() as session:
         rows = store.notification_rows(session=session, recipient_ids=recipients, limit=limit)
         answer = [notification_out(row) for row in rows]
-    if actor.is_owner:
+    readers = _marked_read_by(actor, recipients)
+    if readers:
         with transaction(session_factory) as session:
-            store.mark_read(session=session, recipient_ids=[actor.id], at=now)
+            store.mark_read(session=session, recipient_ids=readers, at=now)
     return answer
+
+
+def _marked_read_by(actor: Actor, listed: list[str] | None) -> list[str]:
+    """Whose notifications this reading marks read: an owner's own; an admin's listing of the
+    escalations sent to admins (a shared inbox: one admin reading it reads it for all)."""
+    if actor.is_owner:
+        return [actor.id]
+    if actor.role == "admin" and (listed is None or ADMINS in listed):
+        return [ADMINS]
+    return []
 
 
 def unread(*, session: Session, actor: Actor) -> int:

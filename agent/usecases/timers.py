@@ -217,7 +217,8 @@ def _text(deps: Deps, item: Overdue, step: ChaseStep, owner: Owner | None) -> st
         return f"Reminder {step.number}: your {item.what}.\n{link}"
     name = owner.name if owner else item.owner_id
     reminders = step.number - 1
+    # No link: the task and the review are the owner's, and open only to them.
     return (
-        f"Escalation: {name}'s {item.what}, after {reminders} reminder(s). "
-        f"Please follow up with {name}.\n{link}"
+        f"Escalation: {name}'s {item.what}, after {reminders} reminder(s) to {name}. "
+        f"Please follow up with {name}."
     )

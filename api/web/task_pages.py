@@ -6,6 +6,7 @@ the CLI call), then redirects back to /tasks; a refusal re-renders the list with
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Callable
 from datetime import datetime
 from typing import Annotated, Any, TypeVar
@@ -17,6 +18,8 @@ from starlette.datastructures import FormData
 
 from agent.bootstrap import Services
 from agent.usecases.notices import list_notifications, unread
+from agent.usecases.outcomes import Outcome, record_outcome
+from agent.usecases.results import TaskOut
 from agent.usecases.sending import send_task
 from agent.usecases.tasks import mark_task_sent, read_task, record_response
 from api.deps import ApiUser
@@ -24,7 +27,7 @@ from api.errors import ApiError, error_body, status_of
 from api.schemas import TaskResponseBody, TaskSentBody
 from api.web.deps import CheckedForm, OwnerVisitor, PageServices, Visitor, api_user, render
 from api.web.deps import text_field as field
-from api.web.task_views import moved_words, task_groups
+from api.web.task_views import OUTCOME_CHOICES, moved_words, task_groups
 from api.web.views import urlpart
 from domain.clock import utc
 from domain.errors import DomainError, NotFound
@@ -33,7 +36,7 @@ from domain.text import NO_NUL_PATTERN
 router = APIRouter(include_in_schema=False, default_response_class=HTMLResponse)
 # A task id has a colon (`task:rv-...`) and may have a slash: forms send it percent-encoded.
 TaskIdPath = Annotated[str, Path(max_length=220, pattern=NO_NUL_PATTERN)]
-KEPT_FIELDS = ("at", "response", "note")
+KEPT_FIELDS = ("at", "response", "note", "kind", "amount")
 Body = TypeVar("Body", bound=BaseModel)
 
 
@@ -77,6 +80,9 @@ def _tasks(
         "can_send": bool(services.deps.settings.smtp_url),
         "notice": notice,
         "problem": problem,
+        "outcome_choices": OUTCOME_CHOICES,
+        # One per page view: submitting the same form twice records its outcome once.
+        "outcome_nonce": uuid.uuid4().hex[:12],
     }
     return render(request, "tasks.html", context, status_code=status_code)
 
@@ -145,6 +151,41 @@ def post_response(
         )
 
     return _step(request, services, user, task_id, form, work)
+
+
+@router.post("/tasks/{task_id:path}/outcome")
+def post_outcome(
+    task_id: TaskIdPath,
+    request: Request,
+    services: PageServices,
+    visitor: OwnerVisitor,
+    form: CheckedForm,
+) -> Response:
+    """What came of an accepted ask: a completing outcome completes it and closes the task; a
+    complaint holds the account. The form's `outcome_id` counts a double submit once."""
+    user = api_user(visitor)
+
+    def work() -> object:
+        task = read_task(services=services, actor=user, task_id=task_id)
+        return record_outcome(services=services, actor=user, outcome=outcome_of(form, task))
+
+    return _step(request, services, user, task_id, form, work)
+
+
+def outcome_of(form: FormData, task: TaskOut) -> Outcome:
+    kind = field(form, "kind")
+    if kind not in dict(OUTCOME_CHOICES):
+        raise ApiError(422, "kind: choose what came of the ask")
+    amount = field(form, "amount")
+    if amount and not amount.isdigit():
+        raise ApiError(422, f"amount: {amount!r} is not a whole number")
+    return Outcome(
+        kind=kind,  # type: ignore[arg-type]
+        review_id=task.review_id,
+        key=field(form, "outcome_id") or None,
+        note=field(form, "note") or None,
+        amount=int(amount) if amount else None,
+    )
 
 
 def _step(

@@ -40,8 +40,8 @@ GROUPS: tuple[tuple[str, str, str], ...] = (
     ("awaiting", "Sent, awaiting a response", "Record the customer's answer when it comes; "
      "without one the ask closes as no response after a while."),
     ("accepted", "Accepted, awaiting the outcome", "The customer said yes: when the outcome "
-     "happens, record it with advocacy outcomes add KIND --review REVIEW_ID; that closes the "
-     "ask."),
+     "happens (they took part, gave the quote, took the call, referred someone), record it "
+     "here; that completes the ask."),
 )  # fmt: skip
 
 
@@ -100,6 +100,8 @@ RESPONSE_WORDS = {
 def moved_words(task: TaskOut) -> str | None:
     """What the task's last step did, read from the task itself (never from the address)."""
     name = task.account_name or task.account_id
+    if task.status == "closed" and task.response == "accepted":
+        return f"{name}: outcome recorded; the ask is complete and the task closed."
     if task.response is not None:
         return f"{name}: response recorded, {RESPONSE_WORDS[task.response]}."
     if task.status == "sent" and task.sent_at is not None:
@@ -108,3 +110,14 @@ def moved_words(task: TaskOut) -> str | None:
     if task.status == "closed":
         return f"{name}: the task is closed."
     return None
+
+
+# The outcomes an owner records on an accepted ask: the completing ones, and a complaint.
+OUTCOME_CHOICES: tuple[tuple[str, str], ...] = (
+    ("participation", "Took part"),
+    ("testimonial_collected", "Gave a testimonial"),
+    ("reference_used", "A reference call took place"),
+    ("referral_generated", "Referred someone"),
+    ("referral_converted", "Their referral became a customer"),
+    ("complaint", "Complained (the account is held)"),
+)

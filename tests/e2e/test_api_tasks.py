@@ -13,9 +13,11 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
+from agent.usecases.notices import unread
 from agent.usecases.reads import scan_results
 from agent.usecases.scans import run_scan
 from agent.usecases.timers import tick
+from domain.actors import Actor
 from store.importer import import_bundle
 from store.models import Ask, MeasurementEvent, Signal
 from tests.e2e.api_fixtures import NOW, Api, open_api
@@ -378,3 +380,21 @@ def test_an_escalation_goes_to_the_owners_manager(api: Api, tmp_path: Path) -> N
     assert (escalation["kind"], escalation["owner_id"]) == ("escalation", "u-ana")
     assert "Ana Ruiz's" in escalation["text"]
     assert [n["kind"] for n in api.get("/v1/notifications", "ana").json()] == ["reminder"] * 2
+
+
+def test_admins_share_one_inbox_for_escalations(api: Api) -> None:
+    review_id = approve(api)
+    bobs = api.review_of("acc-002").id
+    api.post(f"/v1/reviews/{bobs}/decision", "bob", {"action": "reject", "reason": "later"})
+    send_by = datetime.fromisoformat(api.get(task_path(review_id), "ana").json()["send_by"])
+    for days in (0, 5, 10):
+        tick(services=services(api), now=send_by + timedelta(days=days, seconds=1))
+    admin = Actor(id="adm-1", role="admin")
+    with services(api).deps.session_factory() as session:
+        assert unread(session=session, actor=admin) == 1
+    assert api.get("/v1/notifications", "mkt").status_code == 200  # marketing reads, unmarked
+    with services(api).deps.session_factory() as session:
+        assert unread(session=session, actor=admin) == 1
+    api.get("/v1/notifications", "admin")
+    with services(api).deps.session_factory() as session:
+        assert unread(session=session, actor=admin) == 0

@@ -168,6 +168,35 @@ def test_the_customers_response_is_recorded_once(api: Api, clock: MovingClock) -
     assert task_row(api, declined).response == "declined"
 
 
+def test_an_outcome_completes_an_accepted_ask_once(api: Api, clock: MovingClock) -> None:
+    task_id = approve(api, "ana", "acc-001")
+    csrf = sign_in(api.client, api.tokens["ana"])
+    later(clock, hours=1)
+    post_step(api, task_id, "sent", csrf)
+    post_step(api, task_id, "response", csrf, response="accepted")
+    page = api.client.get("/tasks").text
+    form = group(page, "accepted")
+    assert 'name="kind" value="testimonial_collected"' in form
+    nonce = re.search(r'name="outcome_id" value="([^"]+)"', form)
+    assert nonce is not None
+    wrong = post_step(api, task_id, "outcome", csrf, kind="referral_converted", amount="12x")
+    assert wrong.status_code == 422 and "whole number" in wrong.text
+    done = post_step(
+        api, task_id, "outcome", csrf, kind="testimonial_collected", outcome_id=nonce.group(1)
+    )
+    assert done.status_code == 303
+    shown = api.client.get(done.headers["location"]).text
+    assert "outcome recorded; the ask is complete" in shown
+    assert "Northwind Dental" not in group(shown, "accepted")
+    assert task_row(api, task_id).status == "closed"
+    again = post_step(
+        api, task_id, "outcome", csrf, kind="testimonial_collected", outcome_id=nonce.group(1)
+    )
+    assert again.status_code == 303  # the same form again: counted once
+    counted = api.get("/v1/metrics", "admin").json()
+    assert (counted["testimonial_collected"], counted["asks_completed"]) == (1, 1)
+
+
 # --- ownership and CSRF ---------------------------------------------------------------------------
 
 
