@@ -13,7 +13,6 @@ from urllib.parse import quote
 
 from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from pydantic import ValidationError
 from starlette.datastructures import FormData
 
 from agent.bootstrap import Services
@@ -35,6 +34,7 @@ from api.web.deps import (
     Visitor,
     api_user,
     current_visitor,
+    parsed,
     render,
     text_field,
 )
@@ -236,14 +236,7 @@ def decision_body(form: FormData, review: Review) -> DecisionBody:
         data["reason"] = text_field(form, "reason") or None
     elif action == "defer":
         data["until"] = _day(text_field(form, "until"))
-    try:
-        return DecisionBody.model_validate(data)
-    except ValidationError as error:
-        problems = "; ".join(
-            f"{'.'.join(str(p) for p in item['loc']) or 'form'}: {item['msg']}"
-            for item in error.errors()
-        )
-        raise ApiError(422, problems) from None
+    return parsed(DecisionBody, data)
 
 
 def _edits(form: FormData, review: Review) -> dict[str, Any]:

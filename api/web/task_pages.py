@@ -9,11 +9,10 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable
 from datetime import datetime
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from pydantic import BaseModel, ValidationError
 from starlette.datastructures import FormData
 
 from agent.bootstrap import Services
@@ -25,7 +24,15 @@ from agent.usecases.tasks import mark_task_sent, read_task, record_response
 from api.deps import ApiUser
 from api.errors import ApiError, error_body, status_of
 from api.schemas import TaskResponseBody, TaskSentBody
-from api.web.deps import CheckedForm, OwnerVisitor, PageServices, Visitor, api_user, render
+from api.web.deps import (
+    CheckedForm,
+    OwnerVisitor,
+    PageServices,
+    Visitor,
+    api_user,
+    parsed,
+    render,
+)
 from api.web.deps import text_field as field
 from api.web.task_views import OUTCOME_CHOICES, moved_words, task_groups
 from api.web.views import urlpart
@@ -37,7 +44,6 @@ router = APIRouter(include_in_schema=False, default_response_class=HTMLResponse)
 # A task id has a colon (`task:rv-...`) and may have a slash: forms send it percent-encoded.
 TaskIdPath = Annotated[str, Path(max_length=220, pattern=NO_NUL_PATTERN)]
 KEPT_FIELDS = ("at", "response", "note", "kind", "amount")
-Body = TypeVar("Body", bound=BaseModel)
 
 
 @router.get("/tasks")
@@ -234,18 +240,6 @@ def response_body(form: FormData) -> TaskResponseBody:
         raise ApiError(422, "response: choose accepted, declined or no response")
     data = {"response": response, "at": moment(field(form, "at")), "note": field(form, "note")}
     return parsed(TaskResponseBody, {k: v for k, v in data.items() if v})
-
-
-def parsed(model: type[Body], data: dict[str, Any]) -> Body:
-    """The API's own body model over the form's fields: the same limits, 422 in words."""
-    try:
-        return model.model_validate(data)
-    except ValidationError as error:
-        problems = "; ".join(
-            f"{'.'.join(str(p) for p in item['loc']) or 'form'}: {item['msg']}"
-            for item in error.errors()
-        )
-        raise ApiError(422, problems) from None
 
 
 # --- notifications --------------------------------------------------------------------------------
