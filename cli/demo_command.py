@@ -128,6 +128,12 @@ def _next_steps(review_id: str, waiting: int) -> None:
         f"  advocacy reviews decide {review_id} reject --reason 'mid-negotiation'",
         f"  advocacy reviews decide {review_id} defer --until 2027-01-15",
         "All of them: advocacy reviews list · one in full: advocacy reviews show ID",
+        "After an approval, the owner's task (send it, then record the answer):",
+        f"  advocacy tasks show task:{review_id}",
+        f"  advocacy tasks sent task:{review_id}",
+        f"  advocacy tasks response task:{review_id} accepted",
+        f"  advocacy outcomes add testimonial_collected --review {review_id}",
+        "Timers (reminders, escalations, no-response): advocacy tick · advocacy notifications list",
         "Measurements: advocacy metrics",
     ]
     for line in lines:
