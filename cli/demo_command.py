@@ -132,7 +132,7 @@ def _next_steps(review_id: str, waiting: int) -> None:
         f"  advocacy tasks show task:{review_id}",
         f"  advocacy tasks sent task:{review_id}",
         f"  advocacy tasks response task:{review_id} accepted",
-        f"  advocacy outcomes add testimonial_collected --review {review_id}",
+        f"  advocacy outcomes add participation --review {review_id}",
         "Timers (reminders, escalations, no-response): advocacy tick · advocacy notifications list",
         "Measurements: advocacy metrics",
     ]
