@@ -1,7 +1,7 @@
 """Patterns that read a draft's meaning: the words and phrases behind each semantic check.
 
-Measured on tests/fixtures/drafts/bad.jsonl (every planted draft caught) and good.jsonl (drafts
-written from realistic evidence that must pass); add a phrase here with a row in both files.
+Measured on evals/corpora/bad.jsonl (every planted draft caught) and good.jsonl (drafts written
+from realistic evidence that must pass); add a phrase here with a row in both files.
 """
 
 from __future__ import annotations

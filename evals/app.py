@@ -1,8 +1,9 @@
 """`advocacy evals run` as a function: options in, a run and an exit code out.
 
-Exit codes: 0 the quality gate passed; 100 it failed (pass rate below `min_pass_rate`, or a
-regression against the baseline with `fail_on_regression`); 1 a configuration or
-infrastructure error (bad option or dataset, cassette miss, HTTP error, `--max-cost` reached).
+Exit codes: 0 the quality gate passed; 100 it failed (pass rate below `min_pass_rate`, a
+regression against the baseline with `fail_on_regression`, or a corpus rate of evals/corpus.py
+below what it requires); 1 a configuration or infrastructure error (bad option or dataset,
+cassette miss, HTTP error, `--max-cost` reached).
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from agent.settings import Settings
 from evals.baseline import RUNS_DIR, diff, load_run, save_run
 from evals.cache import CASSETTES_DIR, CacheMode, CassetteStore
 from evals.cases import DATASETS_DIR, DatasetError, load_cases
+from evals.corpus import measure
 from evals.execute import Environment
 from evals.judge import SKIPPED_NOTE, Judge
 from evals.prices import PRICES_FILE, load_prices
@@ -132,8 +134,12 @@ def gate(run_result: RunResult, options: Options) -> int:
     """Set `run_result.gate` and answer the exit code."""
     regressions = len(run_result.baseline.newly_failing) if run_result.baseline else 0
     rate = run_result.pass_rate
-    quality_ok = (rate is None or rate >= options.min_pass_rate) and not (
-        options.fail_on_regression and regressions
+    corpora = run_result.corpora
+    corpora_met = corpora is None or all(r.met for r in corpora.rates)
+    quality_ok = (
+        (rate is None or rate >= options.min_pass_rate)
+        and not (options.fail_on_regression and regressions)
+        and corpora_met
     )
     run_result.gate = GateOutcome(
         min_pass_rate=options.min_pass_rate,
@@ -141,6 +147,7 @@ def gate(run_result: RunResult, options: Options) -> int:
         passed=quality_ok,
         regressions=regressions,
         fail_on_regression=options.fail_on_regression,
+        corpora_met=corpora_met,
     )
     if run_result.infrastructure_errors or run_result.stopped_reason:
         return EXIT_INFRA
@@ -179,5 +186,6 @@ def run_evals(options: Options) -> tuple[RunResult, int, list[Path]]:
             env.inner.close()
     if baseline is not None:
         result.baseline = diff(result, baseline)
+    result.corpora = measure(result.cases)
     code = gate(result, options)
     return result, code, write_reports(result, options)

@@ -3,7 +3,8 @@
 The gates run first (domain.gates.evaluate); a candidate is then summarized and drafted by the
 real Writer, whose chat model talks through the caching transport. The answers the model gave
 first (read from the wire) are what the assertions score; the delivered output (after the
-writer's retry and fallback) is kept for the report.
+writer's retry and fallback) is kept for the report, with the assertions it fails (none when the
+checks caught a bad first answer).
 """
 
 from __future__ import annotations
@@ -82,6 +83,12 @@ def _usage(*written: Written[Any]) -> Usage:
 
 def _delivered(summary: Written[AdvocacySummary], draft: Written[AskDraft]) -> dict[str, Any]:
     return {"summary": summary.model_dump(), "draft": draft.model_dump()}
+
+
+def _delivered_failures(delivered: Subject) -> list[str]:
+    """The assertions the delivered output fails: none when the writer's checks caught a bad
+    first answer (retried or replaced it), some when one got through to the review."""
+    return [a.name for a in run_assertions(delivered) if not a.passed]
 
 
 def _gate(report: GateReport) -> dict[str, Any]:
@@ -165,7 +172,9 @@ class Cell:
                 outputs.draft, case.snapshot, report, http_client=client
             )
             usage = usage + judge_usage
-        return self._result(report, assertions, outputs=scored, usage=usage, judge=judge)
+        result = self._result(report, assertions, outputs=scored, usage=usage, judge=judge)
+        failures = _delivered_failures(Subject(case, report, Outputs(summary.value, draft.value)))
+        return result.model_copy(update={"delivered_failures": failures})
 
     def _outputs(self, summary: Written[AdvocacySummary], draft: Written[AskDraft]) -> Outputs:
         if self.variant.offline or self.transport is None:

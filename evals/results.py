@@ -54,6 +54,7 @@ class RepeatResult(BaseModel):
     cache_hits: int = 0
     network_calls: int = 0
     duration_s: float = 0.0
+    delivered_failures: list[str] = Field(default_factory=list)  # assertions the delivered fails
 
     @property
     def failed_assertions(self) -> list[str]:
@@ -118,12 +119,42 @@ class BaselineDiff(BaseModel):
     missing_in_run: list[str] = Field(default_factory=list)
 
 
+class CorpusRate(BaseModel):
+    """One corpus measured against the output checks: `hits` of `total` met the expectation
+    (a bad draft caught with its finding, a good draft passed); `misses` names the others."""
+
+    name: str
+    total: int
+    hits: int
+    rate: float | None
+    required: float
+    misses: list[str] = Field(default_factory=list)
+
+    @property
+    def met(self) -> bool:
+        return self.rate is None or self.rate >= self.required
+
+
+class Corpora(BaseModel):
+    """The output checks on corpora: red-team drafts, good drafts, and the adversarial cases'
+    bad first answers of this run (caught when the delivered output passes every assertion)."""
+
+    bad_drafts: CorpusRate
+    good_drafts: CorpusRate
+    adversarial: CorpusRate
+
+    @property
+    def rates(self) -> list[CorpusRate]:
+        return [self.bad_drafts, self.good_drafts, self.adversarial]
+
+
 class GateOutcome(BaseModel):
     min_pass_rate: float | None
     pass_rate: float | None
     passed: bool
     regressions: int = 0
     fail_on_regression: bool = False
+    corpora_met: bool = True
 
 
 class RunResult(BaseModel):
@@ -148,3 +179,4 @@ class RunResult(BaseModel):
     usage: Usage = Field(default_factory=Usage)
     baseline: BaselineDiff | None = None
     gate: GateOutcome | None = None
+    corpora: Corpora | None = None

@@ -76,6 +76,19 @@ def _cell(case: CaseResult | None) -> str:
     )
 
 
+def _corpora(run: RunResult) -> str:
+    if run.corpora is None:
+        return ""
+    items = "".join(
+        f"<li class='{'pass' if r.met else 'fail'}'>{_e(r.name)}: {r.hits}/{r.total} "
+        f"({_e(r.rate)}, required {_e(r.required)})"
+        + "".join(f"<br>missed {_e(miss)}" for miss in r.misses)
+        + "</li>"
+        for r in run.corpora.rates
+    )
+    return f"<h2>Output checks on corpora</h2><ul>{items}</ul>"
+
+
 def to_html(run: RunResult) -> str:
     head = "".join(f"<th>{_e(v.id)}</th>" for v in run.variants)
     by_key = {(c.case_id, c.variant): c for c in run.cases}
@@ -116,6 +129,6 @@ def to_html(run: RunResult) -> str:
         f"infrastructure errors {run.infrastructure_errors}, cost {_e(run.cost_usd)} USD</p>"
         f"{notes}<table><tr><th>variant</th><th>pass rate</th><th>pass</th><th>fail</th>"
         f"<th>error</th><th>flaky</th><th>score</th><th>tokens</th><th>cost</th>"
-        f"<th>failing assertions</th></tr>{totals}</table>{baseline}"
+        f"<th>failing assertions</th></tr>{totals}</table>{_corpora(run)}{baseline}"
         f"<table><tr><th>case</th>{head}</tr>{rows}</table></body></html>\n"
     )

@@ -1,4 +1,5 @@
-"""The terminal report: cases down, variants across (side by side), then totals per variant."""
+"""The terminal report: cases down, variants across (side by side), then totals per variant,
+then the corpus rates of the output checks (evals/corpus.py) and the quality gate."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ from rich.console import Console, Group
 from rich.table import Table
 from rich.text import Text
 
+from evals.corpus import ADVERSARIAL_TAG
 from evals.results import CaseResult, RunResult
 
 STYLE = {"pass": "green", "fail": "red", "error": "magenta", "skipped": "dim"}
@@ -95,6 +97,29 @@ def baseline_lines(run: RunResult) -> list[Text]:
     return lines
 
 
+def _percent(rate: float | None) -> str:
+    return "-" if rate is None else f"{rate:.0%}"
+
+
+def corpus_lines(run: RunResult) -> list[Text]:
+    """One line per corpus rate (`bad drafts caught: 90/90 (100%)`), then its misses."""
+    corpora = run.corpora
+    if corpora is None:
+        return []
+    cells = [c for c in run.cases if ADVERSARIAL_TAG in c.tags]
+    lines = []
+    for item in corpora.rates:
+        line = f"{item.name}: {item.hits}/{item.total} ({_percent(item.rate)})"
+        if item is corpora.adversarial:
+            line += (
+                f": of {len(cells)} adversarial case runs, {item.total} first answers failed"
+                " an assertion; caught = the delivered draft passes every assertion"
+            )
+        lines.append(Text(line, style="green" if item.met else "bold red"))
+        lines += [Text(f"  missed {miss}", style="red") for miss in item.misses]
+    return lines
+
+
 def render(run: RunResult, console: Console, *, only_problems: bool = False) -> None:
     notes = [Text(run.judge.note, style="yellow")] if run.judge.note else []
     if run.stopped_reason:
@@ -110,12 +135,14 @@ def render(run: RunResult, console: Console, *, only_problems: bool = False) -> 
     rate = "-" if run.pass_rate is None else f"{run.pass_rate:.1%}"
     cost = _money(run.cost_usd)
     notes.append(Text(f"pass rate {rate}; tokens {run.usage.total_tokens}; cost {cost}"))
+    notes += corpus_lines(run)
     if run.gate is not None:
         verdict = "passed" if run.gate.passed else "FAILED"
+        corpora = "" if run.gate.corpora_met else ", a corpus rate below its bar"
         notes.append(
             Text(
                 f"quality gate {verdict} (min pass rate {run.gate.min_pass_rate}, "
-                f"regressions {run.gate.regressions})",
+                f"regressions {run.gate.regressions}{corpora})",
                 style="green" if run.gate.passed else "bold red",
             )
         )

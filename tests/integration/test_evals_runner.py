@@ -15,6 +15,7 @@ from typer.testing import CliRunner
 
 from cli.main import app
 from evals.app import EXIT_GATE, EXIT_INFRA, EXIT_OK, ConfigError, Options, run_evals
+from evals.corpus import rows
 from evals.results import RunResult
 from tests.llm_guard import llm_guard  # noqa: F401  (autouse: no unmocked model request)
 
@@ -64,6 +65,35 @@ def test_the_planted_bad_answers_are_caught_and_nothing_else_fails(
     }
     assert failing == PLANTED
     assert code == EXIT_GATE  # the default gate is a 100% pass rate
+
+
+def test_the_run_reports_both_corpus_rates_and_the_adversarial_catches(
+    shipped: tuple[RunResult, int, list[Path]],
+) -> None:
+    run, _, written = shipped
+    saved = RunResult.model_validate_json(
+        next(p for p in written if p.name == "run.json").read_text()
+    )
+    assert saved.corpora == run.corpora and run.corpora is not None
+    bad, good = len(rows("bad.jsonl")), len(rows("good.jsonl"))
+    assert (run.corpora.bad_drafts.hits, run.corpora.bad_drafts.total) == (bad, bad)
+    assert (run.corpora.good_drafts.hits, run.corpora.good_drafts.total) == (good, good)
+    adversarial = run.corpora.adversarial  # every planted first answer is adversarial
+    assert (adversarial.hits, adversarial.total, adversarial.misses) == (5, 5, [])
+    assert run.gate is not None and run.gate.corpora_met
+    html = next(p for p in written if p.name == "report.html").read_text()
+    assert f"bad drafts caught: {bad}/{bad}" in html
+
+
+def test_the_terminal_summary_prints_the_corpus_rates() -> None:
+    base = ["evals", "run", "--no-save", "--case", "gift-card-request", "--model", "stub-model"]
+    result = CliRunner().invoke(app, base)
+    bad, good = len(rows("bad.jsonl")), len(rows("good.jsonl"))
+    assert f"bad drafts caught: {bad}/{bad} (100%)" in result.output
+    assert f"good drafts passed: {good}/{good} (100%)" in result.output
+    assert "adversarial first answers caught: 1/1 (100%): of 1 adversarial case runs" in (
+        result.output
+    )
 
 
 def test_tokens_and_cost_come_from_the_recorded_usage(
