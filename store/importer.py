@@ -31,9 +31,9 @@ from store.bundle import (
     BundleError,
     PermissionRow,
     Problem,
-    read_source,
     to_record,
 )
+from store.bundle_read import read_source
 from store.import_ids import WrittenIds, duplicate
 from store.models import Base
 from store.types import UTCDateTime

@@ -9,7 +9,8 @@ import pytest
 from pydantic import ValidationError
 
 from domain import vocabulary
-from store.bundle import AccountRow, PermissionRow, Problem, SignalRow, read_json
+from store.bundle import AccountRow, PermissionRow, Problem, SignalRow
+from store.bundle_read import read_json
 
 # DESIGN.md section 3, word for word: the contract the import and the tools share.
 DESIGN_ENUMS = [
