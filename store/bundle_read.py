@@ -8,6 +8,7 @@ file's shape come out as `Problem`s.
 from __future__ import annotations
 
 import csv
+import itertools
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
@@ -21,6 +22,7 @@ RawRow = tuple[str, int, Any]
 
 _OPEN = frozenset({"start_map", "start_array"})
 _CLOSE = frozenset({"end_map", "end_array"})
+INTEGER_OVERFLOW = "integer overflow"  # yajl's words for an integer beyond 64 bits
 
 
 def read_source(source: Path) -> Iterator[RawRow | Problem]:
@@ -31,9 +33,28 @@ def read_source(source: Path) -> Iterator[RawRow | Problem]:
 
 
 def read_json(path: Path) -> Iterator[RawRow | Problem]:
-    """Stream the rows of a JSON bundle: never more than one row in memory."""
+    """Stream the rows of a JSON bundle: never more than one row in memory.
+
+    ijson's C parser refuses an integer of 2**63 or more as an "integer overflow", naming no
+    row. The file is then read again from the start by ijson's pure-Python parser, which yields
+    big integers, and the rows already given out are skipped: the import goes on, and the row's
+    schema refuses the number naming its key, row and field.
+    """
+    given = 0
+    try:
+        for item in _read_json(path, ijson):
+            yield item
+            given += 1
+    except ijson.JSONError as error:
+        if INTEGER_OVERFLOW not in str(error):
+            raise
+        yield from itertools.islice(_read_json(path, ijson.get_backend("python")), given, None)
+
+
+def _read_json(path: Path, backend: Any) -> Iterator[RawRow | Problem]:
     with path.open("rb") as handle:
-        yield from _rows_from_events(ijson.basic_parse(handle, use_float=True, buf_size=256 * 1024))
+        events = backend.basic_parse(handle, use_float=True, buf_size=256 * 1024)
+        yield from _rows_from_events(events)
 
 
 def _nested(first: str, events: Iterator[tuple[str, Any]]) -> Any:

@@ -15,7 +15,7 @@ import pytest
 from sqlalchemy import Engine, select, text
 
 from store.bundle import BUNDLE_KEYS
-from store.importer import BundleInvalid, import_bundle
+from store.importer import BATCH_ROWS, BundleInvalid, import_bundle
 from store.models import Base
 
 FIXTURES = Path(__file__).parent.parent / "fixtures"
@@ -416,6 +416,38 @@ def test_cli_import_refuses_a_future_row_and_a_nul_with_exit_2(tmp_path: Path) -
     assert "signals[0].occurred_at:" in result.stderr
     assert "signals[1].text:" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+# --- integers beyond 64 bits, which ijson's C parser refuses (issue 13) ---------------------------
+
+
+def test_a_huge_integer_after_written_batches_names_its_row_alone(
+    engine: Engine, tmp_path: Path
+) -> None:
+    import_bundle(engine=engine, source=EXAMPLE)
+    before = table_rows(engine)
+    bundle = example()
+    bundle["signals"] += [_signal(n) for n in range(BATCH_ROWS * 6)]  # flushed on both databases
+    last = len(bundle["signals"])
+    bundle["signals"].append(_signal(-1) | {"score": 2**64})
+    bundle["referrals"][0]["attribution_disputed"] = -(10**30)  # read after the fallback
+
+    found = messages(rejected(engine, write(tmp_path, bundle)))
+
+    where = [message.split(":")[0] for message in found]
+    assert where == [f"signals[{last}].score", "referrals[0].attribution_disputed"]
+    assert table_rows(engine) == before
+
+
+def test_cli_import_refuses_a_huge_integer_naming_its_row_with_exit_2(tmp_path: Path) -> None:
+    bundle = example()
+    bundle["accounts"][0]["health_score"] = 2**63
+    database = tmp_path / "cli.db"
+    result = run_cli("import", str(write(tmp_path, bundle)), database=database)
+    assert result.returncode == 2, result.stderr
+    assert "accounts[0].health_score:" in result.stderr
+    assert "not valid JSON" not in result.stderr and "Traceback" not in result.stderr
+    assert table_rows(_sqlite(f"sqlite:///{database}")) == {key: [] for key in BUNDLE_KEYS}
 
 
 # --- duplicate ids within one bundle (issue 13) -------------------------------------------------
