@@ -6,10 +6,14 @@ gather_evidence -> gate -> (summarize -> draft -> open_review -> owner_review ->
 
 from __future__ import annotations
 
+from collections.abc import Hashable
+from typing import Any, Protocol
+
 from langchain_core.runnables import RunnableConfig
 from langgraph.checkpoint.base import BaseCheckpointSaver
 from langgraph.graph import END, START, StateGraph
 from langgraph.graph.state import CompiledStateGraph
+from langgraph.runtime import Runtime
 
 from agent.advocate_nodes import (
     after_evidence,
@@ -30,8 +34,20 @@ from agent.state import AdvocateState
 AdvocateGraph = CompiledStateGraph[AdvocateState, Deps, AdvocateState, AdvocateState]
 
 
-def build_advocate_graph() -> StateGraph[AdvocateState, Deps, AdvocateState, AdvocateState]:
-    """The uncompiled graph; compile it with the checkpointer of your choice."""
+class Node(Protocol):
+    """A node of the advocate graph: the state and the run's services in, a state update out."""
+
+    def __call__(self, state: AdvocateState, runtime: Runtime[Deps]) -> dict[str, Any]: ...
+
+
+def build_advocate_graph(
+    *, before_pause: Node | None = None
+) -> StateGraph[AdvocateState, Deps, AdvocateState, AdvocateState]:
+    """The uncompiled graph; compile it with the checkpointer of your choice.
+
+    `before_pause` runs between open_review and owner_review (Studio's hand-off of the review to
+    our checkpointer, agent/studio.py); it must be idempotent and must not pause.
+    """
     builder = StateGraph(AdvocateState, context_schema=Deps)
     builder.add_node("gather_evidence", gather_evidence)
     builder.add_node("gate", gate)
@@ -47,7 +63,13 @@ def build_advocate_graph() -> StateGraph[AdvocateState, Deps, AdvocateState, Adv
     builder.add_edge("record_not_candidate", END)
     builder.add_edge("summarize", "draft")
     builder.add_edge("draft", "open_review")
-    builder.add_conditional_edges("open_review", after_open)
+    if before_pause is None:
+        builder.add_conditional_edges("open_review", after_open)
+    else:
+        builder.add_node("before_pause", before_pause)
+        paths: dict[Hashable, str] = {"owner_review": "before_pause", END: END}
+        builder.add_conditional_edges("open_review", after_open, paths)
+        builder.add_edge("before_pause", "owner_review")
     builder.add_edge("owner_review", "apply_decision")
     builder.add_edge("apply_decision", END)
     return builder

@@ -70,9 +70,14 @@ def publish_reviews(*, session: Session, review_ids: Sequence[str]) -> None:
     )
 
 
-def stale_reviews(*, session: Session, status: str, claimed_before: datetime) -> list[Review]:
-    """Reviews held in `status` (drafting or deciding) since before `claimed_before`."""
-    query = select(Review).where(Review.status == status, Review.claimed_at < claimed_before)
+def stale_reviews(
+    *, session: Session, status: str, claimed_before: datetime | None
+) -> list[Review]:
+    """Reviews held in `status` (drafting or deciding) since before `claimed_before` (None: all
+    of them, however recent)."""
+    query = select(Review).where(Review.status == status)
+    if claimed_before is not None:
+        query = query.where(Review.claimed_at < claimed_before)
     return list(session.scalars(query.order_by(Review.claimed_at)))
 
 

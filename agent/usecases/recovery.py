@@ -1,9 +1,10 @@
 """After a crash: finish or release what a dead process held, so nothing stays stuck.
 
 - A review still `drafting` whose thread paused at the owner's checkpoint joins the queue (a scan
-  publishes its drafts in batches; a crash between batches leaves such drafts); one whose
-  drafter died before the pause (past `draft_lease_seconds`) is discarded with its partial
-  thread and its candidate event, so the next scan drafts it again.
+  publishes its drafts in batches; a crash between batches leaves such drafts; the timers publish
+  them too, every minute: `publish_paused_drafts`); one whose drafter died before the pause
+  (past `draft_lease_seconds`) is discarded with its partial thread and its candidate event, so
+  the next scan drafts it again.
 - A decision claim older than `claim_lease_seconds` is completed from the checkpoint when the
   thread already took the decision, else released back to the queue.
 - A scan queued or running in a process of this host that has ended is marked `interrupted`.
@@ -19,6 +20,7 @@ from datetime import timedelta
 from agent.deps import Deps
 from agent.graph import AdvocateGraph, thread_config
 from agent.runner import runner_is_gone
+from agent.state import AdvocateState
 from checkpoints.reviews import discard_draft, publish_reviews, release_claim, stale_reviews
 from store.db import transaction
 from store.models import Review
@@ -51,6 +53,34 @@ def recover(deps: Deps, advocate: AdvocateGraph) -> Recovered:
     return done
 
 
+def publish_paused_drafts(deps: Deps, advocate: AdvocateGraph) -> int:
+    """Every `drafting` review whose thread already paused joins the queue, however recent (the
+    timers run this every minute): a drafter that paused but did not publish, e.g. one killed
+    between the pause and its batch's publish while other processes went on."""
+    with deps.session_factory() as session:
+        drafting = stale_reviews(session=session, status="drafting", claimed_before=None)
+    outcomes = [recover_draft(deps, advocate, review, lost=False) for review in drafting]
+    return outcomes.count("drafts_published")
+
+
+def hand_off_review(deps: Deps, advocate: AdvocateGraph, state: AdvocateState) -> None:
+    """A review drafted on another checkpointer (Studio's) gets its own thread on `advocate`'s,
+    as if open_review had just run there, run to the owner's checkpoint; then it is published.
+    Idempotent: a thread that exists already is only run on, if it has not paused."""
+    review_id = state["review_id"]
+    config = thread_config(review_id)
+    if not advocate.get_state(config).values:
+        advocate.update_state(config, dict(state), as_node="open_review")
+    if not thread_paused(advocate, review_id):
+        advocate.invoke(None, config, context=deps, durability="exit")
+    recover_draft(deps, advocate, _review(deps, review_id), lost=False)
+
+
+def _review(deps: Deps, review_id: str) -> Review:
+    with deps.session_factory() as session:
+        return session.get_one(Review, review_id)
+
+
 def _stale(deps: Deps, status: str, lease_seconds: float) -> list[Review]:
     before = deps.clock() - timedelta(seconds=lease_seconds)
     with deps.session_factory() as session:
@@ -65,14 +95,15 @@ def claim_is_lost(deps: Deps, review: Review) -> bool:
     return review.claimed_at < deps.clock() - lease
 
 
-def _paused(advocate: AdvocateGraph, review_id: str) -> bool:
+def thread_paused(advocate: AdvocateGraph, review_id: str) -> bool:
+    """The review's thread waits at the owner's checkpoint: the review is decidable."""
     return bool(advocate.get_state(thread_config(review_id)).interrupts)
 
 
 def recover_draft(deps: Deps, advocate: AdvocateGraph, review: Review, *, lost: bool) -> str | None:
     """Publish a draft whose thread paused (at any age: it is decidable); discard one that never
     paused once its drafter is `lost` (past the lease); leave a live drafter's draft alone."""
-    if _paused(advocate, review.id):
+    if thread_paused(advocate, review.id):
         with transaction(deps.session_factory) as session:
             publish_reviews(session=session, review_ids=[review.id])
         return "drafts_published"

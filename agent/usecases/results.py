@@ -155,3 +155,6 @@ class TickOut(BaseModel):
     woken: int
     delivered: int = Field(0, description="Notifications delivered by email or webhook now.")
     delivery_failures: int = Field(0, description="Deliveries that failed; retried later.")
+    drafts_published: int = Field(
+        0, description="Drafted reviews whose thread had paused, joining the queue now."
+    )

@@ -1,5 +1,6 @@
-"""`advocacy tick`: every due timer once — no-response closing, deferrals waking, reminders and
-escalations to owners (never customers), then the deliveries of notifications.
+"""`advocacy tick`: every due timer once — paused drafts joining the queue, no-response closing,
+deferrals waking, reminders and escalations to owners (never customers), then the deliveries of
+notifications.
 
 Safe to run twice or at once: each step is a conditional update or an insert keyed by the step
 (a task's reminder number), so a step due once happens once, whoever runs it.
@@ -15,6 +16,7 @@ from agent.deps import Deps
 from agent.notify import deliver_due
 from agent.records import record_events
 from agent.usecases.intake import review_account
+from agent.usecases.recovery import publish_paused_drafts
 from agent.usecases.results import TickOut
 from agent.usecases.tasks import TaskMovedOn, apply_response
 from checkpoints.reviews import ended_deferrals, mark_woken, undecided_reviews
@@ -34,6 +36,7 @@ ADMINS = "admins"
 def tick(*, services: Services, now: datetime) -> TickOut:
     """Run every timer due at `now` once; see the module docstring."""
     deps = services.deps
+    published = publish_paused_drafts(deps, services.advocate)
     closed = close_unanswered(deps, now)
     woken = wake_deferrals(services, now)
     reminders, escalations = chase_overdue(deps, now)
@@ -45,6 +48,7 @@ def tick(*, services: Services, now: datetime) -> TickOut:
         woken=woken,
         delivered=delivery.delivered,
         delivery_failures=delivery.failed,
+        drafts_published=published,
     )
 
 

@@ -1,5 +1,6 @@
 """After a crash nothing stays stuck: lost drafts, lost decision claims and dead scans are
-completed or released by the recovery every process runs at start (SQLite and PostgreSQL).
+completed or released by the recovery every process runs at start (SQLite and PostgreSQL), and
+paused drafts by the timers too.
 
 The crash points are reached through the real graph, stopped where a killed process would
 have stopped (`interrupt_before`), with the real checkpointer."""
@@ -22,6 +23,7 @@ from agent.state import AdvocateState
 from agent.usecases.decisions import AlreadyDecided, decide
 from agent.usecases.recovery import recover
 from agent.usecases.scans import run_scan
+from agent.usecases.timers import tick
 from checkpoints.reviews import claim_for_decision
 from checkpoints.schemas import Decision
 from store.db import transaction
@@ -124,6 +126,26 @@ def test_a_draft_that_paused_before_the_crash_joins_the_queue(
     assert review.status == "pending"
     closed = decide(
         deps=services.deps, advocate=services.advocate, review_id=review.id, decision=approve()
+    )
+    assert closed.status == "approved"
+
+
+def test_the_timers_publish_a_draft_once_it_paused_however_recent(
+    services: Services, clock: Clock
+) -> None:
+    draft_until(services, "rv-1", stop_before=["owner_review"])
+    clock.pass_the_lease()  # discarding a lost draft is the recovery's, at a process start
+    assert tick(services=services, now=clock.now).drafts_published == 0
+    assert [r.status for r in reviews(services)] == ["drafting"]
+    # It pauses but is not published: its drafter stopped between the pause and the publish
+    # while this process (serve, whose timers run every minute) went on.
+    config = thread_config("rv-1")
+    services.advocate.invoke(None, config, context=services.deps, durability="exit")
+    assert tick(services=services, now=clock.now).drafts_published == 1
+    assert [r.status for r in reviews(services)] == ["pending"]
+    assert tick(services=services, now=clock.now).drafts_published == 0
+    closed = decide(
+        deps=services.deps, advocate=services.advocate, review_id="rv-1", decision=approve()
     )
     assert closed.status == "approved"
 
