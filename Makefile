@@ -2,7 +2,7 @@
 VENV ?= .venv
 PY := $(VENV)/bin/python
 
-.PHONY: demo test install lint types bench live bench-live clean
+.PHONY: demo test install lint types bench live bench-live live-raw clean
 
 $(VENV)/.installed: pyproject.toml
 	python3 -m venv $(VENV)
@@ -35,6 +35,10 @@ live: install
 
 bench-live: install
 	bash live/run.sh $(PY) bench/scan_bench.py --live --accounts 80
+
+# Re-record the live model's raw answers for the eval cases (evals/corpora/live_raw.jsonl).
+live-raw: install
+	bash live/run.sh $(PY) bench/live_raw.py
 
 clean:
 	rm -rf $(VENV) build advocacy.db advocacy.db-wal advocacy.db-shm demo

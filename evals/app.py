@@ -186,6 +186,6 @@ def run_evals(options: Options) -> tuple[RunResult, int, list[Path]]:
             env.inner.close()
     if baseline is not None:
         result.baseline = diff(result, baseline)
-    result.corpora = measure(result.cases)
+    result.corpora = measure(result.cases, policy=options.settings.policy)
     code = gate(result, options)
     return result, code, write_reports(result, options)

@@ -7,7 +7,8 @@ Both are checked against one snapshot (CORPUS_SNAPSHOT), the evidence they were 
 
 The run's adversarial cases are the third measure: a bad first answer of the model (one failing
 a content assertion) counts as caught when the delivered output passes every assertion, i.e.
-the writer's checks retried or replaced it before any owner saw it.
+the writer's checks retried or replaced it before any owner saw it. The fourth, when
+evals/corpora/live_raw.jsonl exists, is the raw answers of a live model (evals/live_answers.py).
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from domain.checks import check_draft
 from domain.meaning import problem_codes
 from domain.outputs import AskDraft
 from domain.report import GateReport
+from domain.settings import PolicySettings
 from domain.snapshot import (
     AccountProfile,
     ContactItem,
@@ -30,6 +32,8 @@ from domain.snapshot import (
     SignalItem,
     TicketItem,
 )
+from evals.cases import DATASETS_DIR, load_cases
+from evals.live_answers import LIVE_RAW, judge_all, live_answers_refused
 from evals.results import CaseResult, Corpora, CorpusRate
 
 CORPORA_DIR = Path(__file__).parent / "corpora"
@@ -180,10 +184,21 @@ def adversarial_caught(cases: Sequence[CaseResult]) -> CorpusRate:
     return _rate("adversarial first answers caught", len(bad), misses, BAD_CAUGHT_REQUIRED)
 
 
-def measure(cases: Sequence[CaseResult], folder: Path = CORPORA_DIR) -> Corpora:
-    """Every corpus rate: the two draft files, and the run's adversarial cases."""
+def live_answers(policy: PolicySettings, folder: Path = CORPORA_DIR) -> CorpusRate | None:
+    """The recorded raw answers of a live model, judged against the shipped eval cases."""
+    if not (folder / LIVE_RAW).is_file():
+        return None
+    cases = load_cases([DATASETS_DIR])
+    return live_answers_refused(judge_all(rows(LIVE_RAW, folder), cases, policy))
+
+
+def measure(
+    cases: Sequence[CaseResult], *, policy: PolicySettings, folder: Path = CORPORA_DIR
+) -> Corpora:
+    """Every corpus rate: the two draft files, the run's adversarial cases, the live answers."""
     return Corpora(
         bad_drafts=bad_drafts_caught(rows("bad.jsonl", folder)),
         good_drafts=good_drafts_passed(rows("good.jsonl", folder)),
         adversarial=adversarial_caught(cases),
+        live_answers=live_answers(policy, folder),
     )

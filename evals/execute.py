@@ -54,7 +54,8 @@ def model_settings(env: Environment, model: str) -> Settings:
     return env.settings.model_copy(update=update)
 
 
-def _answer_text(body: dict[str, Any]) -> str:
+def answer_text(body: dict[str, Any]) -> str:
+    """The answer exactly as the server returned it: the tool call's arguments, or the content."""
     message = (body.get("choices") or [{}])[0].get("message") or {}
     calls = message.get("tool_calls") or []
     if calls:
@@ -67,7 +68,7 @@ def first_answer(exchanges: list[Exchange], schema: type[M]) -> tuple[M | None, 
     for exchange in exchanges:
         if exchange.schema == schema.__name__ and exchange.body is not None:
             try:
-                return schema.model_validate_json(_answer_text(exchange.body)), None, True
+                return schema.model_validate_json(answer_text(exchange.body)), None, True
             except ValueError as error:
                 return None, parse_failure_reason(error), True
     return None, "no answer from the model", False

@@ -136,16 +136,19 @@ class CorpusRate(BaseModel):
 
 
 class Corpora(BaseModel):
-    """The output checks on corpora: red-team drafts, good drafts, and the adversarial cases'
-    bad first answers of this run (caught when the delivered output passes every assertion)."""
+    """The output checks on corpora: red-team drafts, good drafts, the adversarial cases' bad
+    first answers of this run (caught when the delivered output passes every assertion), and
+    the recorded raw answers of a live model (evals/live_answers.py)."""
 
     bad_drafts: CorpusRate
     good_drafts: CorpusRate
     adversarial: CorpusRate
+    live_answers: CorpusRate | None = None
 
     @property
     def rates(self) -> list[CorpusRate]:
-        return [self.bad_drafts, self.good_drafts, self.adversarial]
+        rates = [self.bad_drafts, self.good_drafts, self.adversarial]
+        return rates + ([self.live_answers] if self.live_answers else [])
 
 
 class GateOutcome(BaseModel):

@@ -81,6 +81,9 @@ def test_the_run_reports_both_corpus_rates_and_the_adversarial_catches(
     adversarial = run.corpora.adversarial  # every planted first answer is adversarial
     assert (adversarial.hits, adversarial.total, adversarial.misses) == (5, 5, [])
     assert run.gate is not None and run.gate.corpora_met
+    live = run.corpora.live_answers  # the recorded raw answers of the live tier's model
+    answers = len(rows("live_raw.jsonl"))
+    assert live is not None and (live.hits, live.total, live.misses) == (answers, answers, [])
     html = next(p for p in written if p.name == "report.html").read_text()
     assert f"bad drafts caught: {bad}/{bad}" in html
 
@@ -91,6 +94,9 @@ def test_the_terminal_summary_prints_the_corpus_rates() -> None:
     bad, good = len(rows("bad.jsonl")), len(rows("good.jsonl"))
     assert f"bad drafts caught: {bad}/{bad} (100%)" in result.output
     assert f"good drafts passed: {good}/{good} (100%)" in result.output
+    answers = len(rows("live_raw.jsonl"))
+    assert "live model answers refused (smollm2-135m-instruct on " in result.output
+    assert f"{answers}/{answers} (100%)" in result.output
     assert "adversarial first answers caught: 1/1 (100%): of 1 adversarial case runs" in (
         result.output
     )

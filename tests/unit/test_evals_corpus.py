@@ -3,6 +3,7 @@ missed, and a rate below its bar failing the quality gate."""
 
 from __future__ import annotations
 
+from domain.settings import PolicySettings
 from evals.app import EXIT_GATE, Options, gate
 from evals.assertions import AssertionResult
 from evals.corpus import adversarial_caught, bad_drafts_caught, good_drafts_passed, measure, rows
@@ -82,7 +83,7 @@ def test_a_corpus_below_its_bar_fails_the_quality_gate() -> None:
         variants=[],
         cases=[leaked],
         pass_rate=0.0,
-        corpora=measure([leaked]),
+        corpora=measure([leaked], policy=PolicySettings()),
     )
     assert gate(run, Options(min_pass_rate=0.0)) == EXIT_GATE
     assert run.gate is not None and not run.gate.corpora_met
