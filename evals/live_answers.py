@@ -2,8 +2,8 @@
 
 bench/live_raw.py records them: every answer a real model server gave for the candidate cases of
 evals/datasets/, exactly as returned. Each is judged offline as the Writer judges it: parsed as
-the Writer's structured-output parser does (JSON that may hold raw control characters, then the
-schema), then checked by domain/checks.py against the case's evidence and gate report. An answer
+the product's structured-output parser for the row's method does (`parse_answer`), then
+checked by domain/checks.py against the case's evidence and gate report. An answer
 that fails the schema or has a problem is refused: it never reaches an owner. A row may carry
 `"clean": "why"` when an answer is truly fine; the checks must then still find it clean.
 """
@@ -15,6 +15,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from langchain_core.utils.json import parse_json_markdown
 from pydantic import BaseModel
 
 from domain.checks import check_draft, check_summary
@@ -51,8 +52,15 @@ class Verdict:
         return f"{row['case']} {row['step']} attempt {row['attempt']}"
 
 
-def _parsed(raw: str, schema: type[BaseModel]) -> BaseModel | None:
+def parse_answer(raw: str, schema: type[BaseModel], method: str) -> BaseModel | None:
+    """The answer as the product's parser for `method` reads it, or None: function_calling's
+    arguments and json_mode's content (a Markdown fence stripped) are JSON that may hold raw
+    control characters; json_schema's content is parsed strictly by the openai client."""
     try:
+        if method == "json_schema":
+            return schema.model_validate_json(raw)
+        if method == "json_mode":
+            return schema.model_validate(parse_json_markdown(raw))
         return schema.model_validate(json.loads(raw, strict=False))
     except ValueError:  # not JSON, or not the schema (pydantic's ValidationError is one)
         return None
@@ -60,7 +68,8 @@ def _parsed(raw: str, schema: type[BaseModel]) -> BaseModel | None:
 
 def judge(row: Mapping[str, Any], case: Case, policy: PolicySettings) -> Verdict:
     """Whether the Writer would have refused this raw answer, and why."""
-    value = _parsed(str(row["raw"]), SCHEMAS[row["step"]])
+    method = str(row.get("method") or "function_calling")
+    value = parse_answer(str(row["raw"]), SCHEMAS[row["step"]], method)
     if value is None:
         return Verdict(dict(row), (SCHEMA_FAILED,))
     if isinstance(value, AdvocacySummary):

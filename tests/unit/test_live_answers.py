@@ -8,10 +8,11 @@ from collections import Counter
 
 import pytest
 
+from domain.outputs import AdvocacySummary
 from domain.settings import PolicySettings
 from evals.cases import DATASETS_DIR, Case, load_cases
 from evals.corpus import rows
-from evals.live_answers import LIVE_RAW, SCHEMA_FAILED, Verdict, judge, judge_all
+from evals.live_answers import LIVE_RAW, SCHEMA_FAILED, Verdict, judge, judge_all, parse_answer
 from evals.live_answers import live_answers_refused as refused_rate
 
 POLICY = PolicySettings()
@@ -74,6 +75,15 @@ def test_raw_control_characters_parse_as_the_writer_parses_them(cases: dict[str,
     )
     verdict = judge(_row(case.id, "draft", raw), case, POLICY)
     assert SCHEMA_FAILED not in verdict.codes and "incentive" in verdict.codes
+
+
+def test_each_method_is_parsed_as_the_product_parses_it() -> None:
+    fenced = '```json\n{"headline": "x", "points": [], "evidence_ids": []}\n```'
+    assert parse_answer(fenced, AdvocacySummary, "json_mode") is not None
+    assert parse_answer(fenced, AdvocacySummary, "function_calling") is None
+    control = '{"headline": "a\nb", "points": [], "evidence_ids": []}'  # a raw newline inside
+    assert parse_answer(control, AdvocacySummary, "function_calling") is not None
+    assert parse_answer(control, AdvocacySummary, "json_schema") is None
 
 
 def test_a_clean_answer_is_a_miss_until_labelled(cases: dict[str, Case]) -> None:
