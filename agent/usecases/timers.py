@@ -8,6 +8,7 @@ Safe to run twice or at once: each step is a conditional update or an insert key
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -30,6 +31,7 @@ from store.db import transaction
 from store.models import Owner, OwnerTask, Review
 
 TIMER = "timer"
+log = logging.getLogger("advocacy.timers")
 ADMINS = "admins"
 
 
@@ -80,14 +82,19 @@ def wake_deferrals(services: Services, now: datetime) -> int:
         with transaction(deps.session_factory) as session:
             if not mark_woken(session=session, review_id=review_id, now=now):
                 continue
-        review_account(
-            deps=deps,
-            advocate=services.advocate,
-            account_id=account_id,
-            now=now,
-            cause=f"wake:{review_id}",
-        )
         woken += 1
+        try:
+            review_account(
+                deps=deps,
+                advocate=services.advocate,
+                account_id=account_id,
+                now=now,
+                cause=f"wake:{review_id}",
+            )
+        except Exception:
+            # One account's failed run (its model, its data) must not stop the other timers;
+            # the account is gated again by the next scan or event.
+            log.exception("waking %s for %s failed; the next scan gates it", review_id, account_id)
     return woken
 
 
