@@ -19,16 +19,17 @@ from agent.offline import OFFLINE_AUTHOR
 from agent.settings import Settings
 from evals.baseline import RUNS_DIR, diff, load_run, save_run
 from evals.cache import CASSETTES_DIR, CacheMode, CassetteStore
-from evals.cases import DATASETS_DIR, DatasetError, load_cases
+from evals.cases import DATASETS_DIR, Case, DatasetError, load_cases
 from evals.corpus import measure
 from evals.execute import Environment
 from evals.judge import SKIPPED_NOTE, Judge
+from evals.preflight import missing_repeats
 from evals.prices import PRICES_FILE, load_prices
 from evals.reports.html import to_html
 from evals.reports.junit import to_junit
 from evals.results import GateOutcome, JudgeInfo, RunResult
 from evals.runner import RunSpec, run
-from evals.variants import build_variants, parse_prompt_specs
+from evals.variants import Variant, build_variants, parse_prompt_specs
 
 EXIT_OK, EXIT_INFRA, EXIT_GATE = 0, 1, 100
 SHIPPED_MODEL = "stub-model"  # the model the committed cassettes were recorded from
@@ -98,6 +99,21 @@ def _environment(options: Options, mode: CacheMode, live_models: bool) -> Enviro
     return Environment(settings, mode, store, inner, prices, judge)
 
 
+def _refuse_unrecorded_repeats(
+    options: Options, env: Environment, variants: list[Variant], cases: list[Case]
+) -> None:
+    lacking = missing_repeats(
+        env.store, variants, cases, repeat=options.repeat, policy=options.settings.policy
+    )
+    if lacking:
+        raise ConfigError(
+            f"--repeat {options.repeat} in replay mode: each repeat is a new answer from the "
+            "model, and the cassettes do not hold them all:\n  "
+            + "\n  ".join(lacking)
+            + "\nRecord them, or run with --repeat 1."
+        )
+
+
 def plan(options: Options) -> tuple[RunSpec, Environment]:
     """The matrix and its environment, or a ConfigError naming what is wrong."""
     if options.repeat < 1 or options.concurrency < 1:
@@ -113,6 +129,8 @@ def plan(options: Options) -> tuple[RunSpec, Environment]:
     variants = build_variants(models, prompts)
     mode = _mode(options)
     env = _environment(options, mode, any(not v.offline for v in variants))
+    if mode == "replay":
+        _refuse_unrecorded_repeats(options, env, variants, cases)
     judge = (
         JudgeInfo(model=env.judge.model, threshold=env.judge.threshold)
         if env.judge
@@ -130,24 +148,35 @@ def plan(options: Options) -> tuple[RunSpec, Environment]:
     return spec, env
 
 
+def _percent(rate: float | None) -> str:
+    return "-" if rate is None else f"{rate:.1%}"
+
+
 def gate(run_result: RunResult, options: Options) -> int:
-    """Set `run_result.gate` and answer the exit code."""
+    """Set `run_result.gate` (with why it failed) and answer the exit code."""
     regressions = len(run_result.baseline.newly_failing) if run_result.baseline else 0
     rate = run_result.pass_rate
     corpora = run_result.corpora
-    corpora_met = corpora is None or all(r.met for r in corpora.rates)
-    quality_ok = (
-        (rate is None or rate >= options.min_pass_rate)
-        and not (options.fail_on_regression and regressions)
-        and corpora_met
-    )
+    missed = [r for r in corpora.rates if not r.met] if corpora else []
+    why = []
+    if rate is not None and rate < options.min_pass_rate:
+        why.append(f"pass rate {_percent(rate)} < {_percent(options.min_pass_rate)}")
+    if options.fail_on_regression and regressions:
+        why.append(f"{regressions} newly failing case(s) against the baseline")
+    why += [f"{r.name} {_percent(r.rate)} < {_percent(r.required)}" for r in missed]
+    quality_ok = not why
+    if run_result.infrastructure_errors:
+        why.append(f"{run_result.infrastructure_errors} cell(s) errored (exit 1)")
+    if run_result.stopped_reason:
+        why.append(f"stopped: {run_result.stopped_reason} (exit 1)")
     run_result.gate = GateOutcome(
         min_pass_rate=options.min_pass_rate,
         pass_rate=rate,
-        passed=quality_ok,
+        passed=not why,
         regressions=regressions,
         fail_on_regression=options.fail_on_regression,
-        corpora_met=corpora_met,
+        corpora_met=not missed,
+        failures=why,
     )
     if run_result.infrastructure_errors or run_result.stopped_reason:
         return EXIT_INFRA

@@ -38,6 +38,21 @@ MISS_TYPE = "cassette_miss"
 _HOP_HEADERS = frozenset({"content-encoding", "content-length", "transfer-encoding"})
 
 
+RECORD_HINT = "Record it: "
+
+
+def record_command(
+    model: str, prompt_versions: Mapping[str, str], *, judge: bool = False, repeats: int = 1
+) -> str:
+    """The command that records the cassettes of one variant (or of its judge)."""
+    prompts = " ".join(
+        f"--prompt {name}={version}" for name, version in prompt_versions.items() if name != "judge"
+    )
+    who = f"--judge-model {model}" if judge else f"--model {model}"
+    who += f" --repeat {repeats}" if repeats > 1 else ""
+    return f"OPENAI_BASE_URL=<server> advocacy evals run --record {who} {prompts}".rstrip()
+
+
 def cache_key(
     body: Mapping[str, Any], *, prompt_version: str, repeat: int
 ) -> tuple[str, dict[str, Any]]:
@@ -88,6 +103,21 @@ class CassetteStore:
             return None
         stored: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
         return stored["response"] if isinstance(stored.get("response"), dict) else None
+
+    def recorded(self) -> set[tuple[str, str, str, int]]:
+        """(model, case, prompt version, repeat) of every cassette, read from their `meta`."""
+        found = set()
+        for path in self.root.glob("*.json"):
+            meta = json.loads(path.read_text(encoding="utf-8")).get("meta") or {}
+            found.add(
+                (
+                    str(meta.get("model")),
+                    str(meta.get("case")),
+                    str(meta.get("prompt_version")),
+                    int(meta.get("repeat") or 0),
+                )
+            )
+        return found
 
     def put(self, key: str, response: dict[str, Any], meta: Mapping[str, Any]) -> None:
         self.root.mkdir(parents=True, exist_ok=True)
@@ -141,7 +171,7 @@ class CachingTransport(httpx.BaseTransport):
             self.exchanges.append(Exchange(schema, "cache", 200, cached))
             return httpx.Response(200, json=cached, headers={"x-evals-cache": "hit"})
         if self.mode == "replay" or self.inner is None:
-            return self._miss(schema, key)
+            return self._miss(schema, key, parts)
         try:
             response = self.inner.handle_request(request)
         except httpx.TransportError as error:
@@ -161,8 +191,19 @@ class CachingTransport(httpx.BaseTransport):
         headers = {k: v for k, v in response.headers.items() if k.lower() not in _HOP_HEADERS}
         return httpx.Response(response.status_code, headers=headers, content=response.content)
 
-    def _miss(self, schema: str | None, key: str) -> httpx.Response:
-        detail = f"{MISS_TYPE}: no cassette {key[:12]} (replay mode makes no network call)"
+    def _miss(self, schema: str | None, key: str, parts: Mapping[str, Any]) -> httpx.Response:
+        model, case = parts["model"], self.meta.get("case", "?")
+        detail = (
+            f"{MISS_TYPE}: no cassette for {model} {parts['prompt_version']} (case {case}, "
+            f"repeat {self.repeat + 1}, key {key[:12]}); replay mode makes no network call. "
+            + RECORD_HINT
+            + record_command(
+                model,
+                self.prompt_versions,
+                judge=schema == "JudgeScores",
+                repeats=self.repeat + 1,
+            )
+        )
         self.exchanges.append(Exchange(schema, "cache", 400, error=detail))
         error = {"error": {"message": detail, "type": MISS_TYPE, "code": MISS_TYPE}}
         return httpx.Response(400, json=error, headers={"x-evals-cache": "miss"})

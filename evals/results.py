@@ -12,7 +12,8 @@ from pydantic import BaseModel, Field
 
 from evals.assertions import AssertionResult
 
-SCHEMA_VERSION = 1
+# 2: every pass_rate counts errors as not passing (1 left errored cells out).
+SCHEMA_VERSION = 2
 RepeatStatus = Literal["pass", "fail", "error", "skipped"]
 CaseStatus = Literal["pass", "fail", "error", "skipped"]
 
@@ -151,6 +152,16 @@ class Corpora(BaseModel):
         return rates + ([self.live_answers] if self.live_answers else [])
 
 
+class ErrorGroup(BaseModel):
+    """Infrastructure errors of one cause: how many cells and requests, one example, the fix."""
+
+    cause: str
+    cells: int = 0
+    errors: int = 0
+    example: str
+    hint: str | None = None
+
+
 class GateOutcome(BaseModel):
     min_pass_rate: float | None
     pass_rate: float | None
@@ -158,6 +169,7 @@ class GateOutcome(BaseModel):
     regressions: int = 0
     fail_on_regression: bool = False
     corpora_met: bool = True
+    failures: list[str] = Field(default_factory=list)
 
 
 class RunResult(BaseModel):
@@ -178,6 +190,7 @@ class RunResult(BaseModel):
     summary: list[VariantSummary] = Field(default_factory=list)
     pass_rate: float | None = None
     infrastructure_errors: int = 0
+    error_causes: list[ErrorGroup] = Field(default_factory=list)
     cost_usd: float | None = 0.0
     usage: Usage = Field(default_factory=Usage)
     baseline: BaselineDiff | None = None

@@ -3,7 +3,8 @@
 Cells run on a thread pool (`concurrency`); each starts only while the budget holds, so
 `--max-cost` stops the run between cells (cells already running finish and are counted).
 Infrastructure errors (cassette misses, HTTP and connection errors after bounded retries) are
-counted apart from assertion failures.
+reported apart from assertion failures, but never drop out of a pass rate: every rate is
+passed / (passed + failed + errored). Only cells that `--max-cost` stopped are left out.
 """
 
 from __future__ import annotations
@@ -11,12 +12,13 @@ from __future__ import annotations
 import threading
 import uuid
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 from domain.clock import utc_now
 from evals.cases import Case
+from evals.errors import group_errors
 from evals.execute import Cell, Environment
 from evals.results import (
     CaseResult,
@@ -71,11 +73,16 @@ def _cell(
     return result
 
 
+def pass_rate(statuses: Iterable[str]) -> float | None:
+    """passed / (passed + failed + errored): an error is never a pass and never drops out."""
+    counted = [s for s in statuses if s in ("pass", "fail", "error")]
+    return round(counted.count("pass") / len(counted), 4) if counted else None
+
+
 def aggregate(case: Case, variant: Variant, repeats: list[RepeatResult]) -> CaseResult:
-    """One case's repeats: pass rate over the repeats that ran without infrastructure error."""
+    """One case's repeats: its pass rate counts errored repeats as not passing."""
     ran = [r for r in repeats if r.status in ("pass", "fail")]
     passed = sum(r.status == "pass" for r in ran)
-    rate = passed / len(ran) if ran else None
     scores = [r.score for r in ran if r.score is not None]
     if any(r.status == "error" for r in repeats):
         status = "error"
@@ -90,7 +97,7 @@ def aggregate(case: Case, variant: Variant, repeats: list[RepeatResult]) -> Case
         description=case.description,
         tags=list(case.tags),
         status=status,
-        pass_rate=None if rate is None else round(rate, 4),
+        pass_rate=pass_rate(r.status for r in repeats),
         score=round(sum(scores) / len(scores), 4) if scores else None,
         flaky=0 < passed < len(ran),
         repeats=repeats,
@@ -100,10 +107,10 @@ def aggregate(case: Case, variant: Variant, repeats: list[RepeatResult]) -> Case
 def summarize_variant(variant: Variant, cases: list[CaseResult]) -> VariantSummary:
     mine = [c for c in cases if c.variant == variant.id]
     counts = Counter(c.status for c in mine)
-    judged = counts["pass"] + counts["fail"]
     repeats = [r for c in mine for r in c.repeats]
     costs = [r.cost_usd for r in repeats if r.status != "skipped"]
-    failures = Counter(name for r in repeats for name in r.failed_assertions)
+    # An errored cell's assertions read a missing answer: its cause is reported instead.
+    failures = Counter(name for r in repeats if r.status != "error" for name in r.failed_assertions)
     scores = [c.score for c in mine if c.score is not None]
     usage = Usage()
     for r in repeats:
@@ -116,7 +123,7 @@ def summarize_variant(variant: Variant, cases: list[CaseResult]) -> VariantSumma
         errors=counts["error"],
         skipped=counts["skipped"],
         flaky=sum(c.flaky for c in mine),
-        pass_rate=round(counts["pass"] / judged, 4) if judged else None,
+        pass_rate=pass_rate(c.status for c in mine),
         score=round(sum(scores) / len(scores), 4) if scores else None,
         usage=usage,
         cost_usd=None if any(c is None for c in costs) else round(sum(c or 0 for c in costs), 6),
@@ -146,7 +153,6 @@ def run(spec: RunSpec, env: Environment, *, mode_label: str | None = None) -> Ru
         for variant in spec.variants
     ]
     summary = [summarize_variant(variant, cases) for variant in spec.variants]
-    judged = [c for c in cases if c.status in ("pass", "fail")]
     usage = Usage()
     for item in summary:
         usage = usage + item.usage
@@ -172,10 +178,9 @@ def run(spec: RunSpec, env: Environment, *, mode_label: str | None = None) -> Ru
         ),
         cases=cases,
         summary=summary,
-        pass_rate=round(sum(c.status == "pass" for c in judged) / len(judged), 4)
-        if judged
-        else None,
+        pass_rate=pass_rate(c.status for c in cases),
         infrastructure_errors=sum(r.status == "error" for r in results),
+        error_causes=group_errors(cases),
         cost_usd=None if any(c is None for c in costs) else round(sum(c or 0 for c in costs), 6),
         usage=usage,
     )

@@ -7,7 +7,9 @@ from rich.console import Console, Group
 from rich.table import Table
 from rich.text import Text
 
+from evals.cache import RECORD_HINT
 from evals.corpus import ADVERSARIAL_TAG
+from evals.errors import error_cause
 from evals.results import CaseResult, RunResult
 
 STYLE = {"pass": "green", "fail": "red", "error": "magenta", "skipped": "dim"}
@@ -21,12 +23,18 @@ def _cell(case: CaseResult | None) -> Text:
     text = Text(case.status + rate, style=STYLE[case.status])
     if case.flaky:
         text.append(" flaky", style="yellow")
-    failed = sorted({name for r in case.repeats for name in r.failed_assertions})
-    errors = [e for r in case.repeats for e in r.errors]
-    detail = ", ".join(failed) or (errors[0] if errors else "")
+    detail = _detail(case)
     if detail:
         text.append("\n" + detail[:MAX_REASON], style="dim")
     return text
+
+
+def _detail(case: CaseResult) -> str:
+    """An error's cause first (its assertions read a missing answer), else what failed."""
+    causes = [error_cause(e) for r in case.repeats for e in r.errors]
+    if causes:
+        return ", ".join(dict.fromkeys(causes))
+    return ", ".join(sorted({name for r in case.repeats for name in r.failed_assertions}))
 
 
 def cases_table(run: RunResult, *, only_problems: bool = False) -> Table:
@@ -120,31 +128,41 @@ def corpus_lines(run: RunResult) -> list[Text]:
     return lines
 
 
+def error_lines(run: RunResult) -> list[Text]:
+    """How many cells errored, counted as not passing, and each cause with its fix."""
+    if not run.infrastructure_errors:
+        return []
+    lines = [
+        Text(
+            f"{run.infrastructure_errors} cell(s) errored, counted as not passing "
+            "(no answer to score):",
+            style="bold magenta",
+        )
+    ]
+    for group in run.error_causes:
+        example = group.example.split(RECORD_HINT)[0].strip()
+        example = example.removeprefix(f"{group.cause}:").strip()
+        lines.append(
+            Text(f"  {group.cause} in {group.cells} cell(s), e.g. {example}", style="magenta")
+        )
+        if group.hint:
+            lines.append(Text(f"    record them: {group.hint}", style="magenta"))
+    return lines
+
+
 def render(run: RunResult, console: Console, *, only_problems: bool = False) -> None:
     notes = [Text(run.judge.note, style="yellow")] if run.judge.note else []
     if run.stopped_reason:
         notes.append(Text(f"stopped: {run.stopped_reason}", style="bold red"))
-    if run.infrastructure_errors:
-        notes.append(
-            Text(
-                f"{run.infrastructure_errors} infrastructure error(s) "
-                "(counted apart from assertion failures)",
-                style="magenta",
-            )
-        )
+    notes += error_lines(run)
     rate = "-" if run.pass_rate is None else f"{run.pass_rate:.1%}"
     cost = _money(run.cost_usd)
     notes.append(Text(f"pass rate {rate}; tokens {run.usage.total_tokens}; cost {cost}"))
     notes += corpus_lines(run)
     if run.gate is not None:
-        verdict = "passed" if run.gate.passed else "FAILED"
-        corpora = "" if run.gate.corpora_met else ", a corpus rate below its bar"
+        verdict = "passed" if run.gate.passed else "FAILED: " + "; ".join(run.gate.failures)
         notes.append(
-            Text(
-                f"quality gate {verdict} (min pass rate {run.gate.min_pass_rate}, "
-                f"regressions {run.gate.regressions}{corpora})",
-                style="green" if run.gate.passed else "bold red",
-            )
+            Text(f"quality gate {verdict}", style="green" if run.gate.passed else "bold red")
         )
     console.print(
         Group(

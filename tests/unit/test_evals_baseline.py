@@ -9,7 +9,7 @@ from evals.assertions import AssertionResult
 from evals.baseline import diff, load_run, save_run
 from evals.cases import build_case
 from evals.results import CaseResult, RepeatResult, RunResult
-from evals.runner import aggregate
+from evals.runner import aggregate, summarize_variant
 from evals.variants import Variant, build_variants, parse_prompt_specs
 
 V = "stub-model | summarize.v1 draft.v1"
@@ -126,3 +126,38 @@ def test_the_matrix_is_prompts_times_models_with_offline_once() -> None:
         "m2 | summarize.v1 draft.v1",
         "m2 | summarize.v2 draft.v1",
     ]
+
+
+def _errored(n: int) -> RepeatResult:
+    return RepeatResult(
+        repeat=n,
+        status="error",
+        errors=["cassette_miss: no cassette"],
+        assertions=[AssertionResult(name="schema", passed=False)],
+    )
+
+
+def test_an_error_counts_as_not_passing_in_every_rate() -> None:
+    case = build_case(
+        {
+            "id": "x",
+            "now": "2026-12-01T00:00:00Z",
+            "account": {"id": "a", "name": "A", "owner_id": "u"},
+            "expect": {"status": "not_triggered"},
+        },
+        defaults={},
+        dataset="d.yaml",
+    )
+    variant = Variant("stub-model", (("summarize", "v1"), ("draft", "v1")))
+    half = aggregate(case, variant, [_repeat(0, True), _errored(1)])
+    assert (half.status, half.pass_rate) == ("error", 0.5)
+    cells = [
+        aggregate(case, variant, [_repeat(0, True)]),
+        aggregate(case, variant, [_repeat(0, False)]),
+        aggregate(case, variant, [_errored(0)]),
+    ]
+    summary = summarize_variant(variant, cells)
+    assert (summary.passed, summary.failed, summary.errors) == (1, 1, 1)
+    assert summary.pass_rate == 0.3333
+    # the errored cell's "schema" read a missing answer: its cause is reported, not counted
+    assert summary.assertion_failures == {"tone": 1}
