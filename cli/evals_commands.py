@@ -1,29 +1,36 @@
-"""`advocacy evals run`: the prompt engineer's matrix of prompts x models x cases."""
+"""`advocacy evals run` and `advocacy evals compare`: the prompt engineer's matrix, and B
+against A."""
 
 from __future__ import annotations
 
+import os
+import sys
+from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
 
 from cli.context import load_settings
 from cli.render import print_error
-from evals.app import ConfigError, Options, run_evals
+from evals.app import ConfigError, Options, compare_evals, run_evals
 from evals.baseline import RUNS_DIR
 from evals.cache import CASSETTES_DIR, CacheMode
 from evals.cases import DATASETS_DIR
 from evals.prices import PRICES_FILE
+from evals.reports.compare_terminal import render_comparison
 from evals.reports.terminal import render
+from evals.results import RunResult
 
-console = Console()
+# Without a terminal (CI logs, pipes) rich would fold tables into 80 columns: use 100.
+console = Console(width=None if sys.stdout.isatty() or os.environ.get("COLUMNS") else 100)
 err = Console(stderr=True)
 evals_app = typer.Typer(
     help="Evals for prompt engineers: run, compare, gate.", no_args_is_help=True
 )
 
-EXAMPLES = """
+RUN_EXAMPLES = """
 Examples:
 
   advocacy evals run                                   # shipped dataset, cassettes (replay)
@@ -32,6 +39,41 @@ Examples:
   advocacy evals run --baseline evals/runs/baseline.json --fail-on-regression
   advocacy evals run --repeat 3 -j 8 --max-cost 0.50 --html build/evals.html
 """
+COMPARE_EXAMPLES = """
+Examples:
+
+  advocacy evals compare --prompt draft=v1,v2                # replay, B=v2 against A=v1
+  advocacy evals compare --prompt draft=v1,v2 --fail-if-worse --min-win-rate 0.5
+  advocacy evals compare --prompt summarize=v1,v2 --model stub-model --html build/cmp.html
+"""
+
+Datasets = Annotated[list[Path] | None, typer.Option("--dataset", help="Dataset file or folder.")]
+CaseIds = Annotated[
+    list[str] | None, typer.Option("--case", help="Only this case id (repeatable).")
+]
+Prompts = Annotated[list[str] | None, typer.Option("--prompt", help="NAME=v1,v2: prompt versions.")]
+Models = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--model", help="Model name (repeatable); offline-template is the offline drafter."
+    ),
+]
+Repeat = Annotated[int, typer.Option(help="Runs per case; pass rate and flakiness.")]
+Jobs = Annotated[int, typer.Option("-j", "--jobs", help="Cells run at once.")]
+Replay = Annotated[bool, typer.Option(help="Cassettes only; a miss is an error.")]
+Record = Annotated[bool, typer.Option(help="Call the server, (re)write cassettes.")]
+NoCache = Annotated[bool, typer.Option(help="Call the server, no cassettes.")]
+Cassettes = Annotated[Path, typer.Option(help="Cassette folder.")]
+Prices = Annotated[Path, typer.Option(help="Price table (YAML).")]
+MaxCost = Annotated[float | None, typer.Option(help="Stop the run past this USD.")]
+JudgeModel = Annotated[str | None, typer.Option(help="Pinned LLM judge model.")]
+JudgeThreshold = Annotated[float, typer.Option(help="Judge mean score to pass (1-5).")]
+RunsDir = Annotated[Path, typer.Option(help="Where runs are saved.")]
+Save = Annotated[bool, typer.Option(help="Save the run JSON in --runs-dir.")]
+SaveAs = Annotated[str | None, typer.Option(help="File stem of the saved run.")]
+JsonOut = Annotated[Path | None, typer.Option("--json", help="Write the run JSON.")]
+Junit = Annotated[Path | None, typer.Option(help="Write JUnit XML.")]
+Html = Annotated[Path | None, typer.Option(help="Write one HTML file.")]
 
 
 def _mode(replay: bool, record: bool, no_cache: bool) -> CacheMode | None:
@@ -43,25 +85,20 @@ def _mode(replay: bool, record: bool, no_cache: bool) -> CacheMode | None:
     return chosen[0] if chosen else None  # type: ignore[return-value]
 
 
-@evals_app.command("run", help="Run the eval matrix and gate on it." + EXAMPLES)
+@evals_app.command("run", help="Run the eval matrix and gate on it." + RUN_EXAMPLES)
 def run_command(
-    dataset: Annotated[list[Path] | None, typer.Option(help="Dataset file or folder.")] = None,
-    case: Annotated[list[str] | None, typer.Option(help="Only this case id (repeatable).")] = None,
-    prompt: Annotated[
-        list[str] | None, typer.Option(help="NAME=v1,v2: prompt versions to compare.")
-    ] = None,
-    model: Annotated[
-        list[str] | None,
-        typer.Option(help="Model name (repeatable); offline-template is the offline drafter."),
-    ] = None,
-    repeat: Annotated[int, typer.Option(help="Runs per case; pass rate and flakiness.")] = 1,
-    jobs: Annotated[int, typer.Option("-j", "--jobs", help="Cells run at once.")] = 4,
-    replay: Annotated[bool, typer.Option(help="Cassettes only; a miss is an error.")] = False,
-    record: Annotated[bool, typer.Option(help="Call the server, (re)write cassettes.")] = False,
-    no_cache: Annotated[bool, typer.Option(help="Call the server, no cassettes.")] = False,
-    cassettes: Annotated[Path, typer.Option(help="Cassette folder.")] = CASSETTES_DIR,
-    prices: Annotated[Path, typer.Option(help="Price table (YAML).")] = PRICES_FILE,
-    max_cost: Annotated[float | None, typer.Option(help="Stop the run past this USD.")] = None,
+    dataset: Datasets = None,
+    case: CaseIds = None,
+    prompt: Prompts = None,
+    model: Models = None,
+    repeat: Repeat = 1,
+    jobs: Jobs = 4,
+    replay: Replay = False,
+    record: Record = False,
+    no_cache: NoCache = False,
+    cassettes: Cassettes = CASSETTES_DIR,
+    prices: Prices = PRICES_FILE,
+    max_cost: MaxCost = None,
     min_pass_rate: Annotated[
         float, typer.Option(help="Quality gate (0-1); below: exit 100.")
     ] = 1.0,
@@ -69,46 +106,114 @@ def run_command(
     fail_on_regression: Annotated[
         bool, typer.Option(help="Newly failing cases: exit 100.")
     ] = False,
-    judge_model: Annotated[str | None, typer.Option(help="Pinned LLM judge model.")] = None,
-    judge_threshold: Annotated[float, typer.Option(help="Judge mean score to pass (1-5).")] = 3.5,
-    runs_dir: Annotated[Path, typer.Option(help="Where runs are saved.")] = RUNS_DIR,
-    save: Annotated[bool, typer.Option(help="Save the run JSON in --runs-dir.")] = True,
-    save_as: Annotated[str | None, typer.Option(help="File stem of the saved run.")] = None,
-    json_out: Annotated[Path | None, typer.Option("--json", help="Write the run JSON.")] = None,
-    junit: Annotated[Path | None, typer.Option(help="Write JUnit XML.")] = None,
-    html: Annotated[Path | None, typer.Option(help="Write one HTML file.")] = None,
+    judge_model: JudgeModel = None,
+    judge_threshold: JudgeThreshold = 3.5,
+    runs_dir: RunsDir = RUNS_DIR,
+    save: Save = True,
+    save_as: SaveAs = None,
+    json_out: JsonOut = None,
+    junit: Junit = None,
+    html: Html = None,
     problems_only: Annotated[bool, typer.Option(help="Table rows with a problem only.")] = False,
 ) -> None:
+    options = dict(locals())
+    problems_only = options.pop("problems_only")
+    result, code, written = _execute(run_evals, options)
+    render(result, console, only_problems=problems_only)
+    _finish(written, code)
+
+
+@evals_app.command(
+    "compare",
+    help="B against A: one prompt, two versions, case by case; gate on B." + COMPARE_EXAMPLES,
+)
+def compare_command(
+    prompt: Annotated[
+        list[str], typer.Option("--prompt", help="NAME=A,B: the prompt and its two versions.")
+    ],
+    model: Models = None,
+    dataset: Datasets = None,
+    case: CaseIds = None,
+    repeat: Repeat = 1,
+    jobs: Jobs = 4,
+    replay: Replay = False,
+    record: Record = False,
+    no_cache: NoCache = False,
+    cassettes: Cassettes = CASSETTES_DIR,
+    prices: Prices = PRICES_FILE,
+    max_cost: MaxCost = None,
+    fail_if_worse: Annotated[
+        bool,
+        typer.Option(help="Exit 100 if B passes fewer cases than A or loses more than it wins."),
+    ] = False,
+    min_win_rate: Annotated[
+        float | None,
+        typer.Option(help="Exit 100 if B's win rate ((wins + ties/2) / cases) is below (0-1)."),
+    ] = None,
+    min_pass_rate: Annotated[
+        float, typer.Option(help="Also gate each variant's pass rate (0-1).")
+    ] = 0.0,
+    judge_model: JudgeModel = None,
+    judge_threshold: JudgeThreshold = 3.5,
+    runs_dir: RunsDir = RUNS_DIR,
+    save: Save = False,
+    save_as: SaveAs = None,
+    json_out: JsonOut = None,
+    junit: Junit = None,
+    html: Html = None,
+    changes_only: Annotated[bool, typer.Option(help="Table rows B won or lost only.")] = False,
+    diffs: Annotated[bool, typer.Option(help="Word diffs of the cases B won or lost.")] = True,
+) -> None:
+    options = dict(locals())
+    changes_only, diffs = options.pop("changes_only"), options.pop("diffs")
+    result, code, written = _execute(compare_evals, options)
+    render_comparison(result, console, only_changes=changes_only, show_diffs=diffs)
+    _finish(written, code)
+
+
+Command = Callable[[Options], tuple[RunResult, int, list[Path]]]
+
+
+def _options(
+    *,
+    dataset: list[Path] | None,
+    case: list[str] | None,
+    prompt: list[str] | None,
+    model: list[str] | None,
+    jobs: int,
+    replay: bool,
+    record: bool,
+    no_cache: bool,
+    json_out: Path | None,
+    junit: Path | None,
+    html: Path | None,
+    **same_names: Any,
+) -> Options:
+    """The command line's values as Options (most options carry the field's own name)."""
+    return Options(
+        datasets=dataset or [DATASETS_DIR],
+        cases=case or [],
+        prompts=prompt or [],
+        models=model or [],
+        concurrency=jobs,
+        mode=_mode(replay, record, no_cache),
+        json_out=json_out,
+        junit_out=junit,
+        html_out=html,
+        settings=load_settings(),
+        **same_names,
+    )
+
+
+def _execute(command: Command, values: dict[str, Any]) -> tuple[RunResult, int, list[Path]]:
     try:
-        options = Options(
-            datasets=dataset or [DATASETS_DIR],
-            cases=case or [],
-            prompts=prompt or [],
-            models=model or [],
-            repeat=repeat,
-            concurrency=jobs,
-            mode=_mode(replay, record, no_cache),
-            cassettes=cassettes,
-            prices=prices,
-            max_cost=max_cost,
-            min_pass_rate=min_pass_rate,
-            baseline=baseline,
-            fail_on_regression=fail_on_regression,
-            judge_model=judge_model,
-            judge_threshold=judge_threshold,
-            runs_dir=runs_dir,
-            save=save,
-            save_as=save_as,
-            json_out=json_out,
-            junit_out=junit,
-            html_out=html,
-            settings=load_settings(),
-        )
-        result, code, written = run_evals(options)
+        return command(_options(**values))
     except ConfigError as error:
         print_error(err, str(error))
         raise typer.Exit(1) from None
-    render(result, console, only_problems=problems_only)
+
+
+def _finish(written: list[Path], code: int) -> None:
     for path in written:
         console.print(f"wrote {path}")
     raise typer.Exit(code)

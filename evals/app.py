@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import httpx
@@ -20,6 +20,7 @@ from agent.settings import Settings
 from evals.baseline import RUNS_DIR, diff, load_run, save_run
 from evals.cache import CASSETTES_DIR, CacheMode, CassetteStore
 from evals.cases import DATASETS_DIR, Case, DatasetError, load_cases
+from evals.compare import compare, pairs_to_compare, worse_reasons
 from evals.corpus import measure
 from evals.execute import Environment
 from evals.judge import SKIPPED_NOTE, Judge
@@ -55,6 +56,8 @@ class Options:
     min_pass_rate: float = 1.0
     baseline: str | None = None
     fail_on_regression: bool = False
+    fail_if_worse: bool = False  # compare: B against A
+    min_win_rate: float | None = None
     judge_model: str | None = None
     judge_threshold: float = 3.5
     runs_dir: Path = RUNS_DIR
@@ -152,6 +155,20 @@ def _percent(rate: float | None) -> str:
     return "-" if rate is None else f"{rate:.1%}"
 
 
+def _comparison_failures(run_result: RunResult, options: Options) -> list[str]:
+    why = []
+    for comparison in run_result.comparisons:
+        if options.fail_if_worse:
+            why += worse_reasons(comparison)
+        rate, floor = comparison.win_rate, options.min_win_rate
+        if floor is not None and (rate is None or rate < floor):
+            why.append(
+                f"{comparison.prompt}.{comparison.version_b} win rate {_percent(rate)} "
+                f"< {_percent(floor)} against {comparison.prompt}.{comparison.version_a}"
+            )
+    return why
+
+
 def gate(run_result: RunResult, options: Options) -> int:
     """Set `run_result.gate` (with why it failed) and answer the exit code."""
     regressions = len(run_result.baseline.newly_failing) if run_result.baseline else 0
@@ -163,6 +180,7 @@ def gate(run_result: RunResult, options: Options) -> int:
         why.append(f"pass rate {_percent(rate)} < {_percent(options.min_pass_rate)}")
     if options.fail_on_regression and regressions:
         why.append(f"{regressions} newly failing case(s) against the baseline")
+    why += _comparison_failures(run_result, options)
     why += [f"{r.name} {_percent(r.rate)} < {_percent(r.required)}" for r in missed]
     quality_ok = not why
     if run_result.infrastructure_errors:
@@ -177,6 +195,8 @@ def gate(run_result: RunResult, options: Options) -> int:
         fail_on_regression=options.fail_on_regression,
         corpora_met=not missed,
         failures=why,
+        min_win_rate=options.min_win_rate,
+        fail_if_worse=options.fail_if_worse,
     )
     if run_result.infrastructure_errors or run_result.stopped_reason:
         return EXIT_INFRA
@@ -201,7 +221,46 @@ def write_reports(run_result: RunResult, options: Options) -> list[Path]:
 
 def run_evals(options: Options) -> tuple[RunResult, int, list[Path]]:
     """Plan, run, compare with the baseline, gate, write the reports."""
-    spec, env = plan(options)
+    result = _run(options, plan(options))
+    code = gate(result, options)
+    return result, code, write_reports(result, options)
+
+
+def compared_prompt(options: Options) -> tuple[str, str, str]:
+    """The one prompt `compare` varies, with its versions A and B, or a ConfigError."""
+    try:
+        prompts = parse_prompt_specs(options.prompts)
+    except ValueError as error:
+        raise ConfigError(str(error)) from None
+    varied = {name: versions for name, versions in prompts.items() if len(versions) > 1}
+    if len(varied) != 1 or len(next(iter(varied.values()))) != 2:
+        raise ConfigError(
+            "compare needs one --prompt NAME=A,B with exactly two versions "
+            "(e.g. --prompt draft=v1,v2); other --prompt options may pin one version each"
+        )
+    [(name, (version_a, version_b))] = varied.items()
+    return name, version_a, version_b
+
+
+def compare_evals(options: Options) -> tuple[RunResult, int, list[Path]]:
+    """Run A and B (one prompt, two versions) per model, compare B with A case by case, gate
+    on B against A (`fail_if_worse`, `min_win_rate`), write the reports."""
+    prompt, version_a, version_b = compared_prompt(options)
+    models = list(options.models) or [default_models(options.settings)[-1]]
+    if OFFLINE_AUTHOR in models:
+        raise ConfigError(f"compare: {OFFLINE_AUTHOR} reads no prompt; name a model")
+    options = replace(options, models=models)
+    result = _run(options, plan(options))
+    result.comparisons = [
+        compare(result, a, b, prompt)
+        for a, b in pairs_to_compare(result.variants, prompt, version_a, version_b)
+    ]
+    code = gate(result, options)
+    return result, code, write_reports(result, options)
+
+
+def _run(options: Options, planned: tuple[RunSpec, Environment]) -> RunResult:
+    spec, env = planned
     baseline = None
     if options.baseline:
         try:
@@ -216,5 +275,4 @@ def run_evals(options: Options) -> tuple[RunResult, int, list[Path]]:
     if baseline is not None:
         result.baseline = diff(result, baseline)
     result.corpora = measure(result.cases, policy=options.settings.policy)
-    code = gate(result, options)
-    return result, code, write_reports(result, options)
+    return result

@@ -85,6 +85,7 @@ class Exchange:
     status: int
     body: dict[str, Any] | None = None
     error: str | None = None
+    latency_s: float | None = None  # the call's, also when replayed (None: not recorded)
 
 
 @dataclass
@@ -98,11 +99,17 @@ class CassetteStore:
         return self.root / f"{key}.json"
 
     def get(self, key: str) -> dict[str, Any] | None:
+        """The stored response, or None."""
+        record = self.record(key)
+        return record["response"] if record else None
+
+    def record(self, key: str) -> dict[str, Any] | None:
+        """The whole cassette ({key, meta, response}), or None when there is none."""
         path = self.path(key)
         if not path.is_file():
             return None
         stored: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
-        return stored["response"] if isinstance(stored.get("response"), dict) else None
+        return stored if isinstance(stored.get("response"), dict) else None
 
     def recorded(self) -> set[tuple[str, str, str, int]]:
         """(model, case, prompt version, repeat) of every cassette, read from their `meta`."""
@@ -167,24 +174,29 @@ class CachingTransport(httpx.BaseTransport):
         key, parts = cache_key(
             body, prompt_version=self._prompt_version(schema), repeat=self.repeat
         )
-        if self.mode in ("replay", "auto") and (cached := self.store.get(key)) is not None:
-            self.exchanges.append(Exchange(schema, "cache", 200, cached))
-            return httpx.Response(200, json=cached, headers={"x-evals-cache": "hit"})
+        if self.mode in ("replay", "auto") and (cached := self.store.record(key)) is not None:
+            latency = cached.get("meta", {}).get("latency_s")
+            self.exchanges.append(Exchange(schema, "cache", 200, cached["response"], None, latency))
+            return httpx.Response(200, json=cached["response"], headers={"x-evals-cache": "hit"})
         if self.mode == "replay" or self.inner is None:
             return self._miss(schema, key, parts)
+        started = time.perf_counter()
         try:
             response = self.inner.handle_request(request)
+            response.read()
         except httpx.TransportError as error:
             detail = f"{type(error).__name__}: {error}"
             self.exchanges.append(Exchange(schema, "network", 0, error=detail))
             raise
+        latency = round(time.perf_counter() - started, 3)
         payload = _json(response)
         if response.status_code // 100 == 2 and payload is not None:
             if self.mode != "off":
                 meta = {**self.meta, "model": parts["model"], "schema": schema}
                 meta |= {"prompt_version": parts["prompt_version"], "repeat": self.repeat}
-                self.store.put(key, payload, meta)
-            self.exchanges.append(Exchange(schema, "network", response.status_code, payload))
+                self.store.put(key, payload, meta | {"latency_s": latency})
+            exchange = Exchange(schema, "network", response.status_code, payload, None, latency)
+            self.exchanges.append(exchange)
         else:
             detail = f"HTTP {response.status_code}"
             self.exchanges.append(Exchange(schema, "network", response.status_code, error=detail))

@@ -82,6 +82,12 @@ def _usage(*written: Written[Any]) -> Usage:
     return total
 
 
+def _latency(exchanges: list[Exchange]) -> float | None:
+    """The model calls' time (as recorded, for replayed answers); None if one is unknown."""
+    times = [e.latency_s for e in exchanges]
+    return None if None in times else round(sum(t or 0.0 for t in times), 3)
+
+
 def _delivered(summary: Written[AdvocacySummary], draft: Written[AskDraft]) -> dict[str, Any]:
     return {"summary": summary.model_dump(), "draft": draft.model_dump()}
 
@@ -212,6 +218,7 @@ class Cell:
             output=outputs,
             usage=usage,
             cost_usd=self.env.prices.cost(self.variant.model, usage),
+            latency_s=_latency(exchanges),
             cache_hits=sum(e.source == "cache" and e.error is None for e in exchanges),
             network_calls=sum(e.source == "network" for e in exchanges),
         )

@@ -56,6 +56,7 @@ class RepeatResult(BaseModel):
     network_calls: int = 0
     duration_s: float = 0.0
     delivered_failures: list[str] = Field(default_factory=list)  # assertions the delivered fails
+    latency_s: float | None = 0.0  # the model calls' own time, recorded in the cassettes
 
     @property
     def failed_assertions(self) -> list[str]:
@@ -105,6 +106,7 @@ class JudgeInfo(BaseModel):
 class CaseDiff(BaseModel):
     case_id: str
     variant: str
+    baseline_variant: str | None = None  # the baseline's variant in the same role
     before: str | None
     after: str | None
     score_before: float | None
@@ -118,6 +120,8 @@ class BaselineDiff(BaseModel):
     newly_passing: list[CaseDiff] = Field(default_factory=list)
     changed_scores: list[CaseDiff] = Field(default_factory=list)
     missing_in_run: list[str] = Field(default_factory=list)
+    variant_pairs: dict[str, str] = Field(default_factory=dict)  # run variant -> baseline's
+    not_in_baseline: list[str] = Field(default_factory=list)  # run cells without a match
 
 
 class CorpusRate(BaseModel):
@@ -162,6 +166,73 @@ class ErrorGroup(BaseModel):
     hint: str | None = None
 
 
+class AssertionDelta(BaseModel):
+    """One assertion whose share of passing repeats changed from A to B (+1: B fixed it)."""
+
+    name: str
+    a: float | None
+    b: float | None
+    delta: float
+    detail_a: str = ""
+    detail_b: str = ""
+
+
+class CaseComparison(BaseModel):
+    """B against A on one case: who wins, what changed, and the drafts' word diff."""
+
+    case_id: str
+    verdict: Literal["win", "loss", "tie", "error"]
+    status_a: str
+    status_b: str
+    score_a: float | None = None
+    score_b: float | None = None
+    assertions: list[AssertionDelta] = Field(default_factory=list)
+    words_a: float | None = None
+    words_b: float | None = None
+    chars_a: float | None = None
+    chars_b: float | None = None
+    reading_grade_a: float | None = None
+    reading_grade_b: float | None = None
+    judge_a: float | None = None
+    judge_b: float | None = None
+    cost_a: float | None = None
+    cost_b: float | None = None
+    latency_a: float | None = None
+    latency_b: float | None = None
+    diff: list[tuple[str, str]] = Field(default_factory=list)  # ("=" | "-" | "+", text)
+
+
+class Comparison(BaseModel):
+    """Variant B against variant A (one prompt, two versions, one model), case by case."""
+
+    model: str
+    prompt: str
+    a: str
+    b: str
+    version_a: str
+    version_b: str
+    compared: int = 0
+    wins: int = 0
+    losses: int = 0
+    ties: int = 0
+    errors: int = 0
+    win_rate: float | None = None  # (wins + ties / 2) / compared; an error is never a win
+    not_compared: list[str] = Field(default_factory=list)  # held by the gates: no draft
+    pass_rate_a: float | None = None
+    pass_rate_b: float | None = None
+    score_a: float | None = None
+    score_b: float | None = None
+    words_a: float | None = None
+    words_b: float | None = None
+    reading_grade_a: float | None = None
+    reading_grade_b: float | None = None
+    cost_a: float | None = None
+    cost_b: float | None = None
+    latency_a: float | None = None
+    latency_b: float | None = None
+    cases: list[CaseComparison] = Field(default_factory=list)
+
+
 class GateOutcome(BaseModel):
     min_pass_rate: float | None
     pass_rate: float | None
@@ -170,6 +241,8 @@ class GateOutcome(BaseModel):
     fail_on_regression: bool = False
     corpora_met: bool = True
     failures: list[str] = Field(default_factory=list)
+    min_win_rate: float | None = None  # compare: B against A
+    fail_if_worse: bool = False
 
 
 class RunResult(BaseModel):
@@ -194,5 +267,6 @@ class RunResult(BaseModel):
     cost_usd: float | None = 0.0
     usage: Usage = Field(default_factory=Usage)
     baseline: BaselineDiff | None = None
+    comparisons: list[Comparison] = Field(default_factory=list)
     gate: GateOutcome | None = None
     corpora: Corpora | None = None

@@ -51,8 +51,11 @@ def cases_table(run: RunResult, *, only_problems: bool = False) -> Table:
     return table
 
 
-def _money(value: float | None) -> str:
-    return "?" if value is None else f"${value:.6f}"
+def money(value: float | None) -> str:
+    """Dollars rounded for reading ($0.0131, $2.45); "unknown" when a model has no price."""
+    if value is None:
+        return "unknown"
+    return f"${value:.4f}" if abs(value) < 1 else f"${value:,.2f}"
 
 
 def totals_table(run: RunResult) -> Table:
@@ -83,7 +86,7 @@ def totals_table(run: RunResult) -> Table:
             str(s.flaky),
             score,
             str(s.usage.total_tokens),
-            _money(s.cost_usd),
+            money(s.cost_usd),
             failures,
         )
     return table
@@ -94,6 +97,11 @@ def baseline_lines(run: RunResult) -> list[Text]:
     if diff is None:
         return []
     lines = [Text(f"against baseline {diff.baseline_run_id}:", style="bold")]
+    lines += [
+        Text(f"  {mine} compared with the baseline's {theirs}")
+        for mine, theirs in diff.variant_pairs.items()
+        if mine != theirs
+    ]
     for label, items, style in (
         ("newly failing", diff.newly_failing, "red"),
         ("newly passing", diff.newly_passing, "green"),
@@ -102,6 +110,12 @@ def baseline_lines(run: RunResult) -> list[Text]:
         lines += [Text(f"    {i.variant} / {i.case_id}", style=style) for i in items]
     for item in diff.changed_scores:
         lines.append(Text(f"  score {item.score_delta:+.3f} {item.variant} / {item.case_id}"))
+    for label, cells in (
+        ("cells of this run with no baseline cell (another model?)", diff.not_in_baseline),
+        ("baseline cells not in this run", diff.missing_in_run),
+    ):
+        if cells:
+            lines.append(Text(f"  {label}: {len(cells)}", style="yellow"))
     return lines
 
 
@@ -150,20 +164,23 @@ def error_lines(run: RunResult) -> list[Text]:
     return lines
 
 
+def gate_line(run: RunResult) -> list[Text]:
+    if run.gate is None:
+        return []
+    verdict = "passed" if run.gate.passed else "FAILED: " + "; ".join(run.gate.failures)
+    return [Text(f"quality gate {verdict}", style="green" if run.gate.passed else "bold red")]
+
+
 def render(run: RunResult, console: Console, *, only_problems: bool = False) -> None:
     notes = [Text(run.judge.note, style="yellow")] if run.judge.note else []
     if run.stopped_reason:
         notes.append(Text(f"stopped: {run.stopped_reason}", style="bold red"))
     notes += error_lines(run)
     rate = "-" if run.pass_rate is None else f"{run.pass_rate:.1%}"
-    cost = _money(run.cost_usd)
+    cost = money(run.cost_usd)
     notes.append(Text(f"pass rate {rate}; tokens {run.usage.total_tokens}; cost {cost}"))
     notes += corpus_lines(run)
-    if run.gate is not None:
-        verdict = "passed" if run.gate.passed else "FAILED: " + "; ".join(run.gate.failures)
-        notes.append(
-            Text(f"quality gate {verdict}", style="green" if run.gate.passed else "bold red")
-        )
+    notes += gate_line(run)
     console.print(
         Group(
             cases_table(run, only_problems=only_problems),

@@ -82,6 +82,8 @@ def test_record_then_replay_without_the_network(tmp_path: Path) -> None:
     assert answer.status_code == 200 and answer.headers["x-evals-cache"] == "hit"
     assert answer.json()["usage"]["total_tokens"] == 70
     assert transport.exchanges[0].source == "cache"
+    # the call's own time is kept, so latency budgets and deltas mean something offline
+    assert transport.exchanges[0].latency_s == stored["meta"]["latency_s"] >= 0
 
 
 def test_errors_are_never_cached(tmp_path: Path) -> None:
