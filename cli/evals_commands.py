@@ -18,6 +18,7 @@ from evals.app import ConfigError, Options, compare_evals, run_evals
 from evals.baseline import RUNS_DIR
 from evals.cache import CASSETTES_DIR, CacheMode
 from evals.cases import DATASETS_DIR
+from evals.judge_settings import JudgeSettings
 from evals.prices import PRICES_FILE
 from evals.reports.compare_terminal import render_comparison
 from evals.reports.terminal import render
@@ -67,7 +68,14 @@ Cassettes = Annotated[Path, typer.Option(help="Cassette folder.")]
 Prices = Annotated[Path, typer.Option(help="Price table (YAML).")]
 MaxCost = Annotated[float | None, typer.Option(help="Stop the run past this USD.")]
 JudgeModel = Annotated[str | None, typer.Option(help="Pinned LLM judge model.")]
-JudgeThreshold = Annotated[float, typer.Option(help="Judge mean score to pass (1-5).")]
+JudgeBaseUrl = Annotated[
+    str | None, typer.Option(help="The judge's own OpenAI-compatible server (default: models').")
+]
+JudgeApiKey = Annotated[str | None, typer.Option(help="The judge's API key.")]
+JudgePrompt = Annotated[str | None, typer.Option(help="Rubric version: prompts/judge.<v>.md.")]
+JudgeThreshold = Annotated[
+    float | None, typer.Option(help="Judge mean score to pass (1-5; default 3.5).")
+]
 RunsDir = Annotated[Path, typer.Option(help="Where runs are saved.")]
 Save = Annotated[bool, typer.Option(help="Save the run JSON in --runs-dir.")]
 SaveAs = Annotated[str | None, typer.Option(help="File stem of the saved run.")]
@@ -107,7 +115,10 @@ def run_command(
         bool, typer.Option(help="Newly failing cases: exit 100.")
     ] = False,
     judge_model: JudgeModel = None,
-    judge_threshold: JudgeThreshold = 3.5,
+    judge_base_url: JudgeBaseUrl = None,
+    judge_api_key: JudgeApiKey = None,
+    judge_prompt: JudgePrompt = None,
+    judge_threshold: JudgeThreshold = None,
     runs_dir: RunsDir = RUNS_DIR,
     save: Save = True,
     save_as: SaveAs = None,
@@ -154,7 +165,10 @@ def compare_command(
         float, typer.Option(help="Also gate each variant's pass rate (0-1).")
     ] = 0.0,
     judge_model: JudgeModel = None,
-    judge_threshold: JudgeThreshold = 3.5,
+    judge_base_url: JudgeBaseUrl = None,
+    judge_api_key: JudgeApiKey = None,
+    judge_prompt: JudgePrompt = None,
+    judge_threshold: JudgeThreshold = None,
     runs_dir: RunsDir = RUNS_DIR,
     save: Save = False,
     save_as: SaveAs = None,
@@ -190,7 +204,12 @@ def _options(
     **same_names: Any,
 ) -> Options:
     """The command line's values as Options (most options carry the field's own name)."""
+    judge = {
+        name: same_names.pop(f"judge_{name}")
+        for name in ("model", "base_url", "api_key", "prompt", "threshold")
+    }
     return Options(
+        judge=JudgeSettings(**{name: value for name, value in judge.items() if value is not None}),
         datasets=dataset or [DATASETS_DIR],
         cases=case or [],
         prompts=prompt or [],

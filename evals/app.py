@@ -8,10 +8,10 @@ cassette miss, HTTP error, `--max-cost` reached).
 
 from __future__ import annotations
 
-import os
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import Any
 
 import httpx
 
@@ -22,10 +22,12 @@ from evals.cache import CASSETTES_DIR, CacheMode, CassetteStore
 from evals.cases import DATASETS_DIR, Case, DatasetError, load_cases
 from evals.compare import compare, pairs_to_compare, worse_reasons
 from evals.corpus import measure
-from evals.execute import Environment
+from evals.execute import REPLAY_BASE_URL, Environment
 from evals.judge import SKIPPED_NOTE, Judge
+from evals.judge_settings import JudgeSettings
 from evals.preflight import missing_repeats
 from evals.prices import PRICES_FILE, load_prices
+from evals.profiles import PROFILES_FILE, Profiles, load_profiles
 from evals.reports.html import to_html
 from evals.reports.junit import to_junit
 from evals.results import GateOutcome, JudgeInfo, RunResult
@@ -34,7 +36,6 @@ from evals.variants import Variant, build_variants, parse_prompt_specs
 
 EXIT_OK, EXIT_INFRA, EXIT_GATE = 0, 1, 100
 SHIPPED_MODEL = "stub-model"  # the model the committed cassettes were recorded from
-JUDGE_ENV = "ADVOCACY_EVALS_JUDGE_MODEL"
 
 
 class ConfigError(ValueError):
@@ -52,14 +53,14 @@ class Options:
     mode: CacheMode | None = None
     cassettes: Path = CASSETTES_DIR
     prices: Path = PRICES_FILE
+    profiles: Path = PROFILES_FILE
     max_cost: float | None = None
     min_pass_rate: float = 1.0
     baseline: str | None = None
     fail_on_regression: bool = False
     fail_if_worse: bool = False  # compare: B against A
     min_win_rate: float | None = None
-    judge_model: str | None = None
-    judge_threshold: float = 3.5
+    judge: JudgeSettings = field(default_factory=JudgeSettings)
     runs_dir: Path = RUNS_DIR
     save: bool = True
     save_as: str | None = None
@@ -88,18 +89,48 @@ def _environment(options: Options, mode: CacheMode, live_models: bool) -> Enviro
             "(any OpenAI-compatible server) or OPENAI_API_KEY, or use --replay"
         )
     try:
-        prices = load_prices(options.prices)
+        prices, profiles = load_prices(options.prices), load_profiles(options.profiles)
     except ValueError as error:
         raise ConfigError(str(error)) from None
-    judge_model = options.judge_model or os.environ.get(JUDGE_ENV)
-    judge = (
-        Judge(judge_model, threshold=options.judge_threshold, settings=settings)
-        if judge_model
-        else None
+    judge, judge_mode = _judge(options, profiles)
+    live = mode != "replay" and settings.llm_configured
+    return Environment(
+        settings=settings,
+        mode=mode,
+        store=CassetteStore(options.cassettes),
+        inner=httpx.HTTPTransport() if live else None,
+        prices=prices,
+        judge=judge,
+        profiles=profiles,
+        judge_mode=judge_mode,
+        judge_inner=httpx.HTTPTransport() if judge and judge_mode != "replay" else None,
     )
-    inner = httpx.HTTPTransport() if mode != "replay" and settings.llm_configured else None
-    store = CassetteStore(options.cassettes)
-    return Environment(settings, mode, store, inner, prices, judge)
+
+
+def judge_settings(options: Options, profiles: Profiles) -> Settings:
+    """The judge's settings: its own server and key when it has them, else the models'."""
+    own = options.judge
+    update: dict[str, Any] = {"model": own.model, "llm_max_retries": 0}
+    if own.own_provider:
+        update |= {"openai_base_url": own.base_url, "openai_api_key": own.api_key}
+    return options.settings.model_copy(update=update | profiles.overrides(own.model or ""))
+
+
+def _judge(options: Options, profiles: Profiles) -> tuple[Judge | None, CacheMode]:
+    """The judge (or None) and its cache mode: it follows its own provider, like the models'."""
+    if not options.judge.model:
+        return None, "replay"
+    settings = judge_settings(options, profiles)
+    mode = options.mode or ("auto" if settings.llm_configured else "replay")
+    if mode != "replay" and not settings.llm_configured:
+        raise ConfigError(
+            f"mode {mode} calls the judge, but it has no server: set --judge-base-url "
+            "(ADVOCACY_EVALS_JUDGE_BASE_URL) or OPENAI_BASE_URL, or use --replay"
+        )
+    if not settings.llm_configured:
+        settings = settings.model_copy(update={"openai_base_url": REPLAY_BASE_URL})
+    judge = Judge(settings, threshold=options.judge.threshold, prompt_version=options.judge.prompt)
+    return judge, mode
 
 
 def _refuse_unrecorded_repeats(
@@ -135,7 +166,12 @@ def plan(options: Options) -> tuple[RunSpec, Environment]:
     if mode == "replay":
         _refuse_unrecorded_repeats(options, env, variants, cases)
     judge = (
-        JudgeInfo(model=env.judge.model, threshold=env.judge.threshold)
+        JudgeInfo(
+            model=env.judge.model,
+            threshold=env.judge.threshold,
+            prompt=env.judge.rubric.label,
+            base_url=options.judge.base_url,
+        )
         if env.judge
         else JudgeInfo(note=SKIPPED_NOTE)
     )

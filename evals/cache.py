@@ -48,9 +48,13 @@ def record_command(
     prompts = " ".join(
         f"--prompt {name}={version}" for name, version in prompt_versions.items() if name != "judge"
     )
-    who = f"--judge-model {model}" if judge else f"--model {model}"
-    who += f" --repeat {repeats}" if repeats > 1 else ""
-    return f"OPENAI_BASE_URL=<server> advocacy evals run --record {who} {prompts}".rstrip()
+    repeat = f" --repeat {repeats}" if repeats > 1 else ""
+    if judge:
+        return (
+            f"advocacy evals run --record --judge-model {model} --judge-base-url <server>{repeat}"
+            " (with this run's --model and --prompt options)"
+        )
+    return f"OPENAI_BASE_URL=<server> advocacy evals run --record --model {model}{repeat} {prompts}"
 
 
 def cache_key(

@@ -10,7 +10,7 @@ checks caught a bad first answer).
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 import httpx
@@ -27,6 +27,7 @@ from evals.cache import CacheMode, CachingTransport, CassetteStore, Exchange, Re
 from evals.cases import Case
 from evals.judge import Judge
 from evals.prices import PriceTable
+from evals.profiles import Profiles
 from evals.results import JudgeResult, RepeatResult, Usage
 from evals.variants import Variant
 
@@ -44,11 +45,16 @@ class Environment:
     inner: httpx.BaseTransport | None
     prices: PriceTable
     judge: Judge | None = None
+    profiles: Profiles = field(default_factory=Profiles)
+    judge_mode: CacheMode = "replay"  # the judge's provider has its own mode and transport
+    judge_inner: httpx.BaseTransport | None = None
 
 
 def model_settings(env: Environment, model: str) -> Settings:
-    """The settings of a model under test: retries live in our RetryTransport, not the client."""
+    """The settings of a model under test: its profile (evals/models.yaml) over the
+    environment's; retries live in our RetryTransport, not in the client."""
     update: dict[str, Any] = {"model": model, "llm_max_retries": 0}
+    update |= env.profiles.overrides(model)
     if not env.settings.llm_configured:
         update["openai_base_url"] = REPLAY_BASE_URL  # replay only: never reached
     return env.settings.model_copy(update=update)
@@ -113,6 +119,7 @@ class Cell:
     def __init__(self, env: Environment, variant: Variant, case: Case, repeat: int) -> None:
         self.env, self.variant, self.case, self.repeat = env, variant, case, repeat
         self.transport: CachingTransport | None = None
+        self.judge_transport: CachingTransport | None = None
 
     def run(self) -> RepeatResult:
         started = time.perf_counter()
@@ -124,20 +131,33 @@ class Cell:
             )
         return result.model_copy(update={"duration_s": round(time.perf_counter() - started, 4)})
 
-    def _client(self) -> httpx.Client:
-        inner = self.env.inner
-        retry = (
-            RetryTransport(inner, max_retries=self.env.settings.llm_max_retries) if inner else None
-        )
-        self.transport = CachingTransport(
-            retry,
+    def _caching(
+        self, inner: httpx.BaseTransport | None, mode: CacheMode, prompts: dict[str, str]
+    ) -> CachingTransport:
+        retries = self.env.settings.llm_max_retries
+        return CachingTransport(
+            RetryTransport(inner, max_retries=retries) if inner else None,
             store=self.env.store,
-            mode=self.env.mode,
-            prompt_versions=self.variant.prompt_versions,
+            mode=mode,
+            prompt_versions=prompts,
             repeat=self.repeat,
             meta={"case": self.case.id},
         )
+
+    def _client(self) -> httpx.Client:
+        self.transport = self._caching(self.env.inner, self.env.mode, self.variant.prompt_versions)
         return httpx.Client(transport=self.transport)
+
+    def _judge(self, draft: AskDraft, report: GateReport) -> JudgeResult:
+        """The judge's verdict on the first draft, through the judge's own transport."""
+        judge = self.env.judge
+        assert judge is not None
+        prompts = {"judge": judge.prompt_version}
+        self.judge_transport = self._caching(self.env.judge_inner, self.env.judge_mode, prompts)
+        with httpx.Client(transport=self.judge_transport) as client:
+            result = judge.score(draft, self.case.snapshot, report, http_client=client)
+        cost = self.env.prices.cost(judge.model, result.usage)
+        return result.model_copy(update={"cost_usd": cost})
 
     def _run(self) -> RepeatResult:
         case = self.case
@@ -150,12 +170,9 @@ class Cell:
 
     def _write(self, report: GateReport, client: httpx.Client) -> RepeatResult:
         case, variant = self.case, self.variant
-        chat = (
-            None
-            if variant.offline
-            else make_chat_model(model_settings(self.env, variant.model), http_client=client)
-        )
-        writer = Writer(chat, settings=self.env.settings, prompt_versions=variant.prompt_versions)
+        settings = model_settings(self.env, variant.model)
+        chat = None if variant.offline else make_chat_model(settings, http_client=client)
+        writer = Writer(chat, settings=settings, prompt_versions=variant.prompt_versions)
         assert report.ask_type is not None
         summary = writer.summarize(case.snapshot, report)
         draft = writer.draft(
@@ -172,13 +189,10 @@ class Cell:
             "draft": outputs.draft.model_dump(mode="json") if outputs.draft else None,
             "delivered": _delivered(summary, draft),
         }
-        usage = _usage(summary, draft)
         judge = None
         if self.env.judge is not None and outputs.draft is not None:
-            judge, judge_usage = self.env.judge.score(
-                outputs.draft, case.snapshot, report, http_client=client
-            )
-            usage = usage + judge_usage
+            judge = self._judge(outputs.draft, report)
+        usage = _usage(summary, draft)
         result = self._result(report, assertions, outputs=scored, usage=usage, judge=judge)
         failures = _delivered_failures(Subject(case, report, Outputs(summary.value, draft.value)))
         return result.model_copy(update={"delivered_failures": failures})
@@ -201,11 +215,12 @@ class Cell:
         judge: JudgeResult | None = None,
     ) -> RepeatResult:
         exchanges = self.transport.exchanges if self.transport else []
-        errors = [e.error for e in exchanges if e.error]
-        if judge is not None and judge.error:
-            errors.append(f"judge: {judge.error}")
+        errors = [e.error for e in exchanges if e.error] + self._judge_errors(judge)
         passed = all(a.passed for a in assertions) and (judge is None or judge.passed is not False)
         status = "error" if errors else "pass" if passed else "fail"
+        cost = self.env.prices.cost(self.variant.model, usage)
+        if judge is not None:
+            cost = None if cost is None or judge.cost_usd is None else cost + judge.cost_usd
         score = sum(a.passed for a in assertions) / len(assertions) if assertions else None
         return RepeatResult(
             repeat=self.repeat,
@@ -217,8 +232,16 @@ class Cell:
             gate=_gate(report),
             output=outputs,
             usage=usage,
-            cost_usd=self.env.prices.cost(self.variant.model, usage),
+            cost_usd=cost,
             latency_s=_latency(exchanges),
             cache_hits=sum(e.source == "cache" and e.error is None for e in exchanges),
             network_calls=sum(e.source == "network" for e in exchanges),
         )
+
+    def _judge_errors(self, judge: JudgeResult | None) -> list[str]:
+        """The judge's infrastructure errors (a cassette miss, HTTP, connection), if any."""
+        exchanges = self.judge_transport.exchanges if self.judge_transport else []
+        errors = [f"judge: {e.error}" for e in exchanges if e.error]
+        if judge is not None and judge.error and not errors:
+            errors.append(f"judge: {judge.error}")
+        return errors

@@ -38,7 +38,11 @@ class JudgeResult(BaseModel):
     threshold: float
     passed: bool | None = None
     rationale: str = ""
-    error: str | None = None
+    error: str | None = None  # HTTP or connection: an infrastructure error of the cell
+    failure: str | None = None  # a bad answer twice: a judge failure, the cell fails
+    attempts: int = 0
+    usage: Usage = Field(default_factory=Usage)
+    cost_usd: float | None = 0.0  # at the judge model's price
 
 
 class RepeatResult(BaseModel):
@@ -60,7 +64,8 @@ class RepeatResult(BaseModel):
 
     @property
     def failed_assertions(self) -> list[str]:
-        return [a.name for a in self.assertions if not a.passed]
+        failed = [a.name for a in self.assertions if not a.passed]
+        return failed + (["judge"] if self.judge is not None and self.judge.passed is False else [])
 
 
 class CaseResult(BaseModel):
@@ -101,6 +106,8 @@ class JudgeInfo(BaseModel):
     model: str | None = None
     threshold: float | None = None
     note: str = ""
+    prompt: str | None = None  # the rubric, e.g. judge.v1
+    base_url: str | None = None  # its own provider; null: the models' server (or replay)
 
 
 class CaseDiff(BaseModel):
