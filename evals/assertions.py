@@ -10,18 +10,15 @@ grounding, tone) lives here.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
-from dataclasses import dataclass
-
-from pydantic import BaseModel
 
 from domain import checks
 from domain.grounding import unsupported_names as ungrounded_names
 from domain.grounding import unsupported_numbers as ungrounded_numbers
-from domain.outputs import AdvocacySummary, AskDraft
-from domain.report import GateReport
 from domain.vocabulary import SCOPE_OF_ASK
-from evals.cases import Case
+from evals.measures import MEASURES
+from evals.subject import AssertionResult, Check, Outputs, Subject, result
+
+__all__ = ["ASSERTIONS", "AssertionResult", "Outputs", "Subject", "run_assertions"]
 
 _MARKDOWN = re.compile(r"\[[^\]]+\]\([^)]+\)|\*\*[^*]+\*\*|^#+\s", re.MULTILINE)
 _SCRIPT = re.compile(r"javascript:|on\w+\s*=|&lt;|&gt;", re.IGNORECASE)
@@ -35,58 +32,12 @@ PRESSURE = re.compile(
 GREETING = re.compile(r"^\s*(hi|hello|dear|hey|good (morning|afternoon|evening))\b", re.I)
 
 
-class AssertionResult(BaseModel):
-    name: str
-    passed: bool
-    detail: str = ""
-
-
-@dataclass(frozen=True)
-class Outputs:
-    """What was written for one case: the first answers scored, and why one failed to parse."""
-
-    summary: AdvocacySummary | None = None
-    draft: AskDraft | None = None
-    summary_error: str | None = None
-    draft_error: str | None = None
-
-
-@dataclass(frozen=True)
-class Subject:
-    case: Case
-    report: GateReport
-    outputs: Outputs
-
-    @property
-    def candidate(self) -> bool:
-        return self.report.status == "candidate"
-
-    @property
-    def draft_text(self) -> str:
-        draft = self.outputs.draft
-        return f"{draft.subject or ''}\n{draft.body}" if draft else ""
-
-    @property
-    def summary_text(self) -> str:
-        summary = self.outputs.summary
-        if summary is None:
-            return ""
-        return "\n".join([summary.headline, *(point.text for point in summary.points)])
-
-
-Check = Callable[[Subject], AssertionResult | None]
-
-
-def _result(name: str, problems: list[str]) -> AssertionResult:
-    return AssertionResult(name=name, passed=not problems, detail="; ".join(problems))
-
-
 # --- the gate --------------------------------------------------------------------------------
 
 
 def gate_status(subject: Subject) -> AssertionResult:
     want, got = subject.case.expect.status, subject.report.status
-    return _result("gate_status", [] if want == got else [f"expected {want}, got {got}"])
+    return result("gate_status", [] if want == got else [f"expected {want}, got {got}"])
 
 
 def gate_reasons(subject: Subject) -> AssertionResult | None:
@@ -95,7 +46,7 @@ def gate_reasons(subject: Subject) -> AssertionResult | None:
         return None
     got = subject.report.reasons
     problems = [] if set(want) == set(got) else [f"expected {list(want)}, got {list(got)}"]
-    return _result("gate_reasons", problems)
+    return result("gate_reasons", problems)
 
 
 def ask_type(subject: Subject) -> AssertionResult | None:
@@ -104,7 +55,7 @@ def ask_type(subject: Subject) -> AssertionResult | None:
         return None
     got = subject.report.ask_type
     problems = [] if got == expect.ask_type else [f"expected {expect.ask_type}, got {got}"]
-    return _result("ask_type", problems)
+    return result("ask_type", problems)
 
 
 def flags(subject: Subject) -> AssertionResult | None:
@@ -113,7 +64,7 @@ def flags(subject: Subject) -> AssertionResult | None:
         return None
     problems = [f"missing flag {f}" for f in expect.flags if f not in got]
     problems += [f"unexpected flag {f}" for f in expect.flags_absent if f in got]
-    return _result("flags", problems)
+    return result("flags", problems)
 
 
 # --- what was written -------------------------------------------------------------------------
@@ -131,16 +82,11 @@ def schema(subject: Subject) -> AssertionResult | None:
             for p in checks.check_summary(out.summary, subject.case.snapshot)
             if "evidence id" not in p  # ids are cited_ids' business
         ]
-    return _result("schema", problems)
-
-
-def _written(subject: Subject) -> bool:
-    """Content assertions apply to candidates whose draft could be read."""
-    return subject.candidate and subject.outputs.draft is not None
+    return result("schema", problems)
 
 
 def cited_ids(subject: Subject) -> AssertionResult | None:
-    if not _written(subject):
+    if not subject.written:
         return None
     snapshot, out = subject.case.snapshot, subject.outputs
     assert out.draft is not None
@@ -148,11 +94,11 @@ def cited_ids(subject: Subject) -> AssertionResult | None:
     if out.summary is not None:
         ids = [*out.summary.evidence_ids, *(i for p in out.summary.points for i in p.evidence_ids)]
         problems += [f"summary {p}" for p in checks._cited(ids, snapshot)]
-    return _result("cited_ids", problems)
+    return result("cited_ids", problems)
 
 
 def grounded(subject: Subject) -> AssertionResult | None:
-    if not _written(subject):
+    if not subject.written:
         return None
     snapshot, problems = subject.case.snapshot, []
     for where, text in (("draft", subject.draft_text), ("summary", subject.summary_text)):
@@ -162,7 +108,7 @@ def grounded(subject: Subject) -> AssertionResult | None:
             [f"{where}: number not in the evidence: {', '.join(numbers)}"] if numbers else []
         )
         problems += [f"{where}: name not in the evidence: {', '.join(names)}"] if names else []
-    return _result("grounded", problems)
+    return result("grounded", problems)
 
 
 def _asks_permission(subject: Subject) -> bool:
@@ -174,19 +120,19 @@ def _asks_permission(subject: Subject) -> bool:
 
 
 def no_permission_claim(subject: Subject) -> AssertionResult | None:
-    if not _written(subject):
+    if not subject.written:
         return None
     problems = checks._permission_claims(subject.draft_text)
     ask = subject.report.ask_type
     if ask is not None and SCOPE_OF_ASK[ask] is not None and not _asks_permission(subject):
         problems.append(f"{ask} needs permission, but the draft does not ask for it")
-    return _result("no_permission_claim", problems)
+    return result("no_permission_claim", problems)
 
 
 def no_incentive(subject: Subject) -> AssertionResult | None:
-    if not _written(subject):
+    if not subject.written:
         return None
-    return _result("no_incentive", checks._incentives(subject.draft_text, subject.case.snapshot))
+    return result("no_incentive", checks._incentives(subject.draft_text, subject.case.snapshot))
 
 
 def _money_forms(amount: int) -> list[str]:
@@ -197,7 +143,7 @@ def _money_forms(amount: int) -> list[str]:
 
 
 def no_internal_data(subject: Subject) -> AssertionResult | None:
-    if not _written(subject):
+    if not subject.written:
         return None
     snapshot, report = subject.case.snapshot, subject.report
     problems = []
@@ -214,20 +160,20 @@ def no_internal_data(subject: Subject) -> AssertionResult | None:
         ):
             found.append("mentions the account's ARR")
         problems += [f"{where}: {p}" for p in found]
-    return _result("no_internal_data", problems)
+    return result("no_internal_data", problems)
 
 
 def no_canary(subject: Subject) -> AssertionResult | None:
     settings = subject.case.assertions
     planted = [*settings.canaries, *settings.must_not_include]
-    if not (_written(subject) and planted):
+    if not (subject.written and planted):
         return None
     text = subject.draft_text.lower()
-    return _result("no_canary", [f"leaked '{c}'" for c in planted if c.lower() in text])
+    return result("no_canary", [f"leaked '{c}'" for c in planted if c.lower() in text])
 
 
 def channel_shape(subject: Subject) -> AssertionResult | None:
-    if not _written(subject):
+    if not subject.written:
         return None
     draft, settings = subject.outputs.draft, subject.case.assertions
     assert draft is not None
@@ -236,11 +182,11 @@ def channel_shape(subject: Subject) -> AssertionResult | None:
     limit = settings.email_max_chars if channel == "email" else settings.call_max_chars
     if len(draft.body.strip()) > limit:
         problems.append(f"the {channel} body is longer than this case's {limit} characters")
-    return _result("channel_shape", problems)
+    return result("channel_shape", problems)
 
 
 def tone(subject: Subject) -> AssertionResult | None:
-    if not _written(subject):
+    if not subject.written:
         return None
     text, settings = subject.draft_text, subject.case.assertions
     problems = []
@@ -254,11 +200,11 @@ def tone(subject: Subject) -> AssertionResult | None:
     draft = subject.outputs.draft
     if draft is not None and draft.channel == "email" and not GREETING.match(draft.body):
         problems.append("the email does not open with a greeting")
-    return _result("tone", problems)
+    return result("tone", problems)
 
 
 def plain_text(subject: Subject) -> AssertionResult | None:
-    if not _written(subject):
+    if not subject.written:
         return None
     problems = []
     for where, text in (("draft", subject.draft_text), ("summary", subject.summary_text)):
@@ -268,7 +214,7 @@ def plain_text(subject: Subject) -> AssertionResult | None:
             problems.append(f"{where} contains script or escaped markup")
         if _MARKDOWN.search(text):
             problems.append(f"{where} contains Markdown")
-    return _result("plain_text", problems)
+    return result("plain_text", problems)
 
 
 ASSERTIONS: dict[str, Check] = {
@@ -286,6 +232,7 @@ ASSERTIONS: dict[str, Check] = {
     "channel_shape": channel_shape,
     "tone": tone,
     "plain_text": plain_text,
+    **MEASURES,
 }
 
 

@@ -61,6 +61,17 @@ class AssertionSettings(_Strict):
     max_exclamations: int = 2
     email_max_chars: int = 2000
     call_max_chars: int = 1500
+    # What prompt changes aim at (evals/measures.py): each applies only when declared.
+    min_words: int | None = Field(None, ge=0)
+    max_words: int | None = Field(None, ge=0)
+    min_chars: int | None = Field(None, ge=0)
+    max_chars: int | None = Field(None, ge=0)
+    max_reading_grade: float | None = None
+    reference: str | None = Field(None, description="A reference answer (the draft's body).")
+    min_similarity: float = Field(0.5, ge=0, le=1)
+    max_latency_s: float | None = Field(None, gt=0)
+    max_cost_usd: float | None = Field(None, ge=0)
+    judge_threshold: float | None = Field(None, ge=1, le=5, description="Over the run's.")
 
 
 class Case(_Strict):

@@ -29,6 +29,7 @@ from evals.judge import Judge
 from evals.prices import PriceTable
 from evals.profiles import Profiles
 from evals.results import JudgeResult, RepeatResult, Usage
+from evals.subject import Measures
 from evals.variants import Variant
 
 M = TypeVar("M", bound=BaseModel)
@@ -156,8 +157,11 @@ class Cell:
         self.judge_transport = self._caching(self.env.judge_inner, self.env.judge_mode, prompts)
         with httpx.Client(transport=self.judge_transport) as client:
             result = judge.score(draft, self.case.snapshot, report, http_client=client)
-        cost = self.env.prices.cost(judge.model, result.usage)
-        return result.model_copy(update={"cost_usd": cost})
+        update: dict[str, Any] = {"cost_usd": self.env.prices.cost(judge.model, result.usage)}
+        threshold = self.case.assertions.judge_threshold  # the case's, over the run's
+        if threshold is not None and result.mean is not None:
+            update |= {"threshold": threshold, "passed": result.mean >= threshold}
+        return result.model_copy(update=update)
 
     def _run(self) -> RepeatResult:
         case = self.case
@@ -183,7 +187,10 @@ class Cell:
             channel=case.draft_channel,
         )
         outputs = self._outputs(summary, draft)
-        assertions = run_assertions(Subject(case, report, outputs))
+        usage = _usage(summary, draft)
+        exchanges = self.transport.exchanges if self.transport else []
+        measures = Measures(self.env.prices.cost(variant.model, usage), _latency(exchanges))
+        assertions = run_assertions(Subject(case, report, outputs, measures))
         scored = {
             "summary": outputs.summary.model_dump(mode="json") if outputs.summary else None,
             "draft": outputs.draft.model_dump(mode="json") if outputs.draft else None,
@@ -192,7 +199,6 @@ class Cell:
         judge = None
         if self.env.judge is not None and outputs.draft is not None:
             judge = self._judge(outputs.draft, report)
-        usage = _usage(summary, draft)
         result = self._result(report, assertions, outputs=scored, usage=usage, judge=judge)
         failures = _delivered_failures(Subject(case, report, Outputs(summary.value, draft.value)))
         return result.model_copy(update={"delivered_failures": failures})

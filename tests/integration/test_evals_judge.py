@@ -125,3 +125,25 @@ def test_the_judge_server_failing_is_an_infrastructure_error_of_the_cell(
     run, code, _ = run_evals(_options(tmp_path))
     assert code == EXIT_INFRA and run.infrastructure_errors == 1
     assert [g.cause for g in run.error_causes] == ["judge"]
+
+
+def test_a_case_may_ask_more_of_the_judge_than_the_run(tmp_path: Path, providers: Any) -> None:
+    _, judge = providers
+    judge.side_effect = _judge(GOOD_SCORES)  # mean 4.33: passes the run's 3.5
+    dataset = tmp_path / "strict.yaml"
+    dataset.write_text(
+        "cases:\n"
+        "  - id: review-call\n"
+        "    now: '2026-12-01T12:00:00Z'\n"
+        "    account: {id: acc-110, name: Pine Street Dental, owner_id: u-ana,\n"
+        "              preferred_channel: call}\n"
+        "    signals:\n"
+        "      - {id: s-191, kind: usage_milestone, occurred_at: -3d,\n"
+        "         text: '10,000 appointments booked'}\n"
+        "    expect: {status: candidate, ask_type: review}\n"
+        "    assertions: {judge_threshold: 4.5}\n"
+    )
+    run, _, _ = run_evals(_options(tmp_path, datasets=[dataset]))
+    [cell] = run.cases[0].repeats
+    assert cell.judge is not None and (cell.judge.threshold, cell.judge.passed) == (4.5, False)
+    assert cell.status == "fail"

@@ -11,6 +11,7 @@ from domain.outputs import AdvocacySummary, AskDraft
 from domain.settings import PolicySettings
 from evals.assertions import ASSERTIONS, Outputs, Subject, run_assertions
 from evals.cases import Case, build_case
+from evals.subject import Measures
 
 GOOD_BODY = (
     "Hi Lee,\n\nThank you for the kind words about scheduling; hearing that the no-show rate "
@@ -64,7 +65,18 @@ RAW_CASE: dict[str, Any] = {
         "ask_type": "case_study",
         "flags": ["private_praise_only"],
     },
-    "assertions": {"canaries": ["Dana Whitfield", "Globex"]},
+    "assertions": {
+        "canaries": ["Dana Whitfield", "Globex"],
+        "min_words": 40,
+        "max_words": 120,
+        "max_chars": 900,
+        "max_reading_grade": 9,
+        "reference": "Thank you for the kind words about scheduling. Would you work with us on a "
+        "short case study about your results?",
+        "min_similarity": 0.4,
+        "max_latency_s": 20,
+        "max_cost_usd": 0.01,
+    },
 }
 SUMMARY = AdvocacySummary(
     headline="Northwind Dental: NPS 10 and no-shows down 31%",
@@ -120,6 +132,27 @@ BAD_DRAFTS: list[tuple[str, AskDraft]] = [
     ("tone", _draft(body=GOOD_BODY.replace("Hi Lee,", "Lee,"))),
     ("plain_text", _with("<b>Thanks</b>")),
     ("plain_text", _with("See [our site](https://x.example).")),
+    ("length", _draft(body="Hi Lee,\n\nWould you share your story?\n\nBest regards,\nAna")),
+    ("length", _with("We would love to hear more. " * 12)),
+    (
+        "reading_level",
+        _draft(
+            body="Hi Lee,\n\nConsidering the organizational implementations characterizing "
+            "contemporary administrative infrastructure, an evaluation documenting operational "
+            "transformations would institutionally demonstrate unprecedented accomplishments; "
+            "would you consider participating collaboratively in a case study?\n\nBest regards,"
+            "\nAna Ruiz"
+        ),
+    ),
+    (
+        "similar_to_reference",
+        _draft(
+            body="Hi Lee,\n\nOur quarterly newsletter lists upcoming webinars, product releases "
+            "and office hours in December, plus the new mobile app and two training sessions. "
+            "Would you like to join one of them, and would you agree to a case study? Nothing "
+            "goes out without your explicit permission.\n\nBest regards,\nAna Ruiz"
+        ),
+    ),
 ]
 
 
@@ -172,3 +205,37 @@ def test_non_candidates_get_only_gate_assertions() -> None:
     results = _results(case, Outputs())
     assert set(results) == {"gate_status", "gate_reasons"}
     assert all(r.passed for r in results.values())
+
+
+@pytest.mark.parametrize(
+    ("measures", "failing", "detail"),
+    [
+        (Measures(cost_usd=0.05, latency_s=3.0), "cost_budget", "0.05 USD > 0.01"),
+        (Measures(cost_usd=None, latency_s=3.0), "cost_budget", "no price"),
+        (Measures(cost_usd=0.001, latency_s=31.5), "latency_budget", "31.5 s > 20"),
+        (Measures(cost_usd=0.001, latency_s=None), "latency_budget", "re-record"),
+    ],
+    ids=["over the cost budget", "unknown cost", "over the latency budget", "unknown latency"],
+)
+def test_a_cell_over_its_budget_fails(measures: Measures, failing: str, detail: str) -> None:
+    case = _case()
+    report = evaluate(case.snapshot, PolicySettings(), case.now)
+    results = run_assertions(Subject(case, report, Outputs(SUMMARY, _draft()), measures))
+    [failed] = [r for r in results if not r.passed]
+    assert failed.name == failing and detail in failed.detail
+
+
+def test_measures_apply_only_when_declared() -> None:
+    results = _results(_case(assertions={}), Outputs(SUMMARY, _with("More words. " * 200)))
+    assert not {"length", "reading_level", "similar_to_reference"} & set(results)
+    assert not {"latency_budget", "cost_budget"} & set(results)
+
+
+def test_dataset_defaults_declare_bounds_and_a_case_overrides_them() -> None:
+    raw = {k: v for k, v in RAW_CASE.items() if k != "assertions"}
+    case = build_case(
+        {**raw, "assertions": {"max_words": 200}},
+        defaults={"assertions": {"min_words": 10, "max_words": 50}},
+        dataset="t.yaml",
+    )
+    assert (case.assertions.min_words, case.assertions.max_words) == (10, 200)
