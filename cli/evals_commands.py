@@ -24,9 +24,16 @@ from evals.reports.compare_terminal import render_comparison
 from evals.reports.terminal import render
 from evals.results import RunResult
 
-# Without a terminal (CI logs, pipes) rich would fold tables into 80 columns: use 100.
-console = Console(width=None if sys.stdout.isatty() or os.environ.get("COLUMNS") else 100)
 err = Console(stderr=True)
+
+
+def report_console() -> Console:
+    """Without a terminal (CI logs, pipes) rich would fold the tables into 80 columns: use 100,
+    unless COLUMNS says otherwise."""
+    wide = sys.stdout.isatty() or os.environ.get("COLUMNS")
+    return Console(width=None if wide else 100)
+
+
 evals_app = typer.Typer(
     help="Evals for prompt engineers: run, compare, gate.", no_args_is_help=True
 )
@@ -130,8 +137,9 @@ def run_command(
     options = dict(locals())
     problems_only = options.pop("problems_only")
     result, code, written = _execute(run_evals, options)
+    console = report_console()
     render(result, console, only_problems=problems_only)
-    _finish(written, code)
+    _finish(console, written, code)
 
 
 @evals_app.command(
@@ -181,8 +189,9 @@ def compare_command(
     options = dict(locals())
     changes_only, diffs = options.pop("changes_only"), options.pop("diffs")
     result, code, written = _execute(compare_evals, options)
+    console = report_console()
     render_comparison(result, console, only_changes=changes_only, show_diffs=diffs)
-    _finish(written, code)
+    _finish(console, written, code)
 
 
 Command = Callable[[Options], tuple[RunResult, int, list[Path]]]
@@ -232,7 +241,7 @@ def _execute(command: Command, values: dict[str, Any]) -> tuple[RunResult, int, 
         raise typer.Exit(1) from None
 
 
-def _finish(written: list[Path], code: int) -> None:
+def _finish(console: Console, written: list[Path], code: int) -> None:
     for path in written:
         console.print(f"wrote {path}")
     raise typer.Exit(code)

@@ -24,6 +24,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from domain.snapshot import EvidenceSnapshot
 from domain.vocabulary import AskType, Channel, ReasonCode, Status
+from evals.dataset_errors import describe, suggestion
 
 DATASETS_DIR = Path(__file__).parent / "datasets"
 _RELATIVE = re.compile(r"^-(\d+(?:\.\d+)?)d$")
@@ -126,15 +127,27 @@ def build_case(raw: dict[str, Any], *, defaults: dict[str, Any], dataset: str) -
     """One case from its raw mapping and the dataset defaults."""
     data = _merge(defaults, raw)
     case_id = str(data.get("id", "?"))
+    where = f"{dataset}: case {case_id}"
+    allowed = {*Case.model_fields, *_EVIDENCE_KEYS} - {"snapshot", "dataset"}
+    unknown = [f"unknown key {k}{suggestion(str(k), allowed)}" for k in data if k not in allowed]
+    if unknown:
+        raise DatasetError(f"{where}: {'; '.join(unknown)}")
+    if "now" not in data:
+        raise DatasetError(f"{where}: missing key now (the case's time, e.g. 2026-12-01T12:00:00Z)")
     try:
         now = _parse_now(data.pop("now"))
-        evidence = {key: data.pop(key) for key in _EVIDENCE_KEYS if key in data}
+    except ValueError as error:
+        raise DatasetError(f"{where}: now: {error}") from None
+    evidence = {key: data.pop(key) for key in _EVIDENCE_KEYS if key in data}
+    try:
         snapshot = EvidenceSnapshot.model_validate({"as_of": now, **_relative(evidence, now)})
+    except ValidationError as error:
+        raise DatasetError(f"{where}: {describe(error, EvidenceSnapshot)}") from None
+    try:
         return Case.model_validate({**data, "now": now, "snapshot": snapshot, "dataset": dataset})
-    except KeyError as missing:
-        raise DatasetError(f"{dataset}: case {case_id}: missing {missing}") from None
-    except (ValidationError, ValueError) as error:
-        raise DatasetError(f"{dataset}: case {case_id}: {error}") from None
+    except ValidationError as error:
+        problems = describe(error, Case, extra=_EVIDENCE_KEYS)
+        raise DatasetError(f"{where}: {problems}") from None
 
 
 def _raw_cases(path: Path) -> Iterable[tuple[dict[str, Any], dict[str, Any]]]:
@@ -158,8 +171,11 @@ def _raw_cases(path: Path) -> Iterable[tuple[dict[str, Any], dict[str, Any]]]:
         document = yaml.safe_load(text) or {}
     except yaml.YAMLError as error:
         raise DatasetError(f"{path.name}: {error}") from None
-    if not isinstance(document, dict) or set(document) - {"defaults", "cases"}:
-        raise DatasetError(f"{path.name}: needs only the keys 'defaults' and 'cases'")
+    if not isinstance(document, dict):
+        raise DatasetError(f"{path.name}: needs the keys 'defaults' and 'cases'")
+    for key in sorted(set(document) - {"defaults", "cases"}):
+        hint = suggestion(str(key), ["defaults", "cases"])
+        raise DatasetError(f"{path.name}: unknown top-level key {key}{hint}")
     for raw in document.get("cases") or []:
         yield document.get("defaults") or {}, raw
 

@@ -129,7 +129,7 @@ def compare_case(a: CaseResult, b: CaseResult) -> CaseComparison:
         cost_b=_mean(r.cost_usd for r in b.repeats),
         latency_a=_mean(r.latency_s for r in a.repeats),
         latency_b=_mean(r.latency_s for r in b.repeats),
-        diff=word_diff(text_a or "", text_b or "") if text_a or text_b else [],
+        diff=word_diff(text_a or "", text_b or "") if text_a != text_b else [],
     )
 
 

@@ -1,7 +1,7 @@
 """Token prices per model (USD per million tokens), read from a YAML price table.
 
 `evals/prices.yaml` ships the defaults; `--prices FILE` replaces it. A model missing from the
-table has an unknown cost (null in the JSON, `?` in the table) and is never stopped by
+table has an unknown cost (null in the JSON, "unknown" in the reports) and is never stopped by
 `--max-cost`; the offline template costs nothing.
 """
 

@@ -3,10 +3,12 @@ then the corpus rates of the output checks (evals/corpus.py) and the quality gat
 
 from __future__ import annotations
 
+from rich import box
 from rich.console import Console, Group
 from rich.table import Table
 from rich.text import Text
 
+from agent.offline import OFFLINE_AUTHOR
 from evals.cache import RECORD_HINT
 from evals.corpus import ADVERSARIAL_TAG
 from evals.errors import error_cause
@@ -14,6 +16,8 @@ from evals.results import CaseResult, RunResult
 
 STYLE = {"pass": "green", "fail": "red", "error": "magenta", "skipped": "dim"}
 MAX_REASON = 60
+# Models that are the harness's own fixtures, not models: said so wherever they appear.
+FIXTURES = {"stub-model": "scripted stub, not a model"}
 
 
 def _cell(case: CaseResult | None) -> Text:
@@ -37,11 +41,25 @@ def _detail(case: CaseResult) -> str:
     return ", ".join(sorted({name for r in case.repeats for name in r.failed_assertions}))
 
 
-def cases_table(run: RunResult, *, only_problems: bool = False) -> Table:
-    table = Table(title=f"evals run {run.run_id} ({run.mode}, repeat {run.repeat})")
-    table.add_column("case", overflow="fold")
-    for variant in run.variants:
-        table.add_column(variant.id, overflow="fold")
+def letter(index: int) -> str:
+    """The short label of the index-th variant: A, B, ... (the totals table spells them out)."""
+    return chr(ord("A") + index) if index < 26 else f"V{index + 1}"
+
+
+def cases_table(run: RunResult, *, only_problems: bool = False, width: int = 100) -> Table:
+    """Cases down, variants across; columns share `width` (an assertion name is one long word
+    that rich would not fold on its own)."""
+    table = Table(
+        title=f"evals run {run.run_id} ({run.mode}, repeat {run.repeat})",
+        box=box.SIMPLE_HEAD,
+        title_justify="left",
+    )
+    case_width = min(max((len(c.case_id) for c in run.cases), default=4), 32)
+    room = width - case_width - 2 * (len(run.variants) + 1) - 2
+    column_width = max(9, room // max(1, len(run.variants)))
+    table.add_column("case", overflow="fold", max_width=case_width)
+    for index, _ in enumerate(run.variants):
+        table.add_column(letter(index), overflow="fold", max_width=column_width)
     by_key = {(c.case_id, c.variant): c for c in run.cases}
     for case_id in dict.fromkeys(c.case_id for c in run.cases):
         row = [by_key.get((case_id, v.id)) for v in run.variants]
@@ -59,37 +77,63 @@ def money(value: float | None) -> str:
 
 
 def totals_table(run: RunResult) -> Table:
-    table = Table(title="per variant")
-    for column in (
-        "variant",
-        "pass rate",
-        "pass",
-        "fail",
-        "error",
-        "flaky",
-        "score",
-        "tokens",
-        "cost",
-        "failing assertions",
-    ):
-        table.add_column(column, overflow="fold")
-    for s in run.summary:
-        rate = "-" if s.pass_rate is None else f"{s.pass_rate:.1%}"
-        score = "-" if s.score is None else f"{s.score:.3f}"
-        failures = ", ".join(f"{k} {v}" for k, v in s.assertion_failures.items())
+    """One row per variant, named by its letter (legend_lines spells the letters out)."""
+    table = Table(title="per variant", box=box.SIMPLE_HEAD, title_justify="left")
+    table.add_column("variant", no_wrap=True)
+    for column in ("pass rate", "pass", "fail", "error", "flaky", "score", "tokens", "cost"):
+        table.add_column(column, no_wrap=True, justify="right")
+    for index, s in enumerate(run.summary):
         table.add_row(
-            s.variant,
-            rate,
+            letter(index),
+            "-" if s.pass_rate is None else f"{s.pass_rate:.1%}",
             str(s.passed),
             str(s.failed),
             str(s.errors),
             str(s.flaky),
-            score,
+            "-" if s.score is None else f"{s.score:.3f}",
             str(s.usage.total_tokens),
             money(s.cost_usd),
-            failures,
         )
     return table
+
+
+def legend_lines(run: RunResult) -> list[Text]:
+    """What each variant letter stands for; the harness's own fixtures are said to be so."""
+    lines = []
+    for index, variant in enumerate(run.variants):
+        note = f" ({FIXTURES[variant.model]})" if variant.model in FIXTURES else ""
+        lines.append(Text(f"{letter(index)} = {variant.id}{note}", style="bold"))
+    return lines
+
+
+def failing_lines(run: RunResult) -> list[Text]:
+    """Which assertions failed how often, per variant (named by its letter)."""
+    lines = []
+    for index, s in enumerate(run.summary):
+        if s.assertion_failures:
+            counts = ", ".join(f"{name} {n}" for name, n in s.assertion_failures.items())
+            lines.append(Text(f"{letter(index)} failing: {counts}", style="red"))
+    return lines
+
+
+def unknown_cost_note(run: RunResult) -> str | None:
+    """Models without a price, said plainly: their cost is unknown, not zero."""
+    unpriced = sorted(
+        {v.model for v in run.variants if v.model not in run.prices} - {OFFLINE_AUTHOR}
+    )
+    if run.judge.model and run.judge.model not in run.prices:
+        unpriced.append(f"{run.judge.model} (the judge)")
+    if not unpriced:
+        return None
+    return (
+        f"cost unknown for {', '.join(unpriced)}: no price in the price table "
+        "(evals/prices.yaml or --prices); add a line to count it"
+    )
+
+
+def unknown_cost_lines(run: RunResult) -> list[Text]:
+    note = unknown_cost_note(run)
+    return [Text(note, style="yellow")] if note else []
 
 
 def baseline_lines(run: RunResult) -> list[Text]:
@@ -183,8 +227,11 @@ def render(run: RunResult, console: Console, *, only_problems: bool = False) -> 
     notes += gate_line(run)
     console.print(
         Group(
-            cases_table(run, only_problems=only_problems),
+            *legend_lines(run),
+            cases_table(run, only_problems=only_problems, width=console.width),
             totals_table(run),
+            *failing_lines(run),
+            *unknown_cost_lines(run),
             *baseline_lines(run),
             *notes,
         )
