@@ -2,8 +2,9 @@
 
 A case is compared when it reaches the model (the gates make it a candidate); cases the gates
 hold get no draft from either prompt and are listed apart. B wins a case when it ranks higher
-on (pass rate, score, judge mean), loses when lower, ties when equal; an error on either side
-is never a win. Win rate = (wins + ties / 2) / compared: 50% means "as good as A".
+on (pass rate, share of readable first drafts, score, judge mean), loses when lower, ties when
+equal; an error on either side is never a win. Win rate = (wins + ties / 2) / compared: 50%
+means "as good as A".
 """
 
 from __future__ import annotations
@@ -94,12 +95,25 @@ def _judge(case: CaseResult) -> float | None:
     return _mean(r.judge.mean for r in case.repeats if r.judge is not None)
 
 
+def readable(case: CaseResult) -> float | None:
+    """The share of repeats whose first draft could be read (None: no draft was asked for)."""
+    asked = [r for r in case.repeats if r.gate.get("status") == "candidate"]
+    if not asked:
+        return None
+    return round(sum((r.output or {}).get("draft") is not None for r in asked) / len(asked), 4)
+
+
+def _rank(case: CaseResult) -> tuple[float, float, float, float]:
+    return (case.pass_rate or 0.0, readable(case) or 0.0, case.score or 0.0, _judge(case) or 0.0)
+
+
 def verdict(a: CaseResult, b: CaseResult) -> Verdict:
-    """B against A: win, loss or tie on (pass rate, score, judge mean); error if either erred."""
+    """B against A: win, loss or tie on (pass rate, readable first drafts, score, judge mean);
+    error if either erred. A draft that can be read beats one that cannot, whatever the score
+    of the few assertions that apply to an unreadable one."""
     if "error" in (a.status, b.status):
         return "error"
-    rank_a = (a.pass_rate or 0.0, a.score or 0.0, _judge(a) or 0.0)
-    rank_b = (b.pass_rate or 0.0, b.score or 0.0, _judge(b) or 0.0)
+    rank_a, rank_b = _rank(a), _rank(b)
     for value_a, value_b in zip(rank_a, rank_b, strict=True):
         if abs(value_b - value_a) > EPSILON:
             return "win" if value_b > value_a else "loss"
@@ -116,6 +130,8 @@ def compare_case(a: CaseResult, b: CaseResult) -> CaseComparison:
         status_b=b.status,
         score_a=a.score,
         score_b=b.score,
+        readable_a=readable(a),
+        readable_b=readable(b),
         assertions=assertion_deltas(a, b),
         words_a=_per_repeat(a, word_count),
         words_b=_per_repeat(b, word_count),

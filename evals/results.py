@@ -193,6 +193,8 @@ class CaseComparison(BaseModel):
     status_b: str
     score_a: float | None = None
     score_b: float | None = None
+    readable_a: float | None = None  # share of repeats whose first draft could be read
+    readable_b: float | None = None
     assertions: list[AssertionDelta] = Field(default_factory=list)
     words_a: float | None = None
     words_b: float | None = None

@@ -15,6 +15,8 @@ from evals.results import CaseComparison, Comparison, RunResult
 
 VERDICT_STYLE = {"win": "green", "loss": "red", "tie": "dim", "error": "magenta"}
 CONTEXT = 60  # characters of unchanged text kept around a change
+SHARED_ENOUGH = 0.4  # below this share of unchanged text, show A and B apart, not a diff
+LATENCY_NOISE = 0.2  # a smaller change of a cell's latency is not shown per case
 
 
 def _delta(label: str, a: float | None, b: float | None, unit: str = "", digits: int = 0) -> str:
@@ -25,14 +27,23 @@ def _delta(label: str, a: float | None, b: float | None, unit: str = "", digits:
 
 def changes(row: CaseComparison) -> str:
     """What changed from A to B: assertions fixed (+) and broken (-), then the measures."""
-    parts = [f"{'+' if d.delta > 0 else '-'}{d.name}" for d in row.assertions]
+    readable_a, readable_b = row.readable_a or 0.0, row.readable_b or 0.0
+    parts = [("+" if readable_b > readable_a else "-") + "readable draft"]
+    parts = parts if readable_a != readable_b else []
+    parts += [f"{'+' if d.delta > 0 else '-'}{d.name}" for d in row.assertions]
     parts += [
         _delta("words", row.words_a, row.words_b),
         _delta("grade", row.reading_grade_a, row.reading_grade_b, digits=1),
         _delta("judge", row.judge_a, row.judge_b, digits=2),
-        _delta("latency", row.latency_a, row.latency_b, "s", digits=1),
+        _delta("cost $", row.cost_a, row.cost_b, digits=4),
     ]
+    if _relative_change(row.latency_a, row.latency_b) >= LATENCY_NOISE:
+        parts.append(_delta("latency", row.latency_a, row.latency_b, "s", digits=1))
     return ", ".join(p for p in parts if p)
+
+
+def _relative_change(a: float | None, b: float | None) -> float:
+    return 0.0 if not a or b is None else abs(b - a) / a
 
 
 def _side(status: str, score: float | None) -> Text:
@@ -73,8 +84,22 @@ def _clip(text: str, *, head: bool, tail: bool) -> str:
     return f"{start} … {end}"
 
 
+def _side_text(row: CaseComparison, side: str) -> str:
+    return "".join(words for op, words in row.diff if op in ("=", side))
+
+
 def diff_text(row: CaseComparison) -> Text:
-    """The draft's word diff, B against A: [-removed-] in red, {+added+} in green."""
+    """The draft's word diff, B against A: [-removed-] in red, {+added+} in green; two texts
+    that share little are shown one after the other instead."""
+    kept = sum(len(words) for op, words in row.diff if op == "=")
+    total = sum(len(words) for _, words in row.diff) or 1
+    if kept / total < SHARED_ENOUGH:
+        text = Text()
+        for label, side, style in (("A", "-", "red"), ("B", "+", "green")):
+            body = _side_text(row, side).strip() or "(no readable draft)"
+            text.append(f"{label}: ", style=f"bold {style}")
+            text.append(body + "\n")
+        return text
     text = Text()
     for index, (op, words) in enumerate(row.diff):
         if op == "=":
@@ -94,7 +119,8 @@ def diffs(comparison: Comparison) -> list[RenderableType]:
         if row.verdict not in ("win", "loss") or not row.diff:
             continue
         style = VERDICT_STYLE[row.verdict]
-        shown.append(Text(f"\n── {row.case_id}: B {row.verdict}s ──", style=f"bold {style}"))
+        verb = "wins" if row.verdict == "win" else "loses"
+        shown.append(Text(f"\n── {row.case_id}: B {verb} ──", style=f"bold {style}"))
         shown.append(diff_text(row))
     return shown
 

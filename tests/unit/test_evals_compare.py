@@ -145,3 +145,13 @@ def test_a_new_prompt_version_is_compared_with_the_baseline_version() -> None:
     assert [(d.case_id, d.baseline_variant) for d in result.newly_passing] == [("c", A.id)]
     assert [d.case_id for d in result.newly_failing] == ["d"]
     assert result.missing_in_run == [] and result.not_in_baseline == []
+
+
+def test_a_readable_draft_beats_an_unreadable_one_whatever_the_score() -> None:
+    read = _cell(A.id, "c", "fail", 0.54)  # its draft was read, and failed content checks
+    unread = _cell(B.id, "c", "fail", 0.75)  # fewer assertions apply to no draft at all
+    unread.repeats[0].output = {"draft": None}
+    assert verdict(read, unread) == "loss"
+    assert verdict(unread.model_copy(update={"variant": A.id}), read) == "win"
+    row = compare(_run(read, unread), A, B, "draft").cases[0]
+    assert (row.readable_a, row.readable_b) == (1.0, 0.0)
