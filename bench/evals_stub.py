@@ -12,7 +12,9 @@ lists the problems, it answers correctly):
 - an outcome on onboarding time: the draft invents a bigger number, unless the prompt forbids
   numbers not in the evidence (draft.v2).
 Everything is scripted: a difference between prompt versions in cassettes recorded from this
-stub shows that the evals catch it, not that one prompt is better.
+stub shows that the evals catch it, not that one prompt is better. It is the harness's own test
+fixture: its cassettes are committed, but `advocacy evals run` and `compare` use it only when
+named (`--model stub-model`); the default run replays a real model's recording (SmolLM2-135M).
 
     .venv/bin/python bench/evals_stub.py --record     # re-record the shipped cassettes
     .venv/bin/python bench/evals_stub.py --port 8765  # or serve it, and record by hand:

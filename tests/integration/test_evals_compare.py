@@ -65,3 +65,24 @@ def test_a_baseline_follows_the_prompt_across_versions(tmp_path: Path) -> None:
     run, code, _ = run_evals(older)
     assert code == EXIT_GATE and run.baseline is not None
     assert {d.case_id for d in run.baseline.newly_failing} == STUB_V2_FIXES
+
+
+# The committed recording of a real small model (SmolLM2-135M-Instruct on llama.cpp) under
+# draft.v1 and draft.v2: it reads the prompt, so the two differ for real (sampled, not scripted).
+REAL = "smollm2-135m-instruct"
+
+
+def test_compare_by_default_replays_the_real_model_and_gates_when_b_is_worse() -> None:
+    run, code, _ = compare_evals(Options(prompts=["draft=v1,v2"], save=False, min_pass_rate=0))
+    assert code == EXIT_OK and run.infrastructure_errors == 0
+    [comparison] = run.comparisons
+    assert comparison.model == REAL
+    verdicts = {c.case_id: c.verdict for c in comparison.cases}
+    assert (comparison.wins, comparison.losses, comparison.ties) == (5, 6, 21)
+    assert verdicts["review-call"] == "win" and verdicts["unicode-names"] == "loss"
+    assert any(op != "=" for c in comparison.cases for op, _ in c.diff)  # the texts differ
+    gated, code, _ = compare_evals(
+        Options(prompts=["draft=v1,v2"], save=False, min_pass_rate=0, fail_if_worse=True)
+    )
+    assert code == EXIT_GATE and gated.gate is not None
+    assert gated.gate.failures == ["draft.v2 loses more cases than it wins (6 > 5)"]

@@ -1,8 +1,10 @@
 """`advocacy evals run` on the shipped dataset, replaying the committed cassettes (what CI runs).
 
-No network: replay mode answers from evals/cassettes/ (recorded from bench/evals_stub.py, a
-scripted stub labelled `stub-model`); a miss is an error, never a call. The llm_guard fixture
-fails any test that would reach a model.
+No network: replay mode answers from evals/cassettes/: the default run replays the recording of
+a real small model (SmolLM2-135M-Instruct, `smollm2-135m-instruct`); the harness's own fixture,
+a scripted stub labelled `stub-model` (bench/evals_stub.py), runs when named and plants known bad
+answers. A miss is an error, never a call. The llm_guard fixture fails any test that would reach
+a model.
 """
 
 from __future__ import annotations
@@ -28,12 +30,22 @@ PLANTED = {
     "invented-number-bait": {"grounded"},
 }
 STUB = "stub-model | summarize.v1 draft.v1"
+REAL = "smollm2-135m-instruct | summarize.v1 draft.v1"
 
 
 @pytest.fixture(scope="module")
 def shipped(tmp_path_factory: pytest.TempPathFactory) -> tuple[RunResult, int, list[Path]]:
+    """The default run: the offline template and the recorded real model."""
+    out = tmp_path_factory.mktemp("evals")
+    return run_evals(Options(runs_dir=out / "runs", concurrency=8))
+
+
+@pytest.fixture(scope="module")
+def stubbed(tmp_path_factory: pytest.TempPathFactory) -> tuple[RunResult, int, list[Path]]:
+    """The scripted stub, named: its planted answers must be caught."""
     out = tmp_path_factory.mktemp("evals")
     options = Options(
+        models=["offline-template", "stub-model"],
         runs_dir=out / "runs",
         json_out=out / "run.json",
         junit_out=out / "junit.xml",
@@ -43,21 +55,24 @@ def shipped(tmp_path_factory: pytest.TempPathFactory) -> tuple[RunResult, int, l
     return run_evals(options)
 
 
-def test_the_shipped_dataset_replays_offline_without_errors(
+def test_the_default_run_replays_the_real_model_offline_without_errors(
     shipped: tuple[RunResult, int, list[Path]],
 ) -> None:
     run, _, _ = shipped
     assert run.mode == "replay" and run.infrastructure_errors == 0
     assert len({c.case_id for c in run.cases}) >= 40
-    assert [v.id for v in run.variants] == ["offline-template", STUB]
+    assert [v.id for v in run.variants] == ["offline-template", REAL]  # no stub by default
     offline = [c for c in run.cases if c.variant == "offline-template"]
     assert {c.status for c in offline} == {"pass"}
+    real = [r for c in run.cases if c.variant == REAL for r in c.repeats]
+    assert sum(r.cache_hits for r in real) > 0 and not any(r.network_calls for r in real)
+    assert run.gate is not None and run.gate.corpora_met  # the real model's bad answers caught
 
 
 def test_the_planted_bad_answers_are_caught_and_nothing_else_fails(
-    shipped: tuple[RunResult, int, list[Path]],
+    stubbed: tuple[RunResult, int, list[Path]],
 ) -> None:
-    run, code, _ = shipped
+    run, code, _ = stubbed
     failing = {
         c.case_id: set(c.repeats[0].failed_assertions)
         for c in run.cases
@@ -68,9 +83,9 @@ def test_the_planted_bad_answers_are_caught_and_nothing_else_fails(
 
 
 def test_the_run_reports_both_corpus_rates_and_the_adversarial_catches(
-    shipped: tuple[RunResult, int, list[Path]],
+    stubbed: tuple[RunResult, int, list[Path]],
 ) -> None:
-    run, _, written = shipped
+    run, _, written = stubbed
     saved = RunResult.model_validate_json(
         next(p for p in written if p.name == "run.json").read_text()
     )
@@ -103,9 +118,9 @@ def test_the_terminal_summary_prints_the_corpus_rates() -> None:
 
 
 def test_tokens_and_cost_come_from_the_recorded_usage(
-    shipped: tuple[RunResult, int, list[Path]],
+    stubbed: tuple[RunResult, int, list[Path]],
 ) -> None:
-    run, _, _ = shipped
+    run, _, _ = stubbed
     stub = next(s for s in run.summary if s.variant == STUB)
     assert stub.usage.total_tokens > 0 and (stub.cost_usd or 0) > 0
     offline = next(s for s in run.summary if s.variant == "offline-template")
@@ -113,9 +128,9 @@ def test_tokens_and_cost_come_from_the_recorded_usage(
 
 
 def test_reports_are_written_and_customer_text_is_escaped(
-    shipped: tuple[RunResult, int, list[Path]],
+    stubbed: tuple[RunResult, int, list[Path]],
 ) -> None:
-    run, _, written = shipped
+    run, _, written = stubbed
     names = {p.name for p in written}
     assert {"run.json", "junit.xml", "report.html", f"{run.run_id}.json"} <= names
     out = next(p for p in written if p.name == "report.html").parent
