@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+from pydantic import ValidationError
 from rich.console import Console
 
 from cli.context import load_settings
@@ -217,8 +218,15 @@ def _options(
         name: same_names.pop(f"judge_{name}")
         for name in ("model", "base_url", "api_key", "prompt", "threshold")
     }
+    try:
+        judge_settings = JudgeSettings(**{k: v for k, v in judge.items() if v is not None})
+    except ValidationError as error:
+        problems = [
+            f"--judge-{str(e['loc'][0]).replace('_', '-')}: {e['msg']}" for e in error.errors()
+        ]
+        raise ConfigError("; ".join(problems)) from None
     return Options(
-        judge=JudgeSettings(**{name: value for name, value in judge.items() if value is not None}),
+        judge=judge_settings,
         datasets=dataset or [DATASETS_DIR],
         cases=case or [],
         prompts=prompt or [],

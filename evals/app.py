@@ -33,6 +33,7 @@ from evals.reports.junit import to_junit
 from evals.results import GateOutcome, JudgeInfo, RunResult
 from evals.runner import RunSpec, run
 from evals.variants import Variant, build_variants, parse_prompt_specs
+from prompts.loader import PromptError, load_prompt
 
 EXIT_OK, EXIT_INFRA, EXIT_GATE = 0, 1, 100
 # The real model the committed cassettes were recorded from (SmolLM2-135M-Instruct on llama.cpp,
@@ -132,8 +133,11 @@ def _judge(options: Options, profiles: Profiles) -> tuple[Judge | None, CacheMod
         )
     if not settings.llm_configured:
         settings = settings.model_copy(update={"openai_base_url": REPLAY_BASE_URL})
-    judge = Judge(settings, threshold=options.judge.threshold, prompt_version=options.judge.prompt)
-    return judge, mode
+    try:
+        rubric = load_prompt("judge", options.judge.prompt)
+    except PromptError as error:
+        raise ConfigError(f"--judge-prompt {options.judge.prompt}: {error}") from None
+    return Judge(settings, threshold=options.judge.threshold, rubric=rubric), mode
 
 
 def _refuse_unrecorded_repeats(

@@ -25,7 +25,7 @@ from domain.outputs import AskDraft
 from domain.report import GateReport
 from domain.snapshot import EvidenceSnapshot
 from evals.results import JudgeResult, Usage
-from prompts.loader import load_prompt
+from prompts.loader import Prompt
 
 CRITERIA = ("relevance", "warmth", "specificity")
 MAX_ATTEMPTS = 2  # the answer and ONE retry with its problem
@@ -63,9 +63,9 @@ def _retry(problem: str) -> HumanMessage:
 class Judge:
     """Scores drafts with the judge's settings (its model and server) over an injected client."""
 
-    def __init__(self, settings: Settings, *, threshold: float, prompt_version: str) -> None:
+    def __init__(self, settings: Settings, *, threshold: float, rubric: Prompt) -> None:
         self.model, self.threshold, self.settings = settings.model, threshold, settings
-        self.rubric = load_prompt("judge", prompt_version)
+        self.rubric = rubric
 
     @property
     def prompt_version(self) -> str:

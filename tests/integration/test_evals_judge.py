@@ -11,9 +11,11 @@ from typing import Any
 import httpx
 import pytest
 import respx
+from typer.testing import CliRunner
 
 from agent.settings import Settings
-from evals.app import EXIT_GATE, EXIT_INFRA, EXIT_OK, Options, run_evals
+from cli.main import app
+from evals.app import EXIT_GATE, EXIT_INFRA, EXIT_OK, ConfigError, Options, run_evals
 from evals.cache import schema_name
 from evals.judge_settings import JudgeSettings
 from tests.llm_fakes import answer
@@ -147,3 +149,12 @@ def test_a_case_may_ask_more_of_the_judge_than_the_run(tmp_path: Path, providers
     [cell] = run.cases[0].repeats
     assert cell.judge is not None and (cell.judge.threshold, cell.judge.passed) == (4.5, False)
     assert cell.status == "fail"
+
+
+def test_a_bad_judge_option_is_a_configuration_error(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match=r"--judge-prompt v9: no prompt file judge\.v9\.md"):
+        run_evals(_options(tmp_path, judge=JudgeSettings(model="j", prompt="v9")))
+    command = ["evals", "run", "--judge-model", "j", "--judge-threshold", "9"]
+    refused = CliRunner().invoke(app, command)
+    assert refused.exit_code == 1
+    assert "--judge-threshold: Input should be less than or equal to 5" in refused.output
