@@ -57,9 +57,13 @@ def task_send_by(recommended: str | None, approved_at: datetime) -> datetime:
     return max(utc(end_of_day), floor)
 
 
+def no_response_at(sent_at: datetime, policy: PolicySettings) -> datetime:
+    """When a sent ask with no answer closes as `no_response`."""
+    return utc(sent_at) + timedelta(days=policy.no_response_after_days)
+
+
 def no_response_due(sent_at: datetime, now: datetime, policy: PolicySettings) -> bool:
-    """A sent ask with no answer closes as `no_response` this long after it was sent."""
-    return now >= utc(sent_at) + timedelta(days=policy.no_response_after_days)
+    return now >= no_response_at(sent_at, policy)
 
 
 def review_overdue_from(created_at: datetime, policy: PolicySettings) -> datetime:

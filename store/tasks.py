@@ -145,20 +145,6 @@ def overdue_open_tasks(*, session: Session, now: datetime) -> list[OwnerTask]:
     return list(session.scalars(query.order_by(due, OwnerTask.id)))
 
 
-def task_counts_by_status(
-    *, session: Session, owner_ids: Sequence[str] | None, now: datetime
-) -> dict[str, int]:
-    """How many tasks are open, sent, closed, and overdue (open past send-by)."""
-    query = select(OwnerTask.status, func.count()).group_by(OwnerTask.status)
-    overdue = select(func.count()).where(OwnerTask.status == "open", OwnerTask.send_by < now)
-    if owner_ids is not None:
-        query = query.where(OwnerTask.owner_id.in_(owner_ids))
-        overdue = overdue.where(OwnerTask.owner_id.in_(owner_ids))
-    counts: dict[str, int] = dict(session.execute(query).all())
-    counts[OVERDUE] = session.scalar(overdue.select_from(OwnerTask)) or 0
-    return counts
-
-
 def contacts_of(*, session: Session, contact_ids: Sequence[str]) -> dict[str, Contact]:
     ids = sorted({contact_id for contact_id in contact_ids if contact_id})
     if not ids:

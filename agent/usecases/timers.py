@@ -22,7 +22,13 @@ from agent.usecases.results import TickOut
 from agent.usecases.tasks import TaskMovedOn, apply_response
 from checkpoints.reviews import ended_deferrals, mark_woken, undecided_reviews
 from domain.events import event_row
-from domain.lifecycle import ChaseStep, next_chase_step, review_overdue_from
+from domain.lifecycle import (
+    ChaseStep,
+    next_chase_step,
+    no_response_at,
+    no_response_due,
+    review_overdue_from,
+)
 from domain.settings import PolicySettings
 from domain.vocabulary import EventKind
 from store import notifications as notes
@@ -56,15 +62,18 @@ def tick(*, services: Services, now: datetime) -> TickOut:
 
 def close_unanswered(deps: Deps, now: datetime) -> int:
     """Sent asks with no answer after `no_response_after_days` close as no_response."""
-    wait = timedelta(days=deps.settings.policy.no_response_after_days)
+    policy = deps.settings.policy
+    wait = timedelta(days=policy.no_response_after_days)
     with deps.session_factory() as session:
-        due = store.unanswered_sent_tasks(session=session, sent_before=now - wait)
+        unanswered = store.unanswered_sent_tasks(session=session, sent_before=now - wait)
     closed = 0
-    for task in due:
-        assert task.sent_at is not None
+    for task in unanswered:
+        if task.sent_at is None or not no_response_due(task.sent_at, now, policy):
+            continue
+        at = no_response_at(task.sent_at, policy)
         try:
             with transaction(deps.session_factory) as session:
-                apply_response(session, task, "no_response", task.sent_at + wait, TIMER, None)
+                apply_response(session, task, "no_response", at, TIMER, None)
             closed += 1
         except TaskMovedOn:
             continue  # answered meanwhile, or closed by another timer
