@@ -38,6 +38,8 @@ RESPONSE_EVENTS: dict[TaskResponse, EventKind] = {
     "declined": "ask_declined",
     "no_response": "ask_no_response",
 }
+# The recipient of an escalation whose owner has no manager: every admin (one shared inbox).
+ADMINS = "admins"
 # A review may take outcomes only once its ask was approved (with or without an edit).
 APPROVED_REVIEW_STATUSES = frozenset({"approved", "edited"})
 

@@ -8,9 +8,9 @@ from datetime import datetime
 from sqlalchemy.orm import Session, sessionmaker
 
 from agent.usecases.results import NotificationOut
-from agent.usecases.timers import ADMINS
 from domain.actors import Actor
 from domain.errors import not_found
+from domain.lifecycle import ADMINS
 from store import notifications as store
 from store.db import transaction
 from store.models import Notification

@@ -23,6 +23,7 @@ from agent.usecases.tasks import TaskMovedOn, apply_response
 from checkpoints.reviews import ended_deferrals, mark_woken, undecided_reviews
 from domain.events import event_row
 from domain.lifecycle import (
+    ADMINS,
     ChaseStep,
     next_chase_step,
     no_response_at,
@@ -38,7 +39,6 @@ from store.models import Owner, OwnerTask, Review
 
 TIMER = "timer"
 log = logging.getLogger("advocacy.timers")
-ADMINS = "admins"
 
 
 def tick(*, services: Services, now: datetime) -> TickOut:
