@@ -21,7 +21,7 @@ from agent.metrics import funnel
 from agent.scan import Progress as ProgressFn
 from agent.usecases import reads
 from agent.usecases.decisions import decide
-from agent.usecases.scans import run_scan
+from agent.usecases.scans import check_scan_selection, run_scan
 from checkpoints.schemas import Decision
 from cli.context import exits_on_domain_errors, load_clock, load_settings
 from cli.render import (
@@ -144,12 +144,16 @@ def scan(
     """
     as_of = parse_time(now, option="--now")
     with services() as built:
+        with exits_on_domain_errors(err):
+            chosen = check_scan_selection(
+                services=built, segment=segment, account_ids=account or None
+            )
         with progress_bar(not as_json) as report:
             scan_id = run_scan(
                 services=built,
                 now=as_of,
-                segment=segment,
-                account_ids=account or None,
+                segment=chosen.segment,
+                account_ids=chosen.account_ids,
                 progress=report,
             )
         results = scan_results(built, scan_id)

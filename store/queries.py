@@ -45,6 +45,31 @@ def first_account_ids(
     return list(session.scalars(query))
 
 
+def known_segments(*, session: Session) -> list[str]:
+    """Every segment some account has, sorted."""
+    query = select(Account.segment).where(Account.segment.is_not(None)).distinct()
+    return sorted(str(segment) for segment in session.scalars(query))
+
+
+def unknown_account_ids(*, session: Session, account_ids: list[str]) -> list[str]:
+    """The ids in `account_ids` no account has, in the order given."""
+    known: set[str] = set()
+    for start in range(0, len(account_ids), 1000):
+        chunk = account_ids[start : start + 1000]
+        known |= set(session.scalars(select(Account.id).where(Account.id.in_(chunk))))
+    return [account_id for account_id in account_ids if account_id not in known]
+
+
+def selected_count(*, session: Session, segment: str | None, account_ids: list[str] | None) -> int:
+    """How many accounts a scan with this segment and these ids selects."""
+    query = select(func.count()).select_from(Account)
+    if segment:
+        query = query.where(Account.segment == segment)
+    if account_ids:
+        query = query.where(Account.id.in_(account_ids))
+    return int(session.scalar(query) or 0)
+
+
 def recent_scans(*, session: Session, limit: int) -> list[Scan]:
     query = select(Scan).order_by(Scan.started_at.desc(), Scan.id.desc()).limit(limit)
     return list(session.scalars(query))

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import logging
 from concurrent.futures import Executor
+from dataclasses import dataclass
 from datetime import datetime
+
+from sqlalchemy.orm import Session
 
 from agent.bootstrap import Services
 from agent.deps import Deps
@@ -12,6 +15,8 @@ from agent.runner import this_runner
 from agent.scan import Progress, ScanDeps, ScanState, new_scan_id, no_progress
 from agent.usecases.reads import scan_view
 from agent.usecases.results import ScanOut
+from domain.errors import Invalid
+from store import queries
 from store.db import transaction
 from store.models import Scan
 from store.queries import first_account_ids
@@ -55,6 +60,48 @@ def _mark_failed(deps: Deps, scan_id: str, error: BaseException) -> None:
             scan.finished_at = deps.clock()
 
 
+@dataclass(frozen=True)
+class Selection:
+    """What a scan selects, checked against the data: the segment as the accounts spell it."""
+
+    segment: str | None
+    account_ids: list[str] | None
+
+
+def checked_selection(
+    *, session: Session, segment: str | None, account_ids: list[str] | None
+) -> Selection:
+    """The scan's selection, or Invalid naming what matches nothing: a typo must not record an
+    empty scan that then hides every candidate as "the latest".
+
+    Segments match case-insensitively (`SMB` is `smb`); unknown ones list the known ones.
+    """
+    if segment is not None:
+        known = queries.known_segments(session=session)
+        spelled = {value.casefold(): value for value in known}.get(segment.casefold())
+        if spelled is None:
+            listed = ", ".join(known) or "none: no account has a segment"
+            raise Invalid(f"segment: {segment!r} matches no account; known segments: {listed}")
+        segment = spelled
+    if account_ids:
+        unknown = queries.unknown_account_ids(session=session, account_ids=account_ids)
+        if unknown:
+            more = f" and {len(unknown) - 10} more" if len(unknown) > 10 else ""
+            raise Invalid(f"account_ids: no account {', '.join(unknown[:10])}{more}")
+    chosen = Selection(segment=segment, account_ids=account_ids or None)
+    filtered = segment is not None or bool(account_ids)
+    if filtered and not queries.selected_count(session=session, **vars(chosen)):
+        raise Invalid("the scan selects no account: no account has both that segment and id")
+    return chosen
+
+
+def check_scan_selection(
+    *, services: Services, segment: str | None, account_ids: list[str] | None
+) -> Selection:
+    with services.deps.session_factory() as session:
+        return checked_selection(session=session, segment=segment, account_ids=account_ids)
+
+
 def start_scan(
     *,
     services: Services,
@@ -69,6 +116,8 @@ def start_scan(
     as_of = now or deps.clock()
     scan_id = new_scan_id()
     with transaction(deps.session_factory) as session:
+        chosen = checked_selection(session=session, segment=segment, account_ids=account_ids)
+        segment, account_ids = chosen.segment, chosen.account_ids
         if limit is not None:
             account_ids = first_account_ids(
                 session=session, limit=limit, segment=segment, account_ids=account_ids
