@@ -15,7 +15,7 @@ from fastapi import Depends, FastAPI
 
 from agent.bootstrap import open_services
 from agent.settings import Settings
-from api.deps import current_user
+from api.deps import current_user, refuse_unknown_query
 from api.errors import BodyLimitMiddleware, CatchAllMiddleware, install_handlers
 from api.lifetime import die_with_parent_if_asked
 from api.routers import (
@@ -76,7 +76,7 @@ def create_app(
     )
     install_handlers(app)
     app.include_router(health.router)
-    protected = [Depends(current_user)]
+    protected = [Depends(current_user), Depends(refuse_unknown_query)]
     routers = (scans, candidates, reviews, tasks, events, outcomes, notifications, metrics, users)
     for module in routers:
         app.include_router(module.router, prefix="/v1", dependencies=protected, responses=ERRORS)

@@ -6,6 +6,8 @@ from collections.abc import Callable, Iterator
 from typing import Annotated
 
 from fastapi import Depends, Request
+from fastapi.dependencies.models import Dependant
+from fastapi.routing import APIRoute
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.orm import Session
 
@@ -74,3 +76,26 @@ ScanUser = Annotated[ApiUser, Depends(allow("marketing"))]
 ScanReader = Annotated[ApiUser, Depends(allow("marketing", "admin"))]
 AnyUser = Annotated[ApiUser, Depends(allow("owner", "marketing", "admin"))]
 AdminUser = Annotated[ApiUser, Depends(allow("admin"))]
+
+
+def _query_names(dependant: Dependant) -> set[str]:
+    """Every query parameter a route reads, its dependencies' included."""
+    names = {param.alias for param in dependant.query_params}
+    for sub in dependant.dependencies:
+        names |= _query_names(sub)
+    return names
+
+
+def refuse_unknown_query(request: Request) -> None:
+    """422 for a query parameter the route does not read: `?segment=smb` on a route that cannot
+    filter by segment must not answer the unfiltered list as if it had."""
+    route = request.scope.get("route")
+    if not isinstance(route, APIRoute):
+        return
+    known = _query_names(route.dependant)
+    unknown = sorted(set(request.query_params) - known)
+    if unknown:
+        listed = ", ".join(sorted(known)) or "none"
+        raise ApiError(
+            422, f"unknown query parameter(s) {', '.join(unknown)}; this route takes: {listed}"
+        )

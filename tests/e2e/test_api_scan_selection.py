@@ -55,3 +55,17 @@ def test_the_cli_refuses_an_unknown_segment_with_exit_2(tmp_path: Path) -> None:
     assert done.returncode == 2 and "known segments" in done.stderr
     listed = run(tmp_path, "scan", "--segment", "SMB", "--json")
     assert listed.returncode == 0, listed.stderr
+
+
+@pytest.mark.parametrize(
+    ("path", "params"),
+    [("/v1/candidates", {"segment": "smb"}), ("/v1/candidates", {"industry": "healthcare"}),
+     ("/v1/reviews", {"owner": "u-ana", "sort": "age"}), ("/v1/tasks", {"state": "open"})],
+)  # fmt: skip
+def test_an_unknown_filter_is_a_422_not_an_unfiltered_list(
+    api: Api, path: str, params: dict[str, str]
+) -> None:
+    answer = api.get(path, "admin", **params)
+    assert answer.status_code == 422, answer.text
+    assert "unknown query parameter" in answer.json()["detail"]
+    assert api.get(path, "admin").status_code == 200
