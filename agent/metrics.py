@@ -8,6 +8,7 @@ from typing import Any, get_args
 from sqlalchemy.orm import Session
 
 from agent.ask_metrics import ask_life_by_owner
+from agent.usecases.backlog import backlog_rows
 from domain.clock import utc_now
 from domain.vocabulary import EventKind
 from store.funnel import ask_life_rows, escalations_by_owner, state_entries
@@ -74,6 +75,10 @@ def funnel(
         "pilot_referral_asks_with_value_proof_pass": None
         if referral_share is None
         else referral_share == 1.0,
+        "backlog": [
+            row.model_dump(mode="json")
+            for row in backlog_rows(session=session, now=now or utc_now(), owner_id=owner_id)
+        ],
         **ask_life_by_owner(
             ask_life_rows(session=session, **scope),
             escalations_by_owner(session=session, **scope),

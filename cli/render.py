@@ -181,3 +181,20 @@ def owners_table(by_owner: dict[str, dict[str, Any]]) -> Table:
         cells = [str(figures[name]) for name in counts] + [_spread(figures[h]) for h in hours]
         table.add_row(owner, *cells)
     return table
+
+
+def backlog_table(rows: list[dict[str, Any]]) -> Table:
+    """The owners' backlog: what waits for each owner, and how old the oldest is (days)."""
+    table = Table(title="Backlog per owner (most pending reviews first)")
+    for column in ("owner", "pending reviews", "oldest (days)", "open tasks", "overdue"):
+        table.add_column(column)
+    for row in rows:
+        oldest = "-" if row["oldest_review_days"] is None else f"{row['oldest_review_days']:.1f}"
+        table.add_row(
+            row["owner_name"] or row["owner_id"],
+            str(row["pending_reviews"]),
+            oldest,
+            str(row["open_tasks"]),
+            str(row["overdue_tasks"]),
+        )
+    return table

@@ -25,6 +25,7 @@ from agent.usecases.scans import check_scan_selection, run_scan
 from checkpoints.schemas import Decision
 from cli.context import exits_on_domain_errors, load_clock, load_settings
 from cli.render import (
+    backlog_table,
     owners_table,
     print_error,
     results_table,
@@ -323,10 +324,13 @@ def metrics(
         sys.stdout.write(json.dumps(figures) + "\n")
         return
     by_owner = figures.pop("by_owner", {})
+    backlog = figures.pop("backlog", [])
     for name, value in figures.items():
         console.print(f"{name:<45} {value}")
     if by_owner:
         console.print(owners_table(by_owner))
+    if backlog:
+        console.print(backlog_table(backlog))
 
 
 def register(app: typer.Typer) -> None:

@@ -33,6 +33,7 @@ PAGE_PATHS = (
     "/reviews",
     "/tasks",
     "/notifications",
+    "/backlog",
     "/metrics",
     "/static",
 )

@@ -16,6 +16,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.datastructures import FormData
 
 from agent.bootstrap import Services
+from agent.usecases.backlog import BacklogSort, owners_backlog
 from agent.usecases.notices import list_notifications, unread
 from agent.usecases.outcomes import Outcome, record_outcome
 from agent.usecases.results import TaskOut
@@ -258,3 +259,32 @@ def notifications_page(request: Request, services: PageServices, visitor: Visito
         request.state.unread = unread(session=session, actor=user)
     context = {"title": "Notifications", "notes": notes, "own": user.is_owner}
     return render(request, "notifications.html", context)
+
+
+# --- the owners' backlog --------------------------------------------------------------------------
+
+SORT_WORDS: tuple[tuple[BacklogSort, str], ...] = (
+    ("pending", "most pending reviews"),
+    ("oldest", "oldest review"),
+    ("tasks", "most open tasks"),
+    ("overdue", "most overdue tasks"),
+    ("owner", "owner"),
+)
+
+
+@router.get("/backlog")
+def backlog_page(
+    request: Request, services: PageServices, visitor: Visitor, sort: BacklogSort = "pending"
+) -> Response:
+    """Per owner, pending reviews and open tasks with the oldest age; an owner sees their own."""
+    user = api_user(visitor)
+    with services.deps.session_factory() as session:
+        rows = owners_backlog(session=session, actor=user, now=services.deps.clock(), sort=sort)
+    context = {
+        "title": "Backlog",
+        "rows": rows,
+        "sort": sort,
+        "sorts": SORT_WORDS,
+        "own": user.is_owner,
+    }
+    return render(request, "backlog.html", context)

@@ -358,4 +358,7 @@ def test_marketing_reads_tasks_and_notifications_accessibly_without_actions(
         assert "read-only" in page.inner_text("main"), path
         assert page.locator("main form").count() == 0, path
         assert fits_the_width(page) and serious_violations(page) == [], path
+    for path in ("/backlog", "/metrics"):
+        page.goto(f"{site.base}{path}")
+        assert fits_the_width(page) and serious_violations(page) == [], path
     assert site.dialogs == [] and site.csp_errors == []
