@@ -3,11 +3,13 @@ a real SMTP server on loopback."""
 
 from __future__ import annotations
 
+import email
 import json
 import socket
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from email.message import Message
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -70,6 +72,9 @@ class Captured:
     ) -> str:
         self.messages.append(envelope)
         return "250 OK"
+
+    def parsed(self) -> list[Message]:
+        return [email.message_from_bytes(m.content) for m in self.messages]
 
 
 def free_port() -> int:

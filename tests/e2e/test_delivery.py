@@ -3,51 +3,24 @@
 
 from __future__ import annotations
 
-import email
 import json
-import socket
 import threading
 from collections.abc import Iterator
 from datetime import datetime, timedelta
-from email.message import Message
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
 import pytest
-from aiosmtpd.controller import Controller
 
 from agent.usecases.timers import tick
 from tests.e2e.api_fixtures import NOW, Api, open_api
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-class Capture:
-    def __init__(self) -> None:
-        self.messages: list[Any] = []
-
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
-        self.messages.append(envelope)
-        return "250 OK"
-
-    def parsed(self) -> list[Message]:
-        return [email.message_from_bytes(m.content) for m in self.messages]
+from tests.e2e.task_fixtures import Captured, free_port, smtp_server
 
 
 @pytest.fixture
-def smtp() -> Iterator[tuple[str, Capture]]:
-    capture = Capture()
-    controller = Controller(capture, hostname="127.0.0.1", port=free_port())
-    controller.start()
-    try:
-        yield f"smtp://127.0.0.1:{controller.port}", capture
-    finally:
-        controller.stop()
+def smtp() -> Iterator[tuple[str, Captured]]:
+    yield from smtp_server()
 
 
 class Receiver:
@@ -96,7 +69,7 @@ def approved_task(api: Api) -> str:
 
 
 def test_send_mails_the_approved_text_from_the_owner_once(
-    sqlite_url: str, tmp_path: Path, smtp: tuple[str, Capture]
+    sqlite_url: str, tmp_path: Path, smtp: tuple[str, Captured]
 ) -> None:
     url, capture = smtp
     for api in started(sqlite_url, tmp_path, smtp_url=url):
@@ -119,7 +92,7 @@ def test_send_mails_the_approved_text_from_the_owner_once(
 
 
 def test_send_is_refused_for_a_revoked_contact_and_nothing_is_mailed(
-    sqlite_url: str, tmp_path: Path, smtp: tuple[str, Capture]
+    sqlite_url: str, tmp_path: Path, smtp: tuple[str, Captured]
 ) -> None:
     url, capture = smtp
     revoked = {
@@ -155,7 +128,7 @@ def overdue_now(api: Api, task_id: str) -> datetime:
 
 
 def test_a_reminder_goes_out_by_email_and_webhook(
-    sqlite_url: str, tmp_path: Path, smtp: tuple[str, Capture], receiver: Receiver
+    sqlite_url: str, tmp_path: Path, smtp: tuple[str, Captured], receiver: Receiver
 ) -> None:
     url, capture = smtp
     for api in started(sqlite_url, tmp_path, smtp_url=url, notify_webhook_url=receiver.url):
@@ -175,7 +148,7 @@ def test_a_reminder_goes_out_by_email_and_webhook(
 
 
 def test_a_failed_delivery_is_retried_and_never_blocks_the_timer(
-    sqlite_url: str, tmp_path: Path, smtp: tuple[str, Capture], receiver: Receiver
+    sqlite_url: str, tmp_path: Path, smtp: tuple[str, Captured], receiver: Receiver
 ) -> None:
     url, capture = smtp
     receiver.status = 500
