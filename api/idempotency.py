@@ -16,8 +16,10 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
+from fastapi.responses import JSONResponse
 from sqlalchemy.orm import Session, sessionmaker
 
+from agent.bootstrap import Services
 from api.errors import Answer, ApiError
 from store.db import transaction
 from store.idempotency import IN_PROGRESS, forget_key, keep_answer, reserve_key, take_over_key
@@ -94,3 +96,27 @@ def once(
     with transaction(session_factory) as session:
         keep_answer(session=session, key=key, user_id=user_id, status_code=status, body=body)
     return status, body
+
+
+def answered_once(
+    *,
+    services: Services,
+    user_id: str,
+    key: str | None,
+    path: str,
+    body: Any,
+    work: Callable[[bool], Answer],
+) -> JSONResponse:
+    """`once` for a POST route: keyed by (key, user), fingerprinted by the path and body, leased
+    for `claim_lease_seconds`; the answer as JSON with its status."""
+    deps = services.deps
+    code, answer = once(
+        session_factory=deps.session_factory,
+        key=key,
+        user_id=user_id,
+        fingerprint=request_hash("POST", path, body),
+        now=deps.clock(),
+        lease=timedelta(seconds=deps.settings.claim_lease_seconds),
+        work=work,
+    )
+    return JSONResponse(answer, status_code=code)

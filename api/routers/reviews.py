@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
 from typing import Annotated
 
 from fastapi import APIRouter, Header, Path, Query
@@ -13,7 +12,7 @@ from agent.usecases.reads import review_detail, reviews_page
 from agent.usecases.results import DecisionOut, ReviewOut, ReviewPage
 from api.deps import OwnerUser, ReaderOfReviews, ServicesDep, SessionDep
 from api.errors import answer_of
-from api.idempotency import once, request_hash
+from api.idempotency import answered_once
 from api.schemas import DecisionBody
 from domain.text import NO_NUL_PATTERN
 
@@ -67,17 +66,15 @@ def post_decision(
         fields=body.model_dump(exclude_none=True),
     )
     fields = body.model_dump(mode="json", exclude_none=True)
-    code, answer = once(
-        session_factory=services.deps.session_factory,
-        key=idempotency_key,
+    return answered_once(
+        services=services,
         user_id=user.id,
-        fingerprint=request_hash("POST", f"/v1/reviews/{review_id}/decision", fields),
-        now=services.deps.clock(),
-        lease=timedelta(seconds=services.deps.settings.claim_lease_seconds),
+        key=idempotency_key,
+        path=f"/v1/reviews/{review_id}/decision",
+        body=fields,
         work=lambda replay: answer_of(
             lambda: decide_review(
                 services=services, review_id=review_id, decision=decision, replay=replay
             )
         ),
     )
-    return JSONResponse(answer, status_code=code)

@@ -7,7 +7,6 @@ sent again with the same Idempotency-Key gets its first answer.
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import timedelta
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Header, Path, Query
@@ -19,7 +18,7 @@ from agent.usecases.sending import send_task
 from agent.usecases.tasks import list_tasks, mark_task_sent, read_task, record_response
 from api.deps import AnyUser, ApiUser, OwnerUser, ServicesDep, SessionDep
 from api.errors import answer_of
-from api.idempotency import once, request_hash
+from api.idempotency import answered_once
 from api.schemas import TaskResponseBody, TaskSentBody
 from domain.text import NO_NUL_PATTERN
 
@@ -67,16 +66,14 @@ def _once(
     body: dict[str, object],
     work: Callable[[], TaskOut],
 ) -> JSONResponse:
-    code, answer = once(
-        session_factory=services.deps.session_factory,
-        key=key,
+    return answered_once(
+        services=services,
         user_id=user.id,
-        fingerprint=request_hash("POST", path, body),
-        now=services.deps.clock(),
-        lease=timedelta(seconds=services.deps.settings.claim_lease_seconds),
+        key=key,
+        path=path,
+        body=body,
         work=lambda _replay: answer_of(work),
     )
-    return JSONResponse(answer, status_code=code)
 
 
 @router.post("/{task_id}/sent", response_model=TaskOut)
