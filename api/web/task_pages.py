@@ -109,7 +109,7 @@ def post_sent(
     (UTC, optional) when they did."""
     user = api_user(visitor)
 
-    def work() -> object:
+    def work(_task: TaskOut) -> object:
         at = parsed(TaskSentBody, {"at": moment(field(form, "at"))}).at
         return mark_task_sent(services=services, actor=user, task_id=task_id, at=at)
 
@@ -128,7 +128,7 @@ def post_send(
     read again; refused (nothing sent) for a held or stopped account."""
     user = api_user(visitor)
 
-    def work() -> object:
+    def work(_task: TaskOut) -> object:
         return send_task(services=services, actor=user, task_id=task_id)
 
     return _step(request, services, user, task_id, form, work)
@@ -146,7 +146,7 @@ def post_response(
     optional note and time."""
     user = api_user(visitor)
 
-    def work() -> object:
+    def work(_task: TaskOut) -> object:
         body = response_body(form)
         return record_response(
             services=services,
@@ -172,8 +172,7 @@ def post_outcome(
     complaint holds the account. The form's `outcome_id` counts a double submit once."""
     user = api_user(visitor)
 
-    def work() -> object:
-        task = read_task(services=services, actor=user, task_id=task_id)
+    def work(task: TaskOut) -> object:
         return record_outcome(services=services, actor=user, outcome=outcome_of(form, task))
 
     return _step(request, services, user, task_id, form, work)
@@ -201,12 +200,13 @@ def _step(
     user: ApiUser,
     task_id: str,
     form: FormData,
-    work: Callable[[], object],
+    work: Callable[[TaskOut], object],
 ) -> Response:
-    """Run one step; back to /tasks when it was applied, else the list with the reason."""
+    """Run one step on the visible task; back to /tasks when it was applied, else the list with
+    the reason."""
     task = read_task(services=services, actor=user, task_id=task_id)  # another owner's: 404
     try:
-        work()
+        work(task)
     except ApiError as refused:
         code, answer = refused.status_code, refused.body()
     except DomainError as refused:
