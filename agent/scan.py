@@ -29,7 +29,9 @@ from agent.state import AdvocateState
 from checkpoints.reviews import blocking_review_ids, publish_reviews
 from domain.events import gate_event
 from domain.gates import evaluate
+from domain.listing import ListingFacts, listing_facts
 from domain.report import GateReport
+from store.candidate_list import mark_latest
 from store.db import transaction
 from store.models import Scan
 from store.scans import add_queued_scan, add_results, count_accounts, link_reviews
@@ -128,16 +130,18 @@ def gate_accounts(state: ScanState, runtime: Runtime[ScanDeps]) -> dict[str, Any
             account_ids=state.get("account_ids"),
         )
         for batch in batches:
-            reports = _gate_batch(reader, deps, batch, now)
+            reports, facts = _gate_batch(reader, deps, batch, now)
             counts.update(report.status for report in reports.values())
             counts["not_triggered"] += len(batch) - len(reports)
-            _store_results(deps, state, batch, reports, now, counts)
+            _store_results(deps, state, batch, (reports, facts), now, counts)
             candidates += [a for a, r in reports.items() if r.status == "candidate"]
             context.progress("gating", sum(counts.values()), total)
     return {"counts": dict(counts), "candidates": candidates}
 
 
-def _gate_batch(reader: Any, deps: Deps, batch: list[str], now: datetime) -> dict[str, GateReport]:
+def _gate_batch(
+    reader: Any, deps: Deps, batch: list[str], now: datetime
+) -> tuple[dict[str, GateReport], dict[str, ListingFacts]]:
     policy = deps.settings.policy
     since = now - timedelta(days=policy.trigger_window_days)
     triggered = triggered_account_ids(
@@ -146,20 +150,24 @@ def _gate_batch(reader: Any, deps: Deps, batch: list[str], now: datetime) -> dic
     snapshots = load_snapshots(
         session=reader, account_ids=sorted(triggered), as_of=now, limit=deps.settings.evidence_limit
     )
-    return {account_id: evaluate(s, policy, now) for account_id, s in snapshots.items()}
+    reports = {account_id: evaluate(s, policy, now) for account_id, s in snapshots.items()}
+    facts = {a: listing_facts(snapshots[a], report, now) for a, report in reports.items()}
+    return reports, facts
 
 
 def _store_results(
     deps: Deps,
     state: ScanState,
     batch: list[str],
-    reports: dict[str, GateReport],
+    gated: tuple[dict[str, GateReport], dict[str, ListingFacts]],
     now: datetime,
     counts: Counter[str],
 ) -> None:
     """Write the batch's results and events, and the scan's progress, in one transaction."""
+    reports, facts = gated
     rows = [
-        _result_row(state["scan_id"], account_id, reports.get(account_id)) for account_id in batch
+        _result_row(state["scan_id"], account_id, reports.get(account_id), facts.get(account_id))
+        for account_id in batch
     ]
     keyed = (
         gate_event(report, key=f"{state['scan_id']}:{account_id}", at=now, scan_id=state["scan_id"])
@@ -177,26 +185,39 @@ def _store_results(
         record_events(session, events)
 
 
-def _result_row(scan_id: str, account_id: str, report: GateReport | None) -> dict[str, Any]:
-    if report is None:
-        return {
-            "scan_id": scan_id,
-            "account_id": account_id,
-            "status": "not_triggered",
-            "reasons": ["no_positive_signal"],
-            "flags": [],
-            "eligible_ask_types": [],
-            "ask_type": None,
-        }
-    return {
+def _result_row(
+    scan_id: str, account_id: str, report: GateReport | None, facts: ListingFacts | None
+) -> dict[str, Any]:
+    # Every row carries every key: one executemany, not one statement per shape of row.
+    row: dict[str, Any] = {
         "scan_id": scan_id,
         "account_id": account_id,
-        "status": report.status,
-        "reasons": list(report.reasons),
-        "flags": list(report.flags),
-        "eligible_ask_types": list(report.eligible_ask_types),
-        "ask_type": report.ask_type,
+        "status": "not_triggered",
+        "reasons": ["no_positive_signal"],
+        "flags": [],
+        "eligible_ask_types": [],
+        "ask_type": None,
+        "contact_id": None,
+        "trigger_signal_id": None,
+        "permission_status": None,
+        "granted_scopes": [],
     }
+    if report is not None:
+        row.update(
+            status=report.status,
+            reasons=list(report.reasons),
+            flags=list(report.flags),
+            eligible_ask_types=list(report.eligible_ask_types),
+            ask_type=report.ask_type,
+        )
+    if facts is not None:
+        row.update(
+            contact_id=facts.contact_id,
+            trigger_signal_id=facts.trigger_signal_id,
+            permission_status=facts.permission_status,
+            granted_scopes=list(facts.granted_scopes),
+        )
+    return row
 
 
 def open_reviews(state: ScanState, runtime: Runtime[ScanDeps]) -> dict[str, Any]:
@@ -278,6 +299,7 @@ def finish_scan(state: ScanState, runtime: Runtime[ScanDeps]) -> dict[str, Any]:
         scan.processed = sum(
             counts.get(s, 0) for s in ("not_triggered", "held", "stopped", "candidate")
         )
+        mark_latest(session=session, scan_id=state["scan_id"])
     return {}
 
 

@@ -172,6 +172,10 @@ class Scan(Base):
     processed: Mapped[int] = mapped_column(Integer, default=0)
     counts: Mapped[dict[str, Any]] = mapped_column(Json, default=dict)
     error: Mapped[str | None] = mapped_column(Text)
+    # gating -> drafting -> done; `drafted` of `to_draft` candidates while drafting (issue 17).
+    phase: Mapped[str | None] = mapped_column(String(16))
+    to_draft: Mapped[int] = mapped_column(Integer, default=0)
+    drafted: Mapped[int] = mapped_column(Integer, default=0)
     # The process running it (host:pid:start), so a restart can tell a dead run from a live one.
     runner: Mapped[str | None] = mapped_column(String(200))
 
@@ -187,6 +191,33 @@ class ScanResult(Base):
     eligible_ask_types: Mapped[list[str]] = mapped_column(Json, default=list)
     ask_type: Mapped[str | None] = mapped_column(String(32))
     review_id: Mapped[str | None] = mapped_column(String(200))
+    # What the candidate list shows, as the gates read it at the scan's time (issue 17).
+    contact_id: Mapped[str | None] = mapped_column(String(64))
+    trigger_signal_id: Mapped[str | None] = mapped_column(String(64))
+    permission_status: Mapped[str | None] = mapped_column(String(16))
+    granted_scopes: Mapped[list[str] | None] = mapped_column(Json)
+
+
+class LatestResult(Base):
+    """Per account, the latest finished scan that covered it: a narrow scan never hides the
+    rest of the accounts from "the latest results"."""
+
+    __tablename__ = "latest_results"
+    account_id: Mapped[str] = mapped_column(_fk("accounts.id"), primary_key=True)
+    scan_id: Mapped[str] = mapped_column(_fk("scans.id"), index=True)
+    scanned_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class CandidateList(Base):
+    """A saved filter over the candidate list, re-evaluated on each read."""
+
+    __tablename__ = "candidate_lists"
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+    filters: Mapped[dict[str, Any]] = mapped_column(Json, default=dict)
+    created_by: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 
 OPEN_REVIEW = "status IN ('drafting', 'pending', 'deciding')"

@@ -26,6 +26,8 @@ class ScanOut(BaseModel):
 
 
 class CandidateOut(BaseModel):
+    """One account's latest gate result, with what a campaign needs to act on it."""
+
     scan_id: str
     account_id: str
     owner_id: str
@@ -33,8 +35,33 @@ class CandidateOut(BaseModel):
     reasons: list[str]
     flags: list[str]
     eligible_ask_types: list[str]
-    ask_type: str | None
+    ask_type: str | None = Field(description="The recommended ask type.")
     review_id: str | None
+    scanned_at: datetime | None = Field(None, description="The scan's as-of time.")
+    account_name: str | None = None
+    segment: str | None = None
+    industry: str | None = None
+    arr: int | None = None
+    owner_name: str | None = None
+    contact_id: str | None = Field(None, description="Whom the ask would go to.")
+    contact_name: str | None = None
+    contact_title: str | None = None
+    contact_email: str | None = Field(
+        None, description="Only for the account's owner and admins; null for marketing."
+    )
+    trigger_kind: str | None = None
+    trigger_at: datetime | None = None
+    trigger: str | None = Field(None, description="The trigger in words, with its date.")
+    permission_status: str | None = Field(
+        None,
+        description="Consent for the recommended type's scope: granted, denied, revoked,"
+        " expired, unknown, unclear, or not_needed (referral, private feedback).",
+    )
+    granted_scopes: list[str] = Field(
+        default_factory=list, description="Every scope granted and unexpired at the scan."
+    )
+    review_status: str | None = None
+    review_age_days: int | None = Field(None, description="Days since the review opened.")
 
 
 class CandidatePage(BaseModel):

@@ -59,7 +59,7 @@ def test_the_cli_refuses_an_unknown_segment_with_exit_2(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize(
     ("path", "params"),
-    [("/v1/candidates", {"segment": "smb"}), ("/v1/candidates", {"industry": "healthcare"}),
+    [("/v1/candidates", {"colour": "red"}), ("/v1/candidates.csv", {"sector": "health"}),
      ("/v1/reviews", {"owner": "u-ana", "sort": "age"}), ("/v1/tasks", {"state": "open"})],
 )  # fmt: skip
 def test_an_unknown_filter_is_a_422_not_an_unfiltered_list(
