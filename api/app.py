@@ -23,6 +23,7 @@ from api.routers import (
     candidates,
     events,
     health,
+    lists,
     metrics,
     notifications,
     outcomes,
@@ -78,7 +79,7 @@ def create_app(
     install_handlers(app)
     app.include_router(health.router)
     protected = [Depends(current_user), Depends(refuse_unknown_query)]
-    routers = [scans, candidates, reviews, tasks, events, outcomes, notifications, backlog]
+    routers = [scans, candidates, lists, reviews, tasks, events, outcomes, notifications, backlog]
     routers += [metrics, users]
     for module in routers:
         app.include_router(module.router, prefix="/v1", dependencies=protected, responses=ERRORS)

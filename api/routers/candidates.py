@@ -7,7 +7,9 @@ from collections.abc import Iterator
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import StreamingResponse
+from pydantic import ValidationError
 
 from agent.usecases.candidate_list import (
     CandidateFilters,
@@ -33,6 +35,7 @@ def candidate_filters(
     scan: Annotated[
         str | None,
         Query(
+            min_length=1,
             max_length=64,
             pattern=NO_NUL_PATTERN,
             description="One scan's results. Default: the latest scan that covered each account.",
@@ -43,9 +46,9 @@ def candidate_filters(
     ask_type: Annotated[AskType | None, Query(description="Recommended ask type.")] = None,
     eligible: Annotated[AskType | None, Query(description="This ask type is eligible.")] = None,
     permission: Annotated[Scope | None, Query(description="This scope is granted.")] = None,
-    segment: Annotated[str | None, Query(max_length=64, pattern=NO_NUL_PATTERN)] = None,
-    industry: Annotated[str | None, Query(max_length=64, pattern=NO_NUL_PATTERN)] = None,
-    owner: Annotated[str | None, Query(max_length=64, pattern=NO_NUL_PATTERN)] = None,
+    segment: Text = None,
+    industry: Text = None,
+    owner: Text = None,
     arr_min: Annotated[int | None, Query(ge=0)] = None,
     arr_max: Annotated[int | None, Query(ge=0)] = None,
     review_status: Annotated[ReviewStatus | None, Query(description="`none`: no review.")] = None,
@@ -53,21 +56,25 @@ def candidate_filters(
 ) -> CandidateFilters:
     """The list's filters, all combined; segment and industry match case-insensitively and an
     unknown value is a 422 that lists the known ones."""
-    return CandidateFilters(
-        scan=scan,
-        status=status,
-        reason=reason,
-        ask_type=ask_type,
-        eligible=eligible,
-        permission=permission,
-        segment=segment,
-        industry=industry,
-        owner=owner,
-        arr_min=arr_min,
-        arr_max=arr_max,
-        review_status=review_status,
-        trigger=trigger,
-    )
+    fields = {
+        "scan": scan,
+        "status": status,
+        "reason": reason,
+        "ask_type": ask_type,
+        "eligible": eligible,
+        "permission": permission,
+        "segment": segment,
+        "industry": industry,
+        "owner": owner,
+        "arr_min": arr_min,
+        "arr_max": arr_max,
+        "review_status": review_status,
+        "trigger": trigger,
+    }
+    try:
+        return CandidateFilters(**fields)
+    except ValidationError as error:  # the same checks as the query's: kept in step by this
+        raise RequestValidationError(error.errors(include_url=False)) from None
 
 
 Filters = Annotated[CandidateFilters, Depends(candidate_filters)]
