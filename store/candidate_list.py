@@ -87,9 +87,7 @@ def _in_json_list(column: Any, value: str) -> Any:
     return cast(column, String).like(f'%"{value}"%')
 
 
-def _filtered(
-    statement: AnySelect, query: ListQuery
-) -> AnySelect:
+def _filtered(statement: AnySelect, query: ListQuery) -> AnySelect:
     conditions: list[tuple[object, Callable[[Any], Any]]] = [
         (query.status, lambda v: ScanResult.status == v),
         (query.reason, lambda v: _in_json_list(ScanResult.reasons, v)),
