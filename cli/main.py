@@ -10,6 +10,7 @@ from cli import (
     db_commands,
     demo_command,
     evals_commands,
+    marketing_commands,
     tasks_commands,
     workflow_commands,
 )
@@ -25,6 +26,7 @@ demo_command.register(app)
 data_commands.register(app)
 workflow_commands.register(app)
 tasks_commands.register(app)
+marketing_commands.register(app)
 db_commands.register(app)
 api_commands.register(app)
 evals_commands.register(app)
