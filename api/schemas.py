@@ -34,13 +34,28 @@ class ScanRequest(_Body):
     model_config = ConfigDict(
         extra="forbid",
         json_schema_extra={
-            "examples": [{"segment": "smb", "limit": 500}, {"account_ids": ["acc-001"]}]
+            "examples": [
+                {"segment": "smb", "limit": 500},
+                {"industry": "healthcare", "arr_min": 20000},
+                {"account_ids": ["acc-001"]},
+            ]
         },
     )
-    segment: Annotated[str, Field(min_length=1, max_length=64)] | None = None
+    segment: Annotated[str, Field(min_length=1, max_length=64)] | None = Field(
+        None, description="Any case; an unknown one is a 422 listing the known segments."
+    )
+    industry: Annotated[str, Field(min_length=1, max_length=64)] | None = Field(
+        None, description="Any case; an unknown one is a 422 listing the known industries."
+    )
+    owner: Id | None = Field(None, description="Only this owner's accounts.")
+    arr_min: Annotated[int, Field(ge=0)] | None = Field(None, description="ARR at least this.")
+    arr_max: Annotated[int, Field(ge=0)] | None = Field(None, description="ARR at most this.")
     account_ids: Annotated[list[Id], Field(max_length=1000)] | None = None
     limit: Annotated[int, Field(ge=1, le=1_000_000)] | None = Field(
-        None, description="Scan at most this many accounts (by account id)."
+        None,
+        description="Scan at most this many accounts, the most promising first: the most"
+        " recent positive signal in the trigger window first, value proof before none on the"
+        " same moment, then by account id; accounts with no recent trigger last.",
     )
     now: ZonedTime | None = Field(
         None, description="Evaluate as of this time (backfills, tests); default: now."

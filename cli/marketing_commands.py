@@ -275,8 +275,8 @@ def create_list(
       advocacy lists create "Referral-ready SMB healthcare" --segment smb --eligible referral
       advocacy lists create "Case-study consent" --permission case_study --status candidate
     """
-    from agent.usecases.lists import ListRequest, save_list
-    from store.db import make_session_factory, transaction
+    from agent.usecases.lists import ListRequest, create_list
+    from store.db import make_session_factory
 
     given = {
         "segment": segment,
@@ -293,12 +293,13 @@ def create_list(
         "reason": reason,
     }
     request = ListRequest(name=name, filters=_filters(**given))
-    with (
-        open_engine(load_settings()) as engine,
-        exits_on_domain_errors(err),
-        transaction(make_session_factory(engine)) as session,
-    ):
-        saved = save_list(session=session, actor=OPERATOR, request=request, now=load_clock()())
+    with open_engine(load_settings()) as engine, exits_on_domain_errors(err):
+        saved = create_list(
+            session_factory=make_session_factory(engine),
+            actor=OPERATOR,
+            request=request,
+            now=load_clock()(),
+        )
     if as_json:
         sys.stdout.write(saved.model_dump_json() + "\n")
         return
@@ -357,15 +358,11 @@ def delete_list_command(
     Examples:
       advocacy lists delete "Referral-ready SMB healthcare"
     """
-    from agent.usecases.lists import delete_list
-    from store.db import make_session_factory, transaction
+    from agent.usecases.lists import drop_list
+    from store.db import make_session_factory
 
-    with (
-        open_engine(load_settings()) as engine,
-        exits_on_domain_errors(err),
-        transaction(make_session_factory(engine)) as session,
-    ):
-        delete_list(session=session, actor=OPERATOR, key=key)
+    with open_engine(load_settings()) as engine, exits_on_domain_errors(err):
+        drop_list(session_factory=make_session_factory(engine), actor=OPERATOR, key=key)
     console.print(f"deleted list {key}")
 
 

@@ -21,7 +21,7 @@ from agent.metrics import funnel
 from agent.scan import Progress as ProgressFn
 from agent.usecases import reads
 from agent.usecases.decisions import decide
-from agent.usecases.scans import check_scan_selection, run_scan
+from agent.usecases.scans import checked_selection, run_scan, scanned_ids
 from checkpoints.schemas import Decision
 from cli.context import exits_on_domain_errors, load_clock, load_settings
 from cli.render import (
@@ -124,6 +124,20 @@ def scan(
         str | None,
         typer.Option(help="Only accounts of this segment (smb, mid_market, enterprise…)."),
     ] = None,
+    industry: Annotated[
+        str | None, typer.Option(help="Only accounts of this industry (any case).")
+    ] = None,
+    owner: Annotated[str | None, typer.Option(help="Only this owner's accounts.")] = None,
+    arr_min: Annotated[int | None, typer.Option("--arr-min", min=0, help="ARR at least.")] = None,
+    arr_max: Annotated[int | None, typer.Option("--arr-max", min=0, help="ARR at most.")] = None,
+    limit: Annotated[
+        int | None,
+        typer.Option(
+            min=1,
+            help="At most this many accounts, the most promising first (the most recent"
+            " positive trigger first).",
+        ),
+    ] = None,
     now: Annotated[
         str | None, typer.Option(help="Evaluate as of this ISO 8601 time (default: now).")
     ] = None,
@@ -142,19 +156,29 @@ def scan(
       advocacy scan
       advocacy scan --segment enterprise --json
       advocacy scan --account acc-001 --account acc-002 --now 2026-11-27T09:00:00Z
+      advocacy scan --industry healthcare --arr-min 20000 --limit 100
     """
     as_of = parse_time(now, option="--now")
     with services() as built:
-        with exits_on_domain_errors(err):
-            chosen = check_scan_selection(
-                services=built, segment=segment, account_ids=account or None
+        with exits_on_domain_errors(err), built.deps.session_factory() as session:
+            chosen = checked_selection(
+                session=session,
+                segment=segment,
+                account_ids=account or None,
+                industry=industry,
+                owner_id=owner,
+                arr_min=arr_min,
+                arr_max=arr_max,
+            )
+            ids = scanned_ids(
+                session=session, services=built, selection=chosen, limit=limit, as_of=as_of
             )
         with progress_bar(not as_json) as report:
             scan_id = run_scan(
                 services=built,
                 now=as_of,
                 segment=chosen.segment,
-                account_ids=chosen.account_ids,
+                account_ids=ids,
                 progress=report,
             )
         results = scan_results(built, scan_id)

@@ -6,6 +6,7 @@ Use-cases call these; the API and the CLI never write SQL themselves.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -33,16 +34,38 @@ def database_answers(engine: Engine) -> bool:
 # --- scans ----------------------------------------------------------------------------------------
 
 
-def first_account_ids(
-    *, session: Session, limit: int, segment: str | None, account_ids: list[str] | None
-) -> list[str]:
-    """The first `limit` selected account ids, by id."""
-    query = select(Account.id).order_by(Account.id).limit(limit)
-    if segment:
-        query = query.where(Account.segment == segment)
-    if account_ids:
-        query = query.where(Account.id.in_(account_ids))
-    return list(session.scalars(query))
+@dataclass(frozen=True)
+class AccountSelection:
+    """Which accounts a scan covers, in the data's own spelling; None: not narrowed by it."""
+
+    segment: str | None = None
+    industry: str | None = None
+    owner_id: str | None = None
+    arr_min: int | None = None
+    arr_max: int | None = None
+    account_ids: list[str] | None = None
+
+    def conditions(self) -> list[Any]:
+        given: list[tuple[object, Any]] = [
+            (self.segment, lambda: Account.segment == self.segment),
+            (self.industry, lambda: Account.industry == self.industry),
+            (self.owner_id, lambda: Account.owner_id == self.owner_id),
+            (self.arr_min, lambda: Account.arr >= self.arr_min),
+            (self.arr_max, lambda: Account.arr <= self.arr_max),
+            (self.account_ids or None, lambda: Account.id.in_(self.account_ids or [])),
+        ]
+        return [condition() for value, condition in given if value is not None]
+
+    @property
+    def narrowed(self) -> bool:
+        return bool(self.conditions())
+
+    @property
+    def needs_ids(self) -> bool:
+        """Narrowed by more than a segment and ids: the scan is given the matching ids."""
+        return any(
+            v is not None for v in (self.industry, self.owner_id, self.arr_min, self.arr_max)
+        )
 
 
 def known_segments(*, session: Session) -> list[str]:
@@ -60,13 +83,9 @@ def unknown_account_ids(*, session: Session, account_ids: list[str]) -> list[str
     return [account_id for account_id in account_ids if account_id not in known]
 
 
-def selected_count(*, session: Session, segment: str | None, account_ids: list[str] | None) -> int:
-    """How many accounts a scan with this segment and these ids selects."""
-    query = select(func.count()).select_from(Account)
-    if segment:
-        query = query.where(Account.segment == segment)
-    if account_ids:
-        query = query.where(Account.id.in_(account_ids))
+def selected_count(*, session: Session, selection: AccountSelection) -> int:
+    """How many accounts the selection covers."""
+    query = select(func.count()).select_from(Account).where(*selection.conditions())
     return int(session.scalar(query) or 0)
 
 

@@ -21,14 +21,18 @@ def add_queued_scan(
     segment: str | None = None,
     account_ids: list[str] | None = None,
     runner: str | None = None,
+    selection: dict[str, Any] | None = None,
 ) -> Scan:
-    """Record a scan before it runs, so its id can be handed out (and polled) at once."""
+    """Record a scan before it runs, so its id can be handed out (and polled) at once.
+
+    `selection`: what else was asked (industry, owner, ARR, limit), shown with the scan.
+    """
     scan = Scan(
         id=scan_id,
         status="queued",
         as_of=now,
         started_at=started_at,
-        filters={"segment": segment, "account_ids": account_ids},
+        filters={"segment": segment, "account_ids": account_ids, **(selection or {})},
         runner=runner,
     )
     session.add(scan)

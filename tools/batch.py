@@ -13,14 +13,15 @@ from contextlib import contextmanager
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, and_, or_, select, union
+from sqlalchemy import Select, and_, case, func, or_, select, union
 from sqlalchemy.orm import Session
 
 from domain.clock import utc
 from domain.settings import PolicySettings
 from domain.snapshot import EvidenceSnapshot
-from domain.vocabulary import ALWAYS_POSITIVE_KINDS
+from domain.vocabulary import ALWAYS_POSITIVE_KINDS, VALUE_PROOF_KINDS
 from store.models import Account, Referral, Signal
+from store.queries import AccountSelection
 from tools.evidence import (
     PERMISSIONS,
     RANKED_KINDS,
@@ -176,13 +177,7 @@ def _triggered_select(
 ) -> Any:
     s = Signal.__table__.c
     r = Referral.__table__.c
-    positive = or_(
-        and_(s.kind == "nps", s.score >= policy.nps_promoter_min),
-        and_(s.kind == "csat", s.score >= policy.csat_positive_min),
-        and_(s.kind == "review", s.score >= policy.review_positive_min),
-        and_(s.kind == "feedback", s.sentiment == "positive"),
-        s.kind.in_(sorted(ALWAYS_POSITIVE_KINDS)),
-    )
+    positive = positive_signal(policy)
     from_signals = select(s.account_id).where(
         s.account_id.in_(ids), s.occurred_at >= since, s.occurred_at <= as_of, positive
     )
@@ -190,3 +185,61 @@ def _triggered_select(
         r.account_id.in_(ids), r.submitted_at >= since, r.submitted_at <= as_of
     )
     return union(from_signals, from_referrals)
+
+
+def positive_signal(policy: PolicySettings) -> Any:
+    """SQL for "this signal row is positive", as the pure positivity rule reads it."""
+    s = Signal.__table__.c
+    return or_(
+        and_(s.kind == "nps", s.score >= policy.nps_promoter_min),
+        and_(s.kind == "csat", s.score >= policy.csat_positive_min),
+        and_(s.kind == "review", s.score >= policy.review_positive_min),
+        and_(s.kind == "feedback", s.sentiment == "positive"),
+        s.kind.in_(sorted(ALWAYS_POSITIVE_KINDS)),
+    )
+
+
+def most_promising_ids(
+    *,
+    session: Session,
+    selection: AccountSelection,
+    limit: int,
+    since: datetime,
+    as_of: datetime,
+    policy: PolicySettings,
+) -> list[str]:
+    """The `limit` selected accounts most worth scanning first: the most recent positive
+    trigger in [since, as_of] first, an account with value proof in that window before one
+    without on the same moment, then by id; accounts with no recent trigger come last."""
+    s = Signal.__table__.c
+    in_window = and_(s.occurred_at >= utc(since), s.occurred_at <= utc(as_of))
+    proof = case((s.kind.in_(sorted(VALUE_PROOF_KINDS)), 1), else_=0)
+    triggers = (
+        select(
+            s.account_id.label("account_id"),
+            func.max(s.occurred_at).label("latest"),
+            func.max(proof).label("proof"),
+        )
+        .where(in_window, positive_signal(policy))
+        .group_by(s.account_id)
+        .subquery()
+    )
+    query = (
+        select(Account.id)
+        .outerjoin(triggers, triggers.c.account_id == Account.id)
+        .where(*selection.conditions())
+        .order_by(
+            triggers.c.latest.desc().nulls_last(),
+            triggers.c.proof.desc().nulls_last(),
+            Account.id,
+        )
+        .limit(limit)
+    )
+    return list(session.scalars(query))
+
+
+def selected_ids(*, session: Session, selection: AccountSelection) -> list[str]:
+    """Every selected account id, by id."""
+    return list(
+        session.scalars(select(Account.id).where(*selection.conditions()).order_by(Account.id))
+    )

@@ -9,14 +9,17 @@ from datetime import datetime
 from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
-from sqlalchemy.orm import Session
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, sessionmaker
 
 from agent.usecases.candidate_list import CandidateFilters, checked_query
 from domain.actors import Actor
 from domain.errors import Conflict, Forbidden, not_found
+from store.db import transaction
 from store.lists import add_list, all_lists, list_named, remove_list
 from store.models import CandidateList
 
+SessionFactory = sessionmaker[Session]
 LIST_EDITORS = frozenset({"marketing", "admin"})
 ListName = Annotated[
     str,
@@ -60,6 +63,22 @@ def list_view(saved: CandidateList) -> ListOut:
         href=f"/v1/lists/{saved.id}/candidates",
         csv_href=f"/v1/lists/{saved.id}/candidates.csv",
     )
+
+
+def create_list(
+    *, session_factory: SessionFactory, actor: Actor, request: ListRequest, now: datetime
+) -> ListOut:
+    """Save a list in its own transaction; a name taken meanwhile is a Conflict too."""
+    try:
+        with transaction(session_factory) as session:
+            return save_list(session=session, actor=actor, request=request, now=now)
+    except IntegrityError:
+        raise Conflict(f"a list named {request.name!r} exists already") from None
+
+
+def drop_list(*, session_factory: SessionFactory, actor: Actor, key: str) -> None:
+    with transaction(session_factory) as session:
+        delete_list(session=session, actor=actor, key=key)
 
 
 def save_list(*, session: Session, actor: Actor, request: ListRequest, now: datetime) -> ListOut:

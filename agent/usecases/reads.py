@@ -40,14 +40,19 @@ def scan_view(scan: Scan) -> ScanOut:
         as_of=scan.as_of,
         started_at=scan.started_at,
         finished_at=scan.finished_at,
-        filters={
-            "segment": (scan.filters or {}).get("segment"),
-            "account_count": len((scan.filters or {}).get("account_ids") or []) or None,
-        },
+        filters=_filters_view(scan.filters or {}),
         counts={k: int(v) for k, v in (scan.counts or {}).items()},
         progress={"processed": scan.processed or 0, "total": scan.total or 0},
         error=scan.error,
     )
+
+
+def _filters_view(filters: dict[str, Any]) -> dict[str, Any]:
+    """The selection as asked, with the count of ids given rather than the ids themselves."""
+    shown = {key: value for key, value in filters.items() if key != "account_ids"}
+    shown.setdefault("segment", None)
+    shown["account_count"] = len(filters.get("account_ids") or []) or None
+    return shown
 
 
 def get_scan(*, session: Session, scan_id: str) -> ScanOut:

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import logging
 from concurrent.futures import Executor
-from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy.orm import Session
 
@@ -17,10 +17,12 @@ from agent.usecases.reads import scan_view
 from agent.usecases.results import ScanOut
 from domain.errors import Invalid
 from store import queries
+from store.candidate_list import known_values, spelled_as_stored
 from store.db import transaction
-from store.models import Scan
-from store.queries import first_account_ids
+from store.models import Account, Owner, Scan
+from store.queries import AccountSelection
 from store.scans import add_queued_scan
+from tools.batch import most_promising_ids, selected_ids
 
 log = logging.getLogger("advocacy.api")
 
@@ -60,46 +62,87 @@ def _mark_failed(deps: Deps, scan_id: str, error: BaseException) -> None:
             scan.finished_at = deps.clock()
 
 
-@dataclass(frozen=True)
-class Selection:
-    """What a scan selects, checked against the data: the segment as the accounts spell it."""
-
-    segment: str | None
-    account_ids: list[str] | None
-
-
 def checked_selection(
-    *, session: Session, segment: str | None, account_ids: list[str] | None
-) -> Selection:
+    *,
+    session: Session,
+    segment: str | None,
+    account_ids: list[str] | None,
+    industry: str | None = None,
+    owner_id: str | None = None,
+    arr_min: int | None = None,
+    arr_max: int | None = None,
+) -> AccountSelection:
     """The scan's selection, or Invalid naming what matches nothing: a typo must not record an
     empty scan that then hides every candidate as "the latest".
 
-    Segments match case-insensitively (`SMB` is `smb`); unknown ones list the known ones.
+    Segments and industries match case-insensitively (`SMB` is `smb`); unknown ones list the
+    known ones.
     """
-    if segment is not None:
-        known = queries.known_segments(session=session)
-        spelled = {value.casefold(): value for value in known}.get(segment.casefold())
-        if spelled is None:
-            listed = ", ".join(known) or "none: no account has a segment"
-            raise Invalid(f"segment: {segment!r} matches no account; known segments: {listed}")
-        segment = spelled
+    if arr_min is not None and arr_max is not None and arr_min > arr_max:
+        raise Invalid(f"arr_min: {arr_min} is larger than arr_max {arr_max}")
+    if owner_id is not None and session.get(Owner, owner_id) is None:
+        raise Invalid(f"owner: no owner {owner_id!r}")
     if account_ids:
         unknown = queries.unknown_account_ids(session=session, account_ids=account_ids)
         if unknown:
             more = f" and {len(unknown) - 10} more" if len(unknown) > 10 else ""
             raise Invalid(f"account_ids: no account {', '.join(unknown[:10])}{more}")
-    chosen = Selection(segment=segment, account_ids=account_ids or None)
-    filtered = segment is not None or bool(account_ids)
-    if filtered and not queries.selected_count(session=session, **vars(chosen)):
-        raise Invalid("the scan selects no account: no account has both that segment and id")
+    chosen = AccountSelection(
+        segment=_spelled(session, "segment", Account.segment, segment),
+        industry=_spelled(session, "industry", Account.industry, industry),
+        owner_id=owner_id,
+        arr_min=arr_min,
+        arr_max=arr_max,
+        account_ids=account_ids or None,
+    )
+    if chosen.narrowed and not queries.selected_count(session=session, selection=chosen):
+        raise Invalid("the scan selects no account: no account matches all of its filters")
     return chosen
 
 
+def _spelled(session: Session, name: str, column: Any, value: str | None) -> str | None:
+    if value is None:
+        return None
+    spelled = spelled_as_stored(session=session, column=column, value=value)
+    if spelled is None:
+        listed = ", ".join(known_values(session=session, column=column)) or "none"
+        plural = "industries" if name == "industry" else f"{name}s"
+        raise Invalid(f"{name}: {value!r} matches no account; known {plural}: {listed}")
+    return spelled
+
+
 def check_scan_selection(
-    *, services: Services, segment: str | None, account_ids: list[str] | None
-) -> Selection:
+    *, services: Services, segment: str | None, account_ids: list[str] | None, **more: Any
+) -> AccountSelection:
     with services.deps.session_factory() as session:
-        return checked_selection(session=session, segment=segment, account_ids=account_ids)
+        return checked_selection(session=session, segment=segment, account_ids=account_ids, **more)
+
+
+def scanned_ids(
+    *,
+    session: Session,
+    services: Services,
+    selection: AccountSelection,
+    limit: int | None,
+    as_of: datetime,
+) -> list[str] | None:
+    """The ids the scan is given, or None when the segment and ids say it all.
+
+    With a `limit`, the most promising accounts first (see `tools.batch.most_promising_ids`).
+    """
+    if limit is None and not selection.needs_ids:
+        return selection.account_ids
+    if limit is None:
+        return selected_ids(session=session, selection=selection)
+    policy = services.deps.settings.policy
+    return most_promising_ids(
+        session=session,
+        selection=selection,
+        limit=limit,
+        since=as_of - timedelta(days=policy.trigger_window_days),
+        as_of=as_of,
+        policy=policy,
+    )
 
 
 def start_scan(
@@ -110,18 +153,23 @@ def start_scan(
     segment: str | None,
     account_ids: list[str] | None,
     limit: int | None,
+    **more: Any,
 ) -> ScanOut:
-    """Record a queued scan and run it on `executor`; its id is returned at once."""
+    """Record a queued scan and run it on `executor`; its id is returned at once.
+
+    `more`: industry, owner_id, arr_min, arr_max (see `checked_selection`).
+    """
     deps = services.deps
     as_of = now or deps.clock()
     scan_id = new_scan_id()
     with transaction(deps.session_factory) as session:
-        chosen = checked_selection(session=session, segment=segment, account_ids=account_ids)
-        segment, account_ids = chosen.segment, chosen.account_ids
-        if limit is not None:
-            account_ids = first_account_ids(
-                session=session, limit=limit, segment=segment, account_ids=account_ids
-            )
+        chosen = checked_selection(
+            session=session, segment=segment, account_ids=account_ids, **more
+        )
+        segment = chosen.segment
+        account_ids = scanned_ids(
+            session=session, services=services, selection=chosen, limit=limit, as_of=as_of
+        )
         scan = add_queued_scan(
             session,
             scan_id=scan_id,
@@ -130,6 +178,7 @@ def start_scan(
             segment=segment,
             account_ids=account_ids,
             runner=this_runner(),
+            selection=_described(chosen, limit),
         )
         out = scan_view(scan)
 
@@ -147,3 +196,15 @@ def start_scan(
 
     executor.submit(run)
     return out
+
+
+def _described(chosen: AccountSelection, limit: int | None) -> dict[str, Any]:
+    """What the requester asked for, shown with the scan (the ids it was given are separate)."""
+    asked = {
+        "industry": chosen.industry,
+        "owner": chosen.owner_id,
+        "arr_min": chosen.arr_min,
+        "arr_max": chosen.arr_max,
+        "limit": limit,
+    }
+    return {key: value for key, value in asked.items() if value is not None}

@@ -6,39 +6,37 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, Response
 from fastapi.responses import StreamingResponse
-from sqlalchemy.exc import IntegrityError
 
 from agent.usecases.candidate_list import candidate_list_page, checked_query
 from agent.usecases.lists import (
     ListOut,
     ListRequest,
-    delete_list,
+    create_list,
+    drop_list,
     find_list,
     list_filters,
     list_view,
-    save_list,
     saved_lists,
 )
 from agent.usecases.results import CandidatePage
 from api.deps import AnyUser, ServicesDep, SessionDep
-from api.errors import ApiError
 from api.routers.candidates import csv_response
 from domain.text import NO_NUL_PATTERN
-from store.db import transaction
 
 router = APIRouter(prefix="/lists", tags=["lists"])
 ListId = Annotated[str, Path(max_length=200, pattern=NO_NUL_PATTERN, description="Id or name.")]
 
 
 @router.post("", status_code=201, response_model=ListOut)
-def create_list(body: ListRequest, services: ServicesDep, user: AnyUser) -> ListOut:
+def post_list(body: ListRequest, services: ServicesDep, user: AnyUser) -> ListOut:
     """Save the candidate list's filters under a name (marketing, admin); 409 if the name is
     taken. The filters take the same names and values as `GET /v1/candidates`."""
-    try:
-        with transaction(services.deps.session_factory) as session:
-            return save_list(session=session, actor=user, request=body, now=services.deps.clock())
-    except IntegrityError:
-        raise ApiError(409, f"a list named {body.name!r} exists already") from None
+    return create_list(
+        session_factory=services.deps.session_factory,
+        actor=user,
+        request=body,
+        now=services.deps.clock(),
+    )
 
 
 @router.get("", response_model=list[ListOut])
@@ -54,10 +52,9 @@ def read_list(list_id: ListId, session: SessionDep, _user: AnyUser) -> ListOut:
 
 
 @router.delete("/{list_id}", status_code=204, response_class=Response)
-def remove_list(list_id: ListId, services: ServicesDep, user: AnyUser) -> Response:
+def delete_list(list_id: ListId, services: ServicesDep, user: AnyUser) -> Response:
     """Delete a saved list (marketing, admin). The candidates are not touched."""
-    with transaction(services.deps.session_factory) as session:
-        delete_list(session=session, actor=user, key=list_id)
+    drop_list(session_factory=services.deps.session_factory, actor=user, key=list_id)
     return Response(status_code=204)
 
 

@@ -31,6 +31,10 @@ def post_scan(
         segment=body.segment,
         account_ids=body.account_ids,
         limit=body.limit,
+        industry=body.industry,
+        owner_id=body.owner,
+        arr_min=body.arr_min,
+        arr_max=body.arr_max,
     )
     return ScanAccepted(scan_id=scan.scan_id, status=scan.status, href=f"/v1/scans/{scan.scan_id}")
 

@@ -3,6 +3,7 @@ an account id is a 422 naming it, and nothing is recorded as the latest scan."""
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -69,3 +70,48 @@ def test_an_unknown_filter_is_a_422_not_an_unfiltered_list(
     assert answer.status_code == 422, answer.text
     assert "unknown query parameter" in answer.json()["detail"]
     assert api.get(path, "admin").status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("body", "words"),
+    [
+        pytest.param({"industry": "mining"}, "known industries: healthcare", id="unknown_industry"),
+        pytest.param({"owner": "u-nobody"}, "no owner 'u-nobody'", id="unknown_owner"),
+        pytest.param({"arr_min": 30000}, "selects no account", id="arr_above_every_account"),
+        pytest.param({"arr_min": 9, "arr_max": 1}, "larger than arr_max", id="arr_upside_down"),
+        pytest.param({"industry": "healthcare", "owner": "u-bob"}, "selects no account",
+                     id="filters_that_exclude_each_other"),
+    ],
+)  # fmt: skip
+def test_new_selections_that_match_nothing_are_refused(
+    api: Api, body: dict[str, Any], words: str
+) -> None:
+    answer = api.post("/v1/scans", "mkt", body)
+    assert answer.status_code == 422, answer.text
+    assert words in answer.json()["detail"]
+    assert scans(api) == []
+
+
+@pytest.mark.parametrize(
+    ("body", "shown", "total"),
+    [
+        ({"industry": "HEALTHCARE"}, {"industry": "healthcare", "account_count": 1}, 1),
+        ({"owner": "u-bob"}, {"owner": "u-bob", "account_count": 2}, 2),
+        ({"arr_min": 20000, "arr_max": 30000}, {"arr_min": 20000, "arr_max": 30000}, 1),
+        ({"owner": "u-bob", "limit": 1}, {"owner": "u-bob", "limit": 1}, 1),
+    ],
+)
+def test_scans_select_by_industry_owner_arr_and_limit(
+    api: Api, body: dict[str, Any], shown: dict[str, Any], total: int
+) -> None:
+    answer = api.post("/v1/scans", "mkt", body)
+    assert answer.status_code == 202, answer.text
+    scan = api.get(answer.json()["href"], "mkt").json()
+    for _ in range(100):
+        if scan["status"] == "done":
+            break
+        time.sleep(0.05)
+        scan = api.get(answer.json()["href"], "mkt").json()
+    assert scan["status"] == "done", scan
+    assert shown.items() <= scan["filters"].items()
+    assert scan["progress"]["total"] == total

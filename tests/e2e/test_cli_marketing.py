@@ -79,3 +79,13 @@ def test_a_bad_export_writes_nothing(demo: Path) -> None:
     assert not (demo / "x.csv").exists() and not (demo / "x.csv.part").exists()
     piped = run(demo, "candidates", "export", "--csv", "--industry", "mining")
     assert piped.returncode == 2 and piped.stdout == ""
+
+
+def test_scan_selects_by_industry_and_limit(demo: Path) -> None:
+    wrong = run(demo, "scan", "--industry", "mining")
+    assert wrong.returncode == 2 and "known industries" in wrong.stderr
+    done = run(demo, "scan", "--industry", "HEALTHCARE", "--limit", "5", "--json")
+    assert done.returncode == 0, done.stderr
+    scanned = [r["account_id"] for r in json.loads(done.stdout)["results"]]
+    industries = {c["account_id"]: c["industry"] for c in listed(demo)}
+    assert len(scanned) == 5 and {industries[a] for a in scanned} == {"healthcare"}
