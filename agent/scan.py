@@ -107,6 +107,7 @@ def start_scan(state: ScanState, runtime: Runtime[ScanDeps]) -> dict[str, Any]:
             account_ids=state.get("account_ids"),
         )
         scan.status = "running"
+        scan.phase = "gating"
         scan.runner = this_runner()
         scan.total = count_accounts(
             session=session, segment=state.get("segment"), account_ids=state.get("account_ids")
@@ -230,6 +231,7 @@ def open_reviews(state: ScanState, runtime: Runtime[ScanDeps]) -> dict[str, Any]
         blocked = blocking_review_ids(session=session, account_ids=candidates, now=now)
     fresh = [a for a in candidates if a not in blocked]
     review_ids = {a: review_id_for(state["scan_id"], a) for a in fresh}
+    _enter_drafting(deps, state["scan_id"], len(fresh))
 
     def run(account_id: str) -> tuple[str, str]:
         rid = review_ids[account_id]
@@ -244,13 +246,26 @@ def open_reviews(state: ScanState, runtime: Runtime[ScanDeps]) -> dict[str, Any]
         final = advocate.invoke(inputs, thread_config(rid), context=deps, durability="exit")
         return account_id, str(final.get("result", ""))
 
-    outcomes = _draft_all(context, fresh, run, review_ids)
+    outcomes = _draft_all(context, fresh, run, review_ids, state["scan_id"])
     opened = {a: review_ids[a] for a, result in outcomes.items() if result == "pending"}
+    # An overlapping scan opened these meanwhile: they count, and link, as already open.
+    duplicates = [a for a, result in outcomes.items() if result == "duplicate"]
+    with deps.session_factory() as session:
+        blocked |= blocking_review_ids(session=session, account_ids=duplicates, now=now)
     _link_reviews(deps, state["scan_id"], {**blocked, **opened})
     counts = dict(state.get("counts", {}))
     counts["reviews_opened"] = len(opened)
     counts["reviews_already_open"] = len(blocked)
+    # Candidates that changed before their draft (now held or stopped) or whose run failed:
+    # with the two above, every candidate is counted once.
+    counts["reviews_not_opened"] = len(candidates) - len(opened) - len(blocked)
     return {"counts": counts}
+
+
+def _enter_drafting(deps: Deps, scan_id: str, to_draft: int) -> None:
+    with transaction(deps.session_factory) as session:
+        scan = session.get_one(Scan, scan_id)
+        scan.phase, scan.to_draft, scan.drafted = "drafting", to_draft, 0
 
 
 def _draft_all(
@@ -258,6 +273,7 @@ def _draft_all(
     fresh: list[str],
     run: Callable[[str], tuple[str, str]],
     review_ids: dict[str, str],
+    scan_id: str,
 ) -> dict[str, str]:
     """Draft every fresh candidate, several at once; drafted reviews join the queue in batches
     (one write per batch, from this thread: the drafting threads never queue on the writer)."""
@@ -270,15 +286,17 @@ def _draft_all(
             if result == "pending":
                 drafted.append(review_ids[account_id])
             if len(drafted) >= PUBLISH_BATCH or done == len(fresh):
-                _publish(deps, drafted)
+                _publish(deps, drafted, scan_id, done)
                 drafted = []
             context.progress("drafting", done, len(fresh))
     return outcomes
 
 
-def _publish(deps: Deps, review_ids: list[str]) -> None:
+def _publish(deps: Deps, review_ids: list[str], scan_id: str, done: int) -> None:
+    """Drafted reviews join the queue, and the scan's drafting progress moves, in one write."""
     with transaction(deps.session_factory) as session:
         publish_reviews(session=session, review_ids=review_ids)
+        session.get_one(Scan, scan_id).drafted = done
 
 
 def _link_reviews(deps: Deps, scan_id: str, review_ids: dict[str, str]) -> None:
@@ -294,6 +312,7 @@ def finish_scan(state: ScanState, runtime: Runtime[ScanDeps]) -> dict[str, Any]:
     with transaction(deps.session_factory) as session:
         scan = session.get_one(Scan, state["scan_id"])
         scan.status = "done"
+        scan.phase = "done"
         scan.finished_at = deps.clock()
         scan.counts = counts
         scan.processed = sum(

@@ -8,7 +8,9 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Select, String, and_, cast, delete, func, insert, select
+from sqlalchemy import Select, String, and_, cast, func, select
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session, aliased
 
 from store.models import Account, Contact, LatestResult, Owner, Review, Scan, ScanResult, Signal
@@ -126,16 +128,23 @@ def spelled_as_stored(*, session: Session, column: Any, value: str) -> str | Non
 
 def mark_latest(*, session: Session, scan_id: str) -> None:
     """Make this finished scan the latest result of every account it covered, unless a newer
-    scan already is (a slow scan finishing last must not win)."""
-    started_at = session.get_one(Scan, scan_id).started_at
-    covered = select(ScanResult.account_id).where(ScanResult.scan_id == scan_id)
-    older = and_(LatestResult.account_id.in_(covered), LatestResult.scanned_at <= started_at)
-    session.execute(delete(LatestResult).where(older))
-    kept = select(LatestResult.account_id)
-    fresh = select(ScanResult.account_id, ScanResult.scan_id, Scan.started_at).join(
-        Scan, Scan.id == ScanResult.scan_id
+    scan already is (a slow scan finishing last must not win). One upsert: scans finishing at
+    the same moment cannot both insert an account."""
+    covered = (
+        select(ScanResult.account_id, ScanResult.scan_id, Scan.started_at)
+        .join(Scan, Scan.id == ScanResult.scan_id)
+        .where(ScanResult.scan_id == scan_id)
     )
-    fresh = fresh.where(ScanResult.scan_id == scan_id, ScanResult.account_id.not_in(kept))
+    dialect = session.get_bind().dialect.name
+    insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
+    statement = insert(LatestResult).from_select(["account_id", "scan_id", "scanned_at"], covered)
     session.execute(
-        insert(LatestResult).from_select(["account_id", "scan_id", "scanned_at"], fresh)
+        statement.on_conflict_do_update(
+            index_elements=[LatestResult.account_id],
+            set_={
+                "scan_id": statement.excluded.scan_id,
+                "scanned_at": statement.excluded.scanned_at,
+            },
+            where=LatestResult.scanned_at <= statement.excluded.scanned_at,
+        )
     )

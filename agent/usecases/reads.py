@@ -42,7 +42,13 @@ def scan_view(scan: Scan) -> ScanOut:
         finished_at=scan.finished_at,
         filters=_filters_view(scan.filters or {}),
         counts={k: int(v) for k, v in (scan.counts or {}).items()},
-        progress={"processed": scan.processed or 0, "total": scan.total or 0},
+        phase=scan.phase,
+        progress={
+            "processed": scan.processed or 0,
+            "total": scan.total or 0,
+            "drafted": scan.drafted or 0,
+            "to_draft": scan.to_draft or 0,
+        },
         error=scan.error,
     )
 

@@ -11,6 +11,7 @@ from domain.vocabulary import NotificationKind, OutcomeKind, TaskResponse, TaskS
 from domain.vocabulary import Status as GateStatus
 
 ScanStatus = Literal["queued", "running", "done", "failed", "interrupted"]
+ScanPhase = Literal["gating", "drafting", "done"]
 
 
 class ScanOut(BaseModel):
@@ -20,8 +21,16 @@ class ScanOut(BaseModel):
     started_at: datetime
     finished_at: datetime | None
     filters: dict[str, Any]
-    counts: dict[str, int]
-    progress: dict[str, int] = Field(description="{processed, total} accounts gated so far.")
+    counts: dict[str, int] = Field(
+        description="Per gate status, and for the candidates: reviews_opened,"
+        " reviews_already_open (before or by an overlapping scan) and reviews_not_opened"
+        " (changed before their draft); the three add up to `candidate`."
+    )
+    phase: ScanPhase | None = Field(None, description="gating, then drafting, then done.")
+    progress: dict[str, int] = Field(
+        description="{processed, total}: accounts gated so far; {drafted, to_draft}: candidates"
+        " drafted so far (drafting starts once gating is done)."
+    )
     error: str | None
 
 

@@ -116,8 +116,10 @@ def test_a_scan_is_accepted_at_once_and_finishes_in_the_background(api: Api) -> 
             break
         time.sleep(0.05)
     assert scan["status"] == "done", scan
-    assert scan["progress"] == {"processed": 2, "total": 2}
-    assert scan["counts"]["candidate"] == 2
+    assert scan["phase"] == "done"
+    # The fixture's own scan opened both reviews already: nothing left to draft.
+    assert scan["progress"] == {"processed": 2, "total": 2, "drafted": 0, "to_draft": 0}
+    assert scan["counts"]["candidate"] == 2 == scan["counts"]["reviews_already_open"]
     recent = api.get("/v1/scans", "admin").json()["items"]
     assert scan_id in {s["scan_id"] for s in recent}
     started_at = [s["started_at"] for s in recent]
