@@ -106,25 +106,27 @@ def _rows(saved: str | None, given: dict[str, Any]) -> Iterator[Iterator[Candida
 
 
 def _table(rows: list[CandidateOut], title: str) -> Table:
-    table = Table(title=title)
-    table.add_column("account", no_wrap=True, overflow="fold", min_width=8)
-    for name in ("name", "segment", "industry", "ARR", "owner", "status", "ask", "contact"):
-        table.add_column(name, overflow="fold")
+    """Seven columns that fit 80 columns: the id never wraps, the words fold."""
+    table = Table(title=title, expand=True)
+    table.add_column("account", no_wrap=True, min_width=10)
+    table.add_column("name", overflow="fold", ratio=2)
+    table.add_column("owner", overflow="fold", ratio=1)
+    table.add_column("status", overflow="fold", ratio=1)
+    table.add_column("contact", overflow="fold", ratio=1)
     table.add_column("trigger", overflow="fold", ratio=2)
-    table.add_column("review", overflow="fold")
+    table.add_column("review", overflow="fold", ratio=1)
     for row in rows:
+        arr = f"{row.arr:,}" if row.arr is not None else None
+        about = " · ".join(x for x in (row.segment, row.industry, arr) if x)
+        ask = (row.ask_type or "").replace("_", " ")
         table.add_row(
             row.account_id,
-            row.account_name or "",
-            row.segment or "",
-            row.industry or "",
-            f"{row.arr:,}" if row.arr is not None else "",
+            f"{row.account_name or ''}\n[dim]{about}[/dim]",
             row.owner_name or row.owner_id,
-            row.status,
-            row.ask_type or "",
-            " · ".join(x for x in (row.contact_name, row.contact_title) if x),
+            f"{row.status.replace('_', ' ')}\n{ask}".strip(),
+            "\n".join(x for x in (row.contact_name, row.contact_title) if x),
             row.trigger or "",
-            f"{row.review_status} ({row.review_age_days} d)" if row.review_status else "",
+            f"{row.review_status}, {row.review_age_days} d" if row.review_status else "",
         )
     return table
 
