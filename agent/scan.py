@@ -58,6 +58,8 @@ class ScanState(TypedDict, total=False):
     now: Required[str]
     segment: str | None
     account_ids: list[str] | None
+    # What else the requester asked for (industry, owner, ARR, limit), shown with the scan.
+    asked: dict[str, Any]
     candidates: list[str]
     counts: dict[str, int]
 
@@ -105,6 +107,7 @@ def start_scan(state: ScanState, runtime: Runtime[ScanDeps]) -> dict[str, Any]:
             started_at=deps.clock(),
             segment=state.get("segment"),
             account_ids=state.get("account_ids"),
+            selection=state.get("asked"),
         )
         scan.status = "running"
         scan.phase = "gating"

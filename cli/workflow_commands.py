@@ -21,7 +21,7 @@ from agent.metrics import funnel
 from agent.scan import Progress as ProgressFn
 from agent.usecases import reads
 from agent.usecases.decisions import decide
-from agent.usecases.scans import checked_selection, run_scan, scanned_ids
+from agent.usecases.scans import checked_selection, described, run_scan, scanned_ids
 from checkpoints.schemas import Decision
 from cli.context import exits_on_domain_errors, load_clock, load_settings
 from cli.render import (
@@ -180,6 +180,7 @@ def scan(
                 segment=chosen.segment,
                 account_ids=ids,
                 progress=report,
+                asked=described(chosen, limit),
             )
         results = scan_results(built, scan_id)
         warning = method_warning(built, scan_id)

@@ -35,6 +35,7 @@ def run_scan(
     account_ids: list[str] | None = None,
     progress: Progress = no_progress,
     scan_id: str | None = None,
+    asked: dict[str, Any] | None = None,
 ) -> str:
     """Scan the selected accounts as of `now` and return the scan id; a failure marks it failed."""
     scan_id = scan_id or new_scan_id()
@@ -43,6 +44,7 @@ def run_scan(
         "now": now.isoformat(),
         "segment": segment,
         "account_ids": account_ids,
+        "asked": asked or {},
     }
     context = ScanDeps(deps=services.deps, advocate=services.advocate, progress=progress)
     try:
@@ -178,7 +180,7 @@ def start_scan(
             segment=segment,
             account_ids=account_ids,
             runner=this_runner(),
-            selection=_described(chosen, limit),
+            selection=described(chosen, limit),
         )
         out = scan_view(scan)
 
@@ -198,7 +200,7 @@ def start_scan(
     return out
 
 
-def _described(chosen: AccountSelection, limit: int | None) -> dict[str, Any]:
+def described(chosen: AccountSelection, limit: int | None) -> dict[str, Any]:
     """What the requester asked for, shown with the scan (the ids it was given are separate)."""
     asked = {
         "industry": chosen.industry,
