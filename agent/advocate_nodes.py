@@ -15,7 +15,6 @@ from agent.state import AdvocateState
 from checkpoints.schemas import Decision
 from domain.events import event_row, gate_event
 from domain.gates import evaluate
-from domain.outputs import AdvocacySummary
 from domain.report import GateReport
 from domain.snapshot import EvidenceSnapshot
 from domain.timing import ask_contact
@@ -62,8 +61,8 @@ def after_evidence(state: AdvocateState) -> Literal["gate", "__end__"]:
     return "__end__" if state.get("result") == "unknown_account" else "gate"
 
 
-def after_gate(state: AdvocateState) -> Literal["summarize", "record_not_candidate"]:
-    return "summarize" if state["report"]["status"] == "candidate" else "record_not_candidate"
+def after_gate(state: AdvocateState) -> Literal["write", "record_not_candidate"]:
+    return "write" if state["report"]["status"] == "candidate" else "record_not_candidate"
 
 
 def record_not_candidate(state: AdvocateState, runtime: Runtime[Deps]) -> dict[str, Any]:
@@ -81,25 +80,24 @@ def record_not_candidate(state: AdvocateState, runtime: Runtime[Deps]) -> dict[s
     return {}
 
 
-def summarize(state: AdvocateState, runtime: Runtime[Deps]) -> dict[str, Any]:
-    """The LLM (or the offline drafter) summarizes the advocacy signals, citing evidence ids."""
-    written = deps_of(runtime).writer.summarize(_snapshot(state), _report(state))
-    return {"summary": written.model_dump(mode="json")}
-
-
-def draft(state: AdvocateState, runtime: Runtime[Deps]) -> dict[str, Any]:
-    """The LLM (or the offline drafter) drafts the ask the code chose, for the account's channel."""
+def write(state: AdvocateState, runtime: Runtime[Deps]) -> dict[str, Any]:
+    """The LLM (or the offline drafter) writes the summary and the ask the code chose, citing
+    evidence ids: one model call by default, two in the two_calls write mode."""
     snapshot, report = _snapshot(state), _report(state)
     assert report.ask_type is not None
-    summary = AdvocacySummary.model_validate(state["summary"]["value"])
-    written = deps_of(runtime).writer.draft(
-        snapshot,
-        report,
-        summary,
-        ask_type=report.ask_type,
-        channel=snapshot.account.preferred_channel,
+    summary, draft = deps_of(runtime).writer.write(
+        snapshot, report, ask_type=report.ask_type, channel=snapshot.account.preferred_channel
     )
-    return {"draft": written.model_dump(mode="json")}
+    return {"summary": summary.model_dump(mode="json"), "draft": draft.model_dump(mode="json")}
+
+
+def enter(state: AdvocateState) -> Literal["gather_evidence", "write"]:
+    """A scan hands over the evidence and the candidate report it has just read and gated:
+    those runs go straight to writing (no second load, no second gate run)."""
+    prepared = state.get("report")
+    if prepared and prepared.get("status") == "candidate" and state.get("snapshot"):
+        return "write"
+    return "gather_evidence"
 
 
 def _review_flags(report: GateReport, state: AdvocateState) -> list[str]:

@@ -64,17 +64,40 @@ def _answer_limit(settings: Settings) -> dict[str, Any]:
     return {"extra_body": {"max_tokens": settings.llm_max_tokens}}
 
 
+class StructuredCall:
+    """`chat_model` answering with `schema`: one model call, then the schema's own parser.
+
+    `invoke(messages)` returns {"raw", "parsed", "parsing_error"} like LangChain's
+    `with_structured_output(..., include_raw=True)`, whose RunnableParallel submits every call
+    to a new thread pool task (a fifth of a scan's CPU); here the two steps simply run in turn.
+    (With json_schema the openai client parses on its side and raises pydantic errors instead;
+    the writer handles both.)
+    """
+
+    def __init__(self, chat_model: BaseChatModel, schema: type[BaseModel], settings: Settings):
+        chain = chat_model.with_structured_output(schema, method=settings.structured_output_method)
+        steps = list(getattr(chain, "steps", ()))
+        if len(steps) < 2:  # not a model | parser sequence: keep LangChain's own chain
+            raise TypeError(f"unexpected structured output chain: {type(chain).__name__}")
+        self._model: Runnable[Any, Any] = steps[0]
+        self._parsers: list[Runnable[Any, Any]] = steps[1:]
+
+    def invoke(self, messages: Any) -> dict[str, Any]:
+        raw = self._model.invoke(messages)
+        parsed: Any = raw
+        try:
+            for parser in self._parsers:
+                parsed = parser.invoke(parsed)
+        except Exception as error:  # as include_raw: a parse failure is data, not a crash
+            return {"raw": raw, "parsed": None, "parsing_error": error}
+        return {"raw": raw, "parsed": parsed, "parsing_error": None}
+
+
 def structured(
     chat_model: BaseChatModel, schema: type[BaseModel], settings: Settings
-) -> Runnable[Any, Any]:
-    """`chat_model` answering with `schema`; with include_raw, parse failures come back as data.
-
-    The result is a dict {"raw", "parsed", "parsing_error"}. (With json_schema the openai client
-    parses on its side and raises pydantic errors instead; the writer handles both.)
-    """
-    return chat_model.with_structured_output(
-        schema, method=settings.structured_output_method, include_raw=True
-    )
+) -> StructuredCall:
+    """`chat_model` answering with `schema`; parse failures come back as data (StructuredCall)."""
+    return StructuredCall(chat_model, schema, settings)
 
 
 def model_label(chat_model: BaseChatModel, settings: Settings) -> str:

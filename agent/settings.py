@@ -15,6 +15,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from domain.settings import PolicySettings
 
 StructuredOutputMethod = Literal["json_schema", "function_calling", "json_mode"]
+WriteMode = Literal["one_call", "two_calls"]
 
 
 class Settings(BaseSettings):
@@ -43,6 +44,11 @@ class Settings(BaseSettings):
     )
     model: str = "gpt-4o-mini"
     structured_output_method: StructuredOutputMethod = "json_schema"
+    write_mode: WriteMode = Field(
+        "one_call",
+        description="one_call: the summary and the draft come from one structured answer; "
+        "two_calls: a summary call, then a draft call (for models that need smaller answers).",
+    )
     llm_timeout_seconds: float = Field(30.0, gt=0)
     llm_max_retries: int = Field(2, ge=0, le=10)
     llm_concurrency: int = Field(16, ge=1, le=256)
