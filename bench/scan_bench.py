@@ -303,9 +303,7 @@ def measure_scan(
     return wall
 
 
-def measure_rescan(
-    built: Services, stub: Stub | WireLog, first_wall: float, out: Figures
-) -> None:
+def measure_rescan(built: Services, stub: Stub | WireLog, first_wall: float, out: Figures) -> None:
     """The same scan again on unchanged data: no model call, a fraction of the first's time."""
     stub.reset()
     started = time.perf_counter()

@@ -68,9 +68,7 @@ def _edges(moment: datetime, windows: Iterable[timedelta]) -> Iterator[datetime]
         yield moment + window
 
 
-def next_edge(
-    snapshot: EvidenceSnapshot, policy: PolicySettings, now: datetime
-) -> datetime | None:
+def next_edge(snapshot: EvidenceSnapshot, policy: PolicySettings, now: datetime) -> datetime | None:
     """The earliest moment after `now` at which a time rule could flip this snapshot's gate
     result (or None: no rule ever will): at any moment in [now, edge) the result is the one at
     `now`. See the module docstring."""
