@@ -7,6 +7,8 @@ from typing import Any, Literal
 
 from langgraph.runtime import Runtime
 from langgraph.types import interrupt
+from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from agent.deps import Deps, deps_of
 from agent.payload import build_payload
@@ -20,7 +22,7 @@ from domain.snapshot import EvidenceSnapshot
 from domain.timing import ask_contact
 from store.db import transaction
 from store.models import Review
-from store.writes import insert_or_ignore
+from store.writes import insert_new
 from tools.evidence import load_snapshot
 
 
@@ -130,12 +132,16 @@ def open_review(state: AdvocateState, runtime: Runtime[Deps]) -> dict[str, Any]:
     )
     with transaction(deps.session_factory) as session:
         row = _review_row(state, report, payload.model_dump(mode="json"))
-        insert_or_ignore(session, Review, [{**row, "claimed_at": deps.clock()}])
-        review = session.get(Review, state["review_id"])
-        if review is None:
-            return {"result": "duplicate"}
+        inserted = insert_new(session, Review, {**row, "claimed_at": deps.clock()})
+        if not inserted and not _exists(session, state["review_id"]):
+            return {"result": "duplicate"}  # another review of the account is open
         record_events(session, [_candidate_event(state, snapshot, report)])
     return {"result": "pending"}
+
+
+def _exists(session: Session, review_id: str) -> bool:
+    """A replay of this run (it inserted the review before): it goes on to the interrupt."""
+    return session.scalar(select(Review.id).where(Review.id == review_id)) is not None
 
 
 def _written_by(state: AdvocateState) -> dict[str, Any]:
@@ -195,8 +201,8 @@ def after_open(state: AdvocateState) -> Literal["owner_review", "__end__"]:
 def owner_review(state: AdvocateState, runtime: Runtime[Deps]) -> dict[str, Any]:
     """Pause until the owner decides. Runs again from the top on resume: no side effects here."""
     with deps_of(runtime).session_factory() as session:
-        review = session.get(Review, state["review_id"])
-        payload = review.payload if review else {}
+        stored = session.scalar(select(Review.payload).where(Review.id == state["review_id"]))
+        payload = stored or {}
     decision = interrupt(payload, response_schema=Decision)
     if not isinstance(decision, Decision):
         decision = Decision.model_validate(decision)

@@ -201,7 +201,9 @@ class Drafting:
     def _run(self, account_id: str, inputs: AdvocateState) -> tuple[str, str]:
         # Checkpoint at the interrupt only: a crash mid-draft simply drafts that candidate
         # again (open_review is keyed), and each thread writes 2 checkpoints instead of 6.
-        config = thread_config(inputs["review_id"])
+        # One background thread per run, not one per checkpoint write: LangGraph builds a new
+        # thread pool for every invoke (the graph is a line: nothing runs side by side anyway).
+        config = thread_config(inputs["review_id"]) | {"max_concurrency": 1}
         advocate = self.context.advocate
         final = advocate.invoke(inputs, config, context=self.context.deps, durability="exit")
         return account_id, str(final.get("result", ""))
