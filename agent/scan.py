@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Required, TypedDict
 
@@ -19,26 +18,17 @@ from langgraph.graph.state import CompiledStateGraph
 from langgraph.runtime import Runtime
 
 from agent.deps import Deps, no_context_message
-from agent.graph import AdvocateGraph
 from agent.runner import this_runner
 from agent.scan_batch import pipelined
+from agent.scan_context import Progress as Progress  # re-exported: callers import them here
+from agent.scan_context import ScanDeps as ScanDeps
+from agent.scan_context import no_progress as no_progress
+from agent.scan_gating import Base, gated_with
 from store.db import transaction
 from store.models import Scan
+from store.scan_reuse import base_scan
 from store.scans import add_queued_scan, count_accounts
 from tools.batch import iter_account_id_batches
-
-Progress = Callable[[str, int, int], None]
-
-
-def no_progress(phase: str, done: int, total: int) -> None:
-    del phase, done, total
-
-
-@dataclass(frozen=True)
-class ScanDeps:
-    deps: Deps
-    advocate: AdvocateGraph
-    progress: Progress = field(default=no_progress)
 
 
 class ScanState(TypedDict, total=False):
@@ -102,6 +92,8 @@ def scan_accounts(state: ScanState, runtime: Runtime[ScanDeps]) -> dict[str, Any
     (agent/scan_batch.py: gating batch N+1 overlaps drafting batch N)."""
     context = _scan_deps(runtime)
     deps = context.deps
+    now = datetime.fromisoformat(state["now"])
+    base = _reuse_base(deps, state["scan_id"], now)
     with deps.session_factory() as reader:
         total = reader.get_one(Scan, state["scan_id"]).total
         batches = iter_account_id_batches(
@@ -111,15 +103,23 @@ def scan_accounts(state: ScanState, runtime: Runtime[ScanDeps]) -> dict[str, Any
             account_ids=state.get("account_ids"),
         )
         counts = pipelined(
-            context,
-            scan_id=state["scan_id"],
-            now=datetime.fromisoformat(state["now"]),
-            batches=batches,
-            total=total,
+            context, scan_id=state["scan_id"], now=now, batches=batches, total=total, base=base
         )
     counts.setdefault("reviews_opened", 0)
     counts.setdefault("reviews_already_open", 0)
     return {"counts": dict(counts)}
+
+
+def _reuse_base(deps: Deps, scan_id: str, now: datetime) -> Base | None:
+    """Record how this scan gates, and find the scan whose unchanged results it may reuse
+    (none when `scan_incremental` is off)."""
+    fingerprint = gated_with(deps.settings)
+    with transaction(deps.session_factory) as session:
+        found = base_scan(session=session, now=now, gated_with=fingerprint)
+        session.get_one(Scan, scan_id).gated_with = fingerprint
+    if found is None or not deps.settings.scan_incremental:
+        return None
+    return Base(scan_id=found[0], as_of=found[1])
 
 
 def finish_scan(state: ScanState, runtime: Runtime[ScanDeps]) -> dict[str, Any]:

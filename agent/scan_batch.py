@@ -3,9 +3,10 @@
 `run_batch` is the unit of work a runner calls: the in-process scan graph (agent/scan.py) or a
 queue worker. Inside a batch:
 
-- gating is set-based: one query keeps the accounts with a recent positive signal, their
-  evidence is loaded in a few queries, the pure rules run once per account, and the results go
-  to the database as one multi-row insert;
+- gating (agent/scan_gating.py) is set-based: one query keeps the accounts with a recent
+  positive signal, their evidence is loaded in a few queries, the pure rules run once per
+  account, and the results go to the database as one multi-row insert; a re-scan reuses the
+  previous result of every account whose evidence and time edges did not move;
 - each fresh candidate starts its advocate thread with the evidence and the report the batch
   has just read and gated (no second load, no second gate run), on a shared pool of
   `llm_concurrency` threads; drafted reviews join the owners' queue in groups, and the results
@@ -22,130 +23,25 @@ from collections.abc import Iterator
 from concurrent.futures import Future, ThreadPoolExecutor, as_completed
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from datetime import datetime
 
 from agent.deps import Deps
 from agent.graph import thread_config
-from agent.records import record_events
+from agent.scan_context import ScanDeps
+from agent.scan_gating import STATUSES, Base, GatedBatch, gate_batch
 from agent.state import AdvocateState
 from checkpoints.reviews import blocking_review_ids, publish_reviews
-from domain.events import gate_event
-from domain.gates import evaluate
 from domain.report import GateReport
 from domain.snapshot import EvidenceSnapshot
 from store.db import transaction
-from store.scans import add_results, link_reviews
-from tools.batch import load_snapshots, triggered_account_ids
-
-if TYPE_CHECKING:
-    from agent.scan import ScanDeps
+from store.scans import link_reviews
 
 # Drafted reviews join the owners' queue this many at a time during a scan.
 PUBLISH_BATCH = 50
-STATUSES = ("not_triggered", "held", "stopped", "candidate")
 
 
 def review_id_for(scan_id: str, account_id: str) -> str:
     return f"rv-{scan_id.removeprefix('sc-')}-{account_id}"
-
-
-@dataclass
-class GatedBatch:
-    """A batch after gating: its counts, and each candidate's evidence and report."""
-
-    counts: Counter[str]
-    candidates: dict[str, tuple[EvidenceSnapshot, GateReport]]
-
-
-def gate_batch(
-    deps: Deps,
-    *,
-    scan_id: str,
-    now: datetime,
-    account_ids: list[str],
-    before: Counter[str] | None = None,
-) -> GatedBatch:
-    """Gate `account_ids` as of `now` and store each result (and the held/stopped events) in one
-    transaction, with the scan's progress: `before` (its counts before this batch) plus these."""
-    with deps.session_factory() as reader:
-        snapshots, reports = _gate(reader, deps, account_ids, now)
-    counts: Counter[str] = Counter(report.status for report in reports.values())
-    counts["not_triggered"] += len(account_ids) - len(reports)
-    progress = Counter(before or {})
-    progress.update(counts)
-    _store_results(deps, scan_id, account_ids, reports, now, progress)
-    candidates = {
-        account_id: (snapshots[account_id], report)
-        for account_id, report in reports.items()
-        if report.status == "candidate"
-    }
-    return GatedBatch(counts=counts, candidates=candidates)
-
-
-def _gate(
-    reader: Any, deps: Deps, batch: list[str], now: datetime
-) -> tuple[dict[str, EvidenceSnapshot], dict[str, GateReport]]:
-    policy = deps.settings.policy
-    since = now - timedelta(days=policy.trigger_window_days)
-    triggered = triggered_account_ids(
-        session=reader, account_ids=batch, since=since, as_of=now, policy=policy
-    )
-    snapshots = load_snapshots(
-        session=reader, account_ids=sorted(triggered), as_of=now, limit=deps.settings.evidence_limit
-    )
-    reports = {account_id: evaluate(s, policy, now) for account_id, s in snapshots.items()}
-    return snapshots, reports
-
-
-def _store_results(
-    deps: Deps,
-    scan_id: str,
-    batch: list[str],
-    reports: dict[str, GateReport],
-    now: datetime,
-    progress: Counter[str],
-) -> None:
-    rows = [_result_row(scan_id, account_id, reports.get(account_id)) for account_id in batch]
-    keyed = (
-        gate_event(report, key=f"{scan_id}:{account_id}", at=now, scan_id=scan_id)
-        for account_id, report in reports.items()
-    )
-    events = [event for event in keyed if event is not None]
-    with transaction(deps.session_factory) as session:
-        add_results(
-            session=session,
-            scan_id=scan_id,
-            rows=rows,
-            processed=sum(progress[s] for s in STATUSES),
-            counts=dict(progress),
-        )
-        record_events(session, events)
-
-
-def _result_row(scan_id: str, account_id: str, report: GateReport | None) -> dict[str, Any]:
-    # Every row carries every column: one multi-row INSERT, whatever the mix of statuses.
-    if report is None:
-        return {
-            "scan_id": scan_id,
-            "account_id": account_id,
-            "status": "not_triggered",
-            "reasons": ["no_positive_signal"],
-            "flags": [],
-            "eligible_ask_types": [],
-            "ask_type": None,
-            "review_id": None,
-        }
-    return {
-        "scan_id": scan_id,
-        "account_id": account_id,
-        "status": report.status,
-        "reasons": list(report.reasons),
-        "flags": list(report.flags),
-        "eligible_ask_types": list(report.eligible_ask_types),
-        "ask_type": report.ask_type,
-        "review_id": None,
-    }
 
 
 # --- drafting ----------------------------------------------------------------------------------
@@ -178,6 +74,7 @@ class Drafting:
         with deps.session_factory() as session:
             blocked = blocking_review_ids(session=session, account_ids=candidates, now=self.now)
         fresh = [a for a in candidates if a not in blocked]
+        blocked = {**gated.reused_blocked, **blocked}
         batch = DraftingBatch({a: review_id_for(self.scan_id, a) for a in fresh}, blocked)
         for account_id in fresh:
             snapshot, report = gated.candidates[account_id]
@@ -255,12 +152,14 @@ def run_batch(
     account_ids: list[str],
     before: Counter[str] | None = None,
     pool: Drafting | None = None,
+    base: Base | None = None,
 ) -> Counter[str]:
-    """Gate and draft one batch of a scan: the counts by status, plus reviews_opened and
-    reviews_already_open. The entry point of a worker that runs a scan batch by batch
-    (`before`: the scan's counts so far, for its progress; `pool`: a pool shared by batches)."""
+    """Gate and draft one batch of a scan: the counts by status, plus reviews_opened,
+    reviews_already_open and skipped_unchanged. The entry point of a worker that runs a scan
+    batch by batch (`before`: the scan's counts so far, for its progress; `pool`: a pool shared
+    by batches; `base`: the scan whose unchanged results are reused, `reusable_base`)."""
     gated = gate_batch(
-        context.deps, scan_id=scan_id, now=now, account_ids=account_ids, before=before
+        context.deps, scan_id=scan_id, now=now, account_ids=account_ids, before=before, base=base
     )
     counts = gated.counts
     if pool is not None:
@@ -278,6 +177,7 @@ def pipelined(
     now: datetime,
     batches: Iterator[list[str]],
     total: int,
+    base: Base | None = None,
 ) -> Counter[str]:
     """Every batch, gating batch N+1 while batch N drafts: the pool never runs dry between
     batches, and at most two batches of candidates are held in memory."""
@@ -286,7 +186,7 @@ def pipelined(
         previous: DraftingBatch | None = None
         for batch in batches:
             gated = gate_batch(
-                context.deps, scan_id=scan_id, now=now, account_ids=batch, before=counts
+                context.deps, scan_id=scan_id, now=now, account_ids=batch, before=counts, base=base
             )
             counts.update(gated.counts)
             context.progress("gating", sum(counts[s] for s in STATUSES), total)

@@ -36,6 +36,11 @@ class Settings(BaseSettings):
         12, ge=1, le=100, description="At most this many evidence items reach the LLM."
     )
     scan_batch_size: int = Field(1000, ge=1, le=20_000)
+    scan_incremental: bool = Field(
+        True,
+        description="A re-scan reuses the previous results of accounts whose evidence did not "
+        "change and whose time edges have not come (false: gate every account again).",
+    )
     openai_api_key: SecretStr | None = Field(
         None, validation_alias=AliasChoices("OPENAI_API_KEY", "ADVOCACY_OPENAI_API_KEY")
     )

@@ -18,9 +18,11 @@ from typing import Any, Generic, TypeVar
 import openai
 from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import BaseMessage, HumanMessage, SystemMessage
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel
 
-from agent.llm import StructuredCall, api_error_note, model_label, structured
+from agent.llm import StructuredCall, model_label, structured
+from agent.llm_failures import api_failure_reason as api_failure_reason  # re-exported
+from agent.llm_failures import parse_failure_reason as parse_failure_reason
 from agent.offline import OFFLINE_AUTHOR, OFFLINE_VERSION, offline_draft, offline_summary
 from agent.prompt_evidence import clip, evidence_block, fenced_json, first_name
 from agent.settings import Settings
@@ -104,29 +106,6 @@ def permission_instruction(ask_type: AskType) -> str:
         f"This ask needs the customer's explicit permission ({scope}). Ask for it as a "
         "question; never say or imply that it was given."
     )
-
-
-def api_failure_reason(error: openai.APIError, settings: Settings) -> str:
-    """Why the API call failed, after the openai client's own bounded retries."""
-    status = getattr(error, "status_code", None)
-    reason = f"{type(error).__name__}" + (f" (HTTP {status})" if status else "")
-    reason += f" after {1 + settings.llm_max_retries} attempt(s)"
-    if isinstance(error, openai.APITimeoutError):
-        reason += f", timeout {settings.llm_timeout_seconds}s each"
-    # The server's own words, and the method hint only when they name the response format.
-    return reason + api_error_note(error, settings)
-
-
-def parse_failure_reason(error: Exception) -> str:
-    """A short, model-readable reason why an answer could not be parsed or validated."""
-    if isinstance(error, ValidationError):
-        details = "; ".join(
-            f"{'.'.join(str(part) for part in e['loc']) or 'answer'}: {e['msg']}"
-            for e in error.errors()[:5]
-        )
-        return f"the answer did not match the schema: {details}"
-    first_line = (str(error).splitlines() or [""])[0]
-    return f"the answer could not be parsed ({type(error).__name__}): {clip(first_line, 300)}"
 
 
 def _retry_message(problems: list[str]) -> HumanMessage:

@@ -43,7 +43,7 @@ from stub_llm import StubLLM, StubProcess
 from agent.bootstrap import Services, open_services
 from agent.graph import thread_config
 from agent.scan import ScanDeps, ScanState, new_scan_id, start_scan
-from agent.scan_batch import gate_batch
+from agent.scan_gating import gate_batch
 from agent.settings import Settings
 from agent.usecases.scans import run_scan
 from store.models import Review

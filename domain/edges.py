@@ -10,28 +10,38 @@ cool-down ending), a grant's expiry, a tenure anniversary. `next_edge` is the ea
 moment after `now`; until then a re-scan of unchanged evidence gives the same result and can
 skip the account.
 
-It is deliberately conservative: it takes every window length of the policy against every
-date, so it may name an edge at which nothing flips (a re-scan then re-gates for nothing); it
-never misses one. Evidence that arrives or changes later is not its business: the store tracks
-that (a re-scan re-gates an account whose evidence changed, whatever its edge).
+It is deliberately conservative: it takes every window length of the gates (GATE_WINDOWS)
+against every date, so it may name an edge at which nothing flips (a re-scan then re-gates for
+nothing); it never misses one. Evidence that arrives or changes later is not its business: the
+store tracks that (a re-scan re-gates an account whose evidence changed, whatever its edge).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from bisect import bisect_right
+from collections.abc import Iterator
 from datetime import UTC, date, datetime, time, timedelta
 
 from domain.settings import PolicySettings
 from domain.snapshot import EvidenceSnapshot
 
+# The windows the gates and the ask policy measure from a dated item (DESIGN.md section 4).
+GATE_WINDOWS = (
+    "trigger_window_days",
+    "complaint_window_days",
+    "recent_ask_days",
+    "ask_limit_days",
+    "decline_window_days",
+    "reference_window_days",
+    "case_study_tenure_days",
+    "reference_call_tenure_days",
+    "rejection_cooldown_days",
+)
+
 
 def window_lengths(policy: PolicySettings) -> tuple[timedelta, ...]:
-    """Every window the rules measure from a dated item (the policy's `*_days` numbers)."""
-    days = {
-        value
-        for name, value in policy.model_dump().items()
-        if name.endswith("_days") and isinstance(value, int)
-    }
+    """Every window length a gate rule measures from a dated item, shortest first."""
+    days = {int(getattr(policy, name)) for name in GATE_WINDOWS}
     return tuple(timedelta(days=value) for value in sorted(days))
 
 
@@ -60,23 +70,18 @@ def evidence_moments(snapshot: EvidenceSnapshot) -> Iterator[datetime]:
     yield from (rejection.decided_at for rejection in snapshot.rejections)
 
 
-def _edges(moment: datetime, windows: Iterable[timedelta]) -> Iterator[datetime]:
-    yield moment  # an item dated later starts counting (a grant expiring: it stops)
-    for window in windows:
-        # within(moment, now, N) still holds at moment + N and not after; a tenure of N days
-        # holds from moment + N on: either way the result is the same before moment + N.
-        yield moment + window
-
-
 def next_edge(snapshot: EvidenceSnapshot, policy: PolicySettings, now: datetime) -> datetime | None:
     """The earliest moment after `now` at which a time rule could flip this snapshot's gate
     result (or None: no rule ever will): at any moment in [now, edge) the result is the one at
     `now`. See the module docstring."""
-    windows = window_lengths(policy)
-    later = (
-        edge
-        for moment in evidence_moments(snapshot)
-        for edge in _edges(moment, windows)
-        if edge > now
-    )
-    return min(later, default=None)
+    moments = sorted(evidence_moments(snapshot))
+    # An item dated later starts counting (a grant's expiry: it stops); within(moment, now, N)
+    # still holds at moment + N and not after, and a tenure of N days holds from moment + N on:
+    # either way the result is the same before moment + N. Per window, the first moment whose
+    # edge is still ahead is the first one after now - N.
+    edges = [moments[i] for i in [bisect_right(moments, now)] if i < len(moments)]
+    for window in window_lengths(policy):
+        i = bisect_right(moments, now - window)
+        if i < len(moments):
+            edges.append(moments[i] + window)
+    return min(edges, default=None)

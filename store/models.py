@@ -69,6 +69,8 @@ class Account(Base):
     sensitive_reason: Mapped[str | None] = mapped_column(String(500))
     do_not_contact: Mapped[bool] = mapped_column(Boolean, default=False)
     preferred_channel: Mapped[str] = mapped_column(String(16), default="email")
+    # Bumped by database triggers on every change of the account's evidence (migration 0010).
+    evidence_version: Mapped[int] = mapped_column(Integer, server_default=text("0"))
 
 
 class Contact(Base):
@@ -174,6 +176,9 @@ class Scan(Base):
     error: Mapped[str | None] = mapped_column(Text)
     # The process running it (host:pid:start), so a restart can tell a dead run from a live one.
     runner: Mapped[str | None] = mapped_column(String(200))
+    # What the gates ran with (policy and evidence limit, hashed): a re-scan reuses only the
+    # results of a scan gated the same way (migration 0010).
+    gated_with: Mapped[str | None] = mapped_column(String(64))
 
 
 class ScanResult(Base):
@@ -187,6 +192,9 @@ class ScanResult(Base):
     eligible_ask_types: Mapped[list[str]] = mapped_column(Json, default=list)
     ask_type: Mapped[str | None] = mapped_column(String(32))
     review_id: Mapped[str | None] = mapped_column(String(200))
+    # The account's evidence version this result read, and the moment a time rule can flip it.
+    evidence_version: Mapped[int | None] = mapped_column(Integer)
+    recheck_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
 
 OPEN_REVIEW = "status IN ('drafting', 'pending', 'deciding')"
