@@ -10,7 +10,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import Engine, insert, select, update
+from alembic import command
+from sqlalchemy import Engine, insert, inspect, select, update
 
 from agent.bootstrap import open_services
 from agent.scan_gating import SKIPPED
@@ -19,8 +20,9 @@ from agent.usecases.scans import run_scan
 from store.db import make_engine
 from store.demo_data import write_demo_bundle
 from store.importer import import_bundle
+from store.migrate import _config as alembic_config
 from store.migrate import upgrade
-from store.models import Account, Review, Scan, ScanResult, Signal, Ticket
+from store.models import Account, Owner, Review, Scan, ScanResult, Signal, Ticket
 
 NOW = datetime(2026, 11, 27, tzinfo=UTC)
 CLOCKS = [timedelta(hours=2), timedelta(days=1), timedelta(days=35), timedelta(days=200)]
@@ -160,3 +162,19 @@ def test_the_triggers_bump_only_the_changed_account(database: tuple[str, Engine]
     ids = sorted(after)
     assert set(ids[:6]) <= changed, "signals, a future-dated one, a ticket, the health score"
     assert len(changed) <= 6 + len(ids[0::9]), "nobody else (rejections aside)"
+
+
+def test_migration_0010_goes_down_and_up_again(engine: Engine) -> None:
+    command.downgrade(alembic_config(engine), "0005")
+    assert "evidence_version" not in {c["name"] for c in inspect(engine).get_columns("accounts")}
+    upgrade(engine)
+    with engine.begin() as connection:
+        connection.execute(insert(Owner.__table__).values(id="u-1", name="Ana"))
+        connection.execute(insert(Account.__table__).values(id="a-1", name="A", owner_id="u-1"))
+        connection.execute(
+            insert(Signal.__table__).values(
+                id="s-1", account_id="a-1", kind="renewal", occurred_at=NOW, score=None
+            )
+        )
+        version = connection.scalar(select(Account.__table__.c.evidence_version))
+    assert version == 1, "the triggers are back"
