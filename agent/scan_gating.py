@@ -36,7 +36,7 @@ from store.scan_reuse import (
     reasons_of,
 )
 from store.scans import add_results
-from tools.batch import load_snapshots, triggered_account_ids
+from tools.batch import gc_paused, load_snapshots, triggered_account_ids
 
 STATUSES = ("not_triggered", "held", "stopped", "candidate")
 SKIPPED = "skipped_unchanged"  # the counts key: accounts whose previous result was reused
@@ -88,7 +88,8 @@ def gate_batch(
     """Gate `account_ids` as of `now` (reusing `base`'s unchanged results) and store each result
     and the held/stopped events in one transaction, with the scan's progress: `before` (its
     counts before this batch) plus these."""
-    with deps.session_factory() as reader:
+    # The rules build many small acyclic objects: generation-2 collections find nothing to free.
+    with gc_paused(), deps.session_factory() as reader:
         read = _read(reader, deps, account_ids, now, base)
     counts: Counter[str] = Counter(report.status for report in read.reports.values())
     counts.update(previous.status for previous in read.reused.values())

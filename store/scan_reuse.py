@@ -11,6 +11,7 @@ from typing import Any, cast
 from sqlalchemy import Table, func, insert, literal, select, union_all
 from sqlalchemy.orm import Session
 
+from store.ids import ids_in
 from store.models import (
     Account,
     Ask,
@@ -60,7 +61,7 @@ def evidence_versions(*, session: Session, account_ids: Sequence[str]) -> dict[s
     a = Account.__table__.c
     versions: dict[str, int] = {}
     for chunk in _chunks(account_ids):
-        rows = session.execute(select(a.id, a.evidence_version).where(a.id.in_(chunk)))
+        rows = session.execute(select(a.id, a.evidence_version).where(ids_in(a.id, chunk)))
         versions.update((row[0], row[1]) for row in rows)
     return versions
 
@@ -73,7 +74,7 @@ def previous_results(
     for chunk in _chunks(account_ids):
         rows = session.execute(
             select(c.account_id, c.status, c.evidence_version, c.recheck_at).where(
-                c.scan_id == scan_id, c.account_id.in_(chunk)
+                c.scan_id == scan_id, ids_in(c.account_id, chunk)
             )
         )
         found.update((row[0], Previous(row[1], row[2], row[3])) for row in rows)
@@ -85,7 +86,9 @@ def reasons_of(*, session: Session, scan_id: str, account_ids: Sequence[str]) ->
     c = RESULTS.c
     found: dict[str, Any] = {}
     for chunk in _chunks(account_ids):
-        stmt = select(c.account_id, c.reasons).where(c.scan_id == scan_id, c.account_id.in_(chunk))
+        stmt = select(c.account_id, c.reasons).where(
+            c.scan_id == scan_id, ids_in(c.account_id, chunk)
+        )
         found.update((row[0], row[1]) for row in session.execute(stmt))
     return found
 
@@ -99,7 +102,7 @@ def copy_results(
     for chunk in _chunks(account_ids):
         rows = select(
             literal(to_scan), c.account_id, *(c[name] for name in COPIED), c.recheck_at
-        ).where(c.scan_id == from_scan, c.account_id.in_(chunk))
+        ).where(c.scan_id == from_scan, ids_in(c.account_id, chunk))
         columns = ["scan_id", "account_id", *COPIED, "recheck_at"]
         session.execute(insert(RESULTS).from_select(columns, rows))
 
@@ -107,7 +110,7 @@ def copy_results(
 def _dated(table: Any, column: str, ids: list[str], now: datetime, *where: Any) -> Any:
     c = table.c
     return select(c.account_id.label("account_id"), c[column].label("at")).where(
-        c.account_id.in_(ids), c[column] > now, *where
+        ids_in(c.account_id, ids), c[column] > now, *where
     )
 
 
