@@ -7,6 +7,8 @@ from typing import Any, Literal
 
 from langgraph.runtime import Runtime
 from langgraph.types import interrupt
+from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from agent.deps import Deps, deps_of
 from agent.payload import build_payload
@@ -15,13 +17,12 @@ from agent.state import AdvocateState
 from checkpoints.schemas import Decision
 from domain.events import event_row, gate_event
 from domain.gates import evaluate
-from domain.outputs import AdvocacySummary
 from domain.report import GateReport
 from domain.snapshot import EvidenceSnapshot
 from domain.timing import ask_contact
 from store.db import transaction
 from store.models import Review
-from store.writes import insert_or_ignore
+from store.writes import insert_new
 from tools.evidence import load_snapshot
 
 
@@ -62,8 +63,8 @@ def after_evidence(state: AdvocateState) -> Literal["gate", "__end__"]:
     return "__end__" if state.get("result") == "unknown_account" else "gate"
 
 
-def after_gate(state: AdvocateState) -> Literal["summarize", "record_not_candidate"]:
-    return "summarize" if state["report"]["status"] == "candidate" else "record_not_candidate"
+def after_gate(state: AdvocateState) -> Literal["write", "record_not_candidate"]:
+    return "write" if state["report"]["status"] == "candidate" else "record_not_candidate"
 
 
 def record_not_candidate(state: AdvocateState, runtime: Runtime[Deps]) -> dict[str, Any]:
@@ -81,25 +82,24 @@ def record_not_candidate(state: AdvocateState, runtime: Runtime[Deps]) -> dict[s
     return {}
 
 
-def summarize(state: AdvocateState, runtime: Runtime[Deps]) -> dict[str, Any]:
-    """The LLM (or the offline drafter) summarizes the advocacy signals, citing evidence ids."""
-    written = deps_of(runtime).writer.summarize(_snapshot(state), _report(state))
-    return {"summary": written.model_dump(mode="json")}
-
-
-def draft(state: AdvocateState, runtime: Runtime[Deps]) -> dict[str, Any]:
-    """The LLM (or the offline drafter) drafts the ask the code chose, for the account's channel."""
+def write(state: AdvocateState, runtime: Runtime[Deps]) -> dict[str, Any]:
+    """The LLM (or the offline drafter) writes the summary and the ask the code chose, citing
+    evidence ids: one model call by default, two in the two_calls write mode."""
     snapshot, report = _snapshot(state), _report(state)
     assert report.ask_type is not None
-    summary = AdvocacySummary.model_validate(state["summary"]["value"])
-    written = deps_of(runtime).writer.draft(
-        snapshot,
-        report,
-        summary,
-        ask_type=report.ask_type,
-        channel=snapshot.account.preferred_channel,
+    summary, draft = deps_of(runtime).writer.write(
+        snapshot, report, ask_type=report.ask_type, channel=snapshot.account.preferred_channel
     )
-    return {"draft": written.model_dump(mode="json")}
+    return {"summary": summary.model_dump(mode="json"), "draft": draft.model_dump(mode="json")}
+
+
+def enter(state: AdvocateState) -> Literal["gather_evidence", "write"]:
+    """A scan hands over the evidence and the candidate report it has just read and gated:
+    those runs go straight to writing (no second load, no second gate run)."""
+    prepared = state.get("report")
+    if prepared and prepared.get("status") == "candidate" and state.get("snapshot"):
+        return "write"
+    return "gather_evidence"
 
 
 def _review_flags(report: GateReport, state: AdvocateState) -> list[str]:
@@ -132,12 +132,16 @@ def open_review(state: AdvocateState, runtime: Runtime[Deps]) -> dict[str, Any]:
     )
     with transaction(deps.session_factory) as session:
         row = _review_row(state, report, payload.model_dump(mode="json"))
-        insert_or_ignore(session, Review, [{**row, "claimed_at": deps.clock()}])
-        review = session.get(Review, state["review_id"])
-        if review is None:
-            return {"result": "duplicate"}
+        inserted = insert_new(session, Review, {**row, "claimed_at": deps.clock()})
+        if not inserted and not _exists(session, state["review_id"]):
+            return {"result": "duplicate"}  # another review of the account is open
         record_events(session, [_candidate_event(state, snapshot, report)])
     return {"result": "pending"}
+
+
+def _exists(session: Session, review_id: str) -> bool:
+    """A replay of this run (it inserted the review before): it goes on to the interrupt."""
+    return session.scalar(select(Review.id).where(Review.id == review_id)) is not None
 
 
 def _written_by(state: AdvocateState) -> dict[str, Any]:
@@ -197,8 +201,8 @@ def after_open(state: AdvocateState) -> Literal["owner_review", "__end__"]:
 def owner_review(state: AdvocateState, runtime: Runtime[Deps]) -> dict[str, Any]:
     """Pause until the owner decides. Runs again from the top on resume: no side effects here."""
     with deps_of(runtime).session_factory() as session:
-        review = session.get(Review, state["review_id"])
-        payload = review.payload if review else {}
+        stored = session.scalar(select(Review.payload).where(Review.id == state["review_id"]))
+        payload = stored or {}
     decision = interrupt(payload, response_schema=Decision)
     if not isinstance(decision, Decision):
         decision = Decision.model_validate(decision)

@@ -1,7 +1,9 @@
 """The advocate graph: one thread per candidate, paused at the owner's checkpoint.
 
-gather_evidence -> gate -> (summarize -> draft -> open_review -> owner_review -> apply_decision)
+gather_evidence -> gate -> (write -> open_review -> owner_review -> apply_decision)
                         -> record_not_candidate when the account is no longer a candidate
+
+A scan's run starts at `write`: the scan passes the evidence and the report it has just gated.
 """
 
 from __future__ import annotations
@@ -19,13 +21,13 @@ from agent.advocate_nodes import (
     after_evidence,
     after_gate,
     after_open,
-    draft,
+    enter,
     gate,
     gather_evidence,
     open_review,
     owner_review,
     record_not_candidate,
-    summarize,
+    write,
 )
 from agent.apply import apply_decision
 from agent.deps import Deps
@@ -52,17 +54,15 @@ def build_advocate_graph(
     builder.add_node("gather_evidence", gather_evidence)
     builder.add_node("gate", gate)
     builder.add_node("record_not_candidate", record_not_candidate)
-    builder.add_node("summarize", summarize)
-    builder.add_node("draft", draft)
+    builder.add_node("write", write)
     builder.add_node("open_review", open_review)
     builder.add_node("owner_review", owner_review)
     builder.add_node("apply_decision", apply_decision)
-    builder.add_edge(START, "gather_evidence")
+    builder.add_conditional_edges(START, enter)
     builder.add_conditional_edges("gather_evidence", after_evidence)
     builder.add_conditional_edges("gate", after_gate)
     builder.add_edge("record_not_candidate", END)
-    builder.add_edge("summarize", "draft")
-    builder.add_edge("draft", "open_review")
+    builder.add_edge("write", "open_review")
     if before_pause is None:
         builder.add_conditional_edges("open_review", after_open)
     else:

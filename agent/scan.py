@@ -1,20 +1,16 @@
 """The scan graph: gate accounts in batches, record every result, open a review per candidate.
 
-start_scan -> gate_accounts -> open_reviews -> finish_scan
+start_scan -> scan_accounts -> finish_scan
 
-Gating is set-based: a batch of account ids is pre-filtered by one query for a recent positive
-signal; only those accounts have their evidence loaded (a few queries per batch) and go through
-the pure rules. Candidates then each start their own advocate-graph thread, several at a time.
+Each batch of account ids is gated set-based and its fresh candidates drafted
+(agent/scan_batch.py: `run_batch` is one batch; a queue worker can call it alone).
 """
 
 from __future__ import annotations
 
 import uuid
-from collections import Counter
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any, Required, TypedDict
 
 from langgraph.graph import END, START, StateGraph
@@ -22,35 +18,18 @@ from langgraph.graph.state import CompiledStateGraph
 from langgraph.runtime import Runtime
 
 from agent.deps import Deps, no_context_message
-from agent.graph import AdvocateGraph, thread_config
-from agent.records import record_events
 from agent.runner import this_runner
-from agent.state import AdvocateState
-from checkpoints.reviews import blocking_review_ids, publish_reviews
-from domain.events import gate_event
-from domain.gates import evaluate
-from domain.listing import ListingFacts, listing_facts
-from domain.report import GateReport
+from agent.scan_batch import pipelined
+from agent.scan_context import Progress as Progress  # re-exported: callers import them here
+from agent.scan_context import ScanDeps as ScanDeps
+from agent.scan_context import no_progress as no_progress
+from agent.scan_gating import Base, gated_with
 from store.candidate_list import mark_latest
 from store.db import transaction
 from store.models import Scan
-from store.scans import add_queued_scan, add_results, count_accounts, link_reviews
-from tools.batch import iter_account_id_batches, load_snapshots, triggered_account_ids
-
-Progress = Callable[[str, int, int], None]
-# Drafted reviews join the owners' queue this many at a time during a scan.
-PUBLISH_BATCH = 50
-
-
-def no_progress(phase: str, done: int, total: int) -> None:
-    del phase, done, total
-
-
-@dataclass(frozen=True)
-class ScanDeps:
-    deps: Deps
-    advocate: AdvocateGraph
-    progress: Progress = field(default=no_progress)
+from store.scan_reuse import base_scan
+from store.scans import add_queued_scan, count_accounts
+from tools.batch import iter_account_id_batches
 
 
 class ScanState(TypedDict, total=False):
@@ -60,7 +39,6 @@ class ScanState(TypedDict, total=False):
     account_ids: list[str] | None
     # What else the requester asked for (industry, owner, ARR, limit), shown with the scan.
     asked: dict[str, Any]
-    candidates: list[str]
     counts: dict[str, int]
 
 
@@ -92,10 +70,6 @@ def new_scan_id() -> str:
     return f"sc-{uuid.uuid4().hex[:10]}"
 
 
-def review_id_for(scan_id: str, account_id: str) -> str:
-    return f"rv-{scan_id.removeprefix('sc-')}-{account_id}"
-
-
 def start_scan(state: ScanState, runtime: Runtime[ScanDeps]) -> dict[str, Any]:
     """Mark the scan running (recording it first if nobody queued it) with its account count."""
     deps = _scan_deps(runtime).deps
@@ -115,16 +89,16 @@ def start_scan(state: ScanState, runtime: Runtime[ScanDeps]) -> dict[str, Any]:
         scan.total = count_accounts(
             session=session, segment=state.get("segment"), account_ids=state.get("account_ids")
         )
-    return {"counts": {}, "candidates": []}
+    return {"counts": {}}
 
 
-def gate_accounts(state: ScanState, runtime: Runtime[ScanDeps]) -> dict[str, Any]:
-    """Gate every selected account, batch by batch, and store each result."""
+def scan_accounts(state: ScanState, runtime: Runtime[ScanDeps]) -> dict[str, Any]:
+    """Gate every selected account and draft each fresh candidate, batch by batch
+    (agent/scan_batch.py: gating batch N+1 overlaps drafting batch N)."""
     context = _scan_deps(runtime)
     deps = context.deps
     now = datetime.fromisoformat(state["now"])
-    counts: Counter[str] = Counter()
-    candidates: list[str] = []
+    base = _reuse_base(deps, state["scan_id"], now)
     with deps.session_factory() as reader:
         total = reader.get_one(Scan, state["scan_id"]).total
         batches = iter_account_id_batches(
@@ -133,180 +107,24 @@ def gate_accounts(state: ScanState, runtime: Runtime[ScanDeps]) -> dict[str, Any
             segment=state.get("segment"),
             account_ids=state.get("account_ids"),
         )
-        for batch in batches:
-            reports, facts = _gate_batch(reader, deps, batch, now)
-            counts.update(report.status for report in reports.values())
-            counts["not_triggered"] += len(batch) - len(reports)
-            _store_results(deps, state, batch, (reports, facts), now, counts)
-            candidates += [a for a, r in reports.items() if r.status == "candidate"]
-            context.progress("gating", sum(counts.values()), total)
-    return {"counts": dict(counts), "candidates": candidates}
-
-
-def _gate_batch(
-    reader: Any, deps: Deps, batch: list[str], now: datetime
-) -> tuple[dict[str, GateReport], dict[str, ListingFacts]]:
-    policy = deps.settings.policy
-    since = now - timedelta(days=policy.trigger_window_days)
-    triggered = triggered_account_ids(
-        session=reader, account_ids=batch, since=since, as_of=now, policy=policy
-    )
-    snapshots = load_snapshots(
-        session=reader, account_ids=sorted(triggered), as_of=now, limit=deps.settings.evidence_limit
-    )
-    reports = {account_id: evaluate(s, policy, now) for account_id, s in snapshots.items()}
-    facts = {a: listing_facts(snapshots[a], report, now) for a, report in reports.items()}
-    return reports, facts
-
-
-def _store_results(
-    deps: Deps,
-    state: ScanState,
-    batch: list[str],
-    gated: tuple[dict[str, GateReport], dict[str, ListingFacts]],
-    now: datetime,
-    counts: Counter[str],
-) -> None:
-    """Write the batch's results and events, and the scan's progress, in one transaction."""
-    reports, facts = gated
-    rows = [
-        _result_row(state["scan_id"], account_id, reports.get(account_id), facts.get(account_id))
-        for account_id in batch
-    ]
-    keyed = (
-        gate_event(report, key=f"{state['scan_id']}:{account_id}", at=now, scan_id=state["scan_id"])
-        for account_id, report in reports.items()
-    )
-    events = [event for event in keyed if event is not None]
-    with transaction(deps.session_factory) as session:
-        add_results(
-            session=session,
-            scan_id=state["scan_id"],
-            rows=rows,
-            processed=sum(counts.values()),
-            counts=dict(counts),
+        counts = pipelined(
+            context, scan_id=state["scan_id"], now=now, batches=batches, total=total, base=base
         )
-        record_events(session, events)
+    for key in ("reviews_opened", "reviews_already_open", "reviews_not_opened"):
+        counts.setdefault(key, 0)
+    return {"counts": dict(counts)}
 
 
-def _result_row(
-    scan_id: str, account_id: str, report: GateReport | None, facts: ListingFacts | None
-) -> dict[str, Any]:
-    # Every row carries every key: one executemany, not one statement per shape of row.
-    row: dict[str, Any] = {
-        "scan_id": scan_id,
-        "account_id": account_id,
-        "status": "not_triggered",
-        "reasons": ["no_positive_signal"],
-        "flags": [],
-        "eligible_ask_types": [],
-        "ask_type": None,
-        "contact_id": None,
-        "trigger_signal_id": None,
-        "permission_status": None,
-        "granted_scopes": [],
-    }
-    if report is not None:
-        row.update(
-            status=report.status,
-            reasons=list(report.reasons),
-            flags=list(report.flags),
-            eligible_ask_types=list(report.eligible_ask_types),
-            ask_type=report.ask_type,
-        )
-    if facts is not None:
-        row.update(
-            contact_id=facts.contact_id,
-            trigger_signal_id=facts.trigger_signal_id,
-            permission_status=facts.permission_status,
-            granted_scopes=list(facts.granted_scopes),
-        )
-    return row
-
-
-def open_reviews(state: ScanState, runtime: Runtime[ScanDeps]) -> dict[str, Any]:
-    """Start an advocate thread per candidate that has no open or deferred review already."""
-    context = _scan_deps(runtime)
-    deps, advocate = context.deps, context.advocate
-    now = datetime.fromisoformat(state["now"])
-    candidates = state.get("candidates", [])
-    with deps.session_factory() as session:
-        blocked = blocking_review_ids(session=session, account_ids=candidates, now=now)
-    fresh = [a for a in candidates if a not in blocked]
-    review_ids = {a: review_id_for(state["scan_id"], a) for a in fresh}
-    _enter_drafting(deps, state["scan_id"], len(fresh))
-
-    def run(account_id: str) -> tuple[str, str]:
-        rid = review_ids[account_id]
-        inputs: AdvocateState = {
-            "account_id": account_id,
-            "review_id": rid,
-            "now": state["now"],
-            "scan_id": state["scan_id"],
-        }
-        # Checkpoint at the interrupt only: a crash mid-draft simply drafts that candidate
-        # again (open_review is keyed), and each thread writes 2 checkpoints instead of 6.
-        final = advocate.invoke(inputs, thread_config(rid), context=deps, durability="exit")
-        return account_id, str(final.get("result", ""))
-
-    outcomes = _draft_all(context, fresh, run, review_ids, state["scan_id"])
-    opened = {a: review_ids[a] for a, result in outcomes.items() if result == "pending"}
-    # An overlapping scan opened these meanwhile: they count, and link, as already open.
-    duplicates = [a for a, result in outcomes.items() if result == "duplicate"]
-    with deps.session_factory() as session:
-        blocked |= blocking_review_ids(session=session, account_ids=duplicates, now=now)
-    _link_reviews(deps, state["scan_id"], {**blocked, **opened})
-    counts = dict(state.get("counts", {}))
-    counts["reviews_opened"] = len(opened)
-    counts["reviews_already_open"] = len(blocked)
-    # Candidates that changed before their draft (now held or stopped) or whose run failed:
-    # with the two above, every candidate is counted once.
-    counts["reviews_not_opened"] = len(candidates) - len(opened) - len(blocked)
-    return {"counts": counts}
-
-
-def _enter_drafting(deps: Deps, scan_id: str, to_draft: int) -> None:
+def _reuse_base(deps: Deps, scan_id: str, now: datetime) -> Base | None:
+    """Record how this scan gates, and find the scan whose unchanged results it may reuse
+    (none when `scan_incremental` is off)."""
+    fingerprint = gated_with(deps.settings)
     with transaction(deps.session_factory) as session:
-        scan = session.get_one(Scan, scan_id)
-        scan.phase, scan.to_draft, scan.drafted = "drafting", to_draft, 0
-
-
-def _draft_all(
-    context: ScanDeps,
-    fresh: list[str],
-    run: Callable[[str], tuple[str, str]],
-    review_ids: dict[str, str],
-    scan_id: str,
-) -> dict[str, str]:
-    """Draft every fresh candidate, several at once; drafted reviews join the queue in batches
-    (one write per batch, from this thread: the drafting threads never queue on the writer)."""
-    deps = context.deps
-    outcomes: dict[str, str] = {}
-    drafted: list[str] = []
-    with ThreadPoolExecutor(max_workers=deps.settings.llm_concurrency) as pool:
-        for done, (account_id, result) in enumerate(pool.map(run, fresh), start=1):
-            outcomes[account_id] = result
-            if result == "pending":
-                drafted.append(review_ids[account_id])
-            if len(drafted) >= PUBLISH_BATCH or done == len(fresh):
-                _publish(deps, drafted, scan_id, done)
-                drafted = []
-            context.progress("drafting", done, len(fresh))
-    return outcomes
-
-
-def _publish(deps: Deps, review_ids: list[str], scan_id: str, done: int) -> None:
-    """Drafted reviews join the queue, and the scan's drafting progress moves, in one write."""
-    with transaction(deps.session_factory) as session:
-        publish_reviews(session=session, review_ids=review_ids)
-        session.get_one(Scan, scan_id).drafted = done
-
-
-def _link_reviews(deps: Deps, scan_id: str, review_ids: dict[str, str]) -> None:
-    if not review_ids:
-        return
-    with transaction(deps.session_factory) as session:
-        link_reviews(session=session, scan_id=scan_id, review_ids=review_ids)
+        found = base_scan(session=session, now=now, gated_with=fingerprint)
+        session.get_one(Scan, scan_id).gated_with = fingerprint
+    if found is None or not deps.settings.scan_incremental:
+        return None
+    return Base(scan_id=found[0], as_of=found[1])
 
 
 def finish_scan(state: ScanState, runtime: Runtime[ScanDeps]) -> dict[str, Any]:
@@ -328,13 +146,11 @@ def finish_scan(state: ScanState, runtime: Runtime[ScanDeps]) -> dict[str, Any]:
 def build_scan_graph() -> StateGraph[ScanState, ScanDeps, ScanState, ScanState]:
     builder = StateGraph(ScanState, context_schema=ScanDeps)
     builder.add_node("start_scan", start_scan)
-    builder.add_node("gate_accounts", gate_accounts)
-    builder.add_node("open_reviews", open_reviews)
+    builder.add_node("scan_accounts", scan_accounts)
     builder.add_node("finish_scan", finish_scan)
     builder.add_edge(START, "start_scan")
-    builder.add_edge("start_scan", "gate_accounts")
-    builder.add_edge("gate_accounts", "open_reviews")
-    builder.add_edge("open_reviews", "finish_scan")
+    builder.add_edge("start_scan", "scan_accounts")
+    builder.add_edge("scan_accounts", "finish_scan")
     builder.add_edge("finish_scan", END)
     return builder
 

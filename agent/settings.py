@@ -15,6 +15,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from domain.settings import PolicySettings
 
 StructuredOutputMethod = Literal["json_schema", "function_calling", "json_mode"]
+WriteMode = Literal["one_call", "two_calls"]
 
 
 class Settings(BaseSettings):
@@ -35,6 +36,11 @@ class Settings(BaseSettings):
         12, ge=1, le=100, description="At most this many evidence items reach the LLM."
     )
     scan_batch_size: int = Field(1000, ge=1, le=20_000)
+    scan_incremental: bool = Field(
+        True,
+        description="A re-scan reuses the previous results of accounts whose evidence did not "
+        "change and whose time edges have not come (false: gate every account again).",
+    )
     openai_api_key: SecretStr | None = Field(
         None, validation_alias=AliasChoices("OPENAI_API_KEY", "ADVOCACY_OPENAI_API_KEY")
     )
@@ -43,6 +49,11 @@ class Settings(BaseSettings):
     )
     model: str = "gpt-4o-mini"
     structured_output_method: StructuredOutputMethod = "json_schema"
+    write_mode: WriteMode = Field(
+        "one_call",
+        description="one_call: the summary and the draft come from one structured answer; "
+        "two_calls: a summary call, then a draft call (for models that need smaller answers).",
+    )
     llm_timeout_seconds: float = Field(30.0, gt=0)
     llm_max_retries: int = Field(2, ge=0, le=10)
     llm_concurrency: int = Field(16, ge=1, le=256)

@@ -1,6 +1,9 @@
 """Summaries and drafts: structured output models and the writer that gets them from the LLM.
 
-The writer calls the model once; on a parse failure, a schema error or a failed output check it
+`Writer.write` gets both in ONE model call (`write_mode` one_call, the default: one structured
+answer holding the summary and the draft, checked part by part), or in two (two_calls: the
+summary, then the draft written from it). Each structured call goes the same way: the writer
+calls the model once; on a parse failure, a schema error or a failed output check it
 retries ONCE with the problems appended; then it falls back to the offline template (with the
 reasons kept). API errors fall back at once: the openai client has already retried them.
 Nothing raises out of the writer.
@@ -15,10 +18,11 @@ from typing import Any, Generic, TypeVar
 import openai
 from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import BaseMessage, HumanMessage, SystemMessage
-from langchain_core.runnables import Runnable
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel
 
-from agent.llm import api_error_note, model_label, structured
+from agent.llm import StructuredCall, model_label, structured
+from agent.llm_failures import api_failure_reason as api_failure_reason  # re-exported
+from agent.llm_failures import parse_failure_reason as parse_failure_reason
 from agent.offline import OFFLINE_AUTHOR, OFFLINE_VERSION, offline_draft, offline_summary
 from agent.prompt_evidence import clip, evidence_block, fenced_json, first_name
 from agent.settings import Settings
@@ -30,6 +34,7 @@ from domain.outputs import (
     SUBJECT_MAX,
     AdvocacySummary,
     AskDraft,
+    SummaryAndDraft,
 )
 from domain.report import GateReport
 from domain.snapshot import EvidenceSnapshot
@@ -39,6 +44,7 @@ from prompts.loader import Prompt, load_prompt
 
 SUMMARIZE_VERSION = "v1"
 DRAFT_VERSION = "v1"
+WRITE_VERSION = "v1"
 
 
 T = TypeVar("T", bound=BaseModel)
@@ -102,29 +108,6 @@ def permission_instruction(ask_type: AskType) -> str:
     )
 
 
-def api_failure_reason(error: openai.APIError, settings: Settings) -> str:
-    """Why the API call failed, after the openai client's own bounded retries."""
-    status = getattr(error, "status_code", None)
-    reason = f"{type(error).__name__}" + (f" (HTTP {status})" if status else "")
-    reason += f" after {1 + settings.llm_max_retries} attempt(s)"
-    if isinstance(error, openai.APITimeoutError):
-        reason += f", timeout {settings.llm_timeout_seconds}s each"
-    # The server's own words, and the method hint only when they name the response format.
-    return reason + api_error_note(error, settings)
-
-
-def parse_failure_reason(error: Exception) -> str:
-    """A short, model-readable reason why an answer could not be parsed or validated."""
-    if isinstance(error, ValidationError):
-        details = "; ".join(
-            f"{'.'.join(str(part) for part in e['loc']) or 'answer'}: {e['msg']}"
-            for e in error.errors()[:5]
-        )
-        return f"the answer did not match the schema: {details}"
-    first_line = (str(error).splitlines() or [""])[0]
-    return f"the answer could not be parsed ({type(error).__name__}): {clip(first_line, 300)}"
-
-
 def _retry_message(problems: list[str]) -> HumanMessage:
     listed = "\n".join(f"- {problem}" for problem in problems)
     return HumanMessage(
@@ -181,13 +164,17 @@ class Writer:
         prompt_versions: Mapping[str, str] | None = None,
     ) -> None:
         """`prompt_versions` picks prompt files by name, e.g. {"summarize": "v2"} (evals);
-        names it leaves out use SUMMARIZE_VERSION / DRAFT_VERSION."""
+        names it leaves out use SUMMARIZE_VERSION / DRAFT_VERSION / WRITE_VERSION."""
         self._chat_model = chat_model
         self._settings = settings
-        self._versions = {"summarize": SUMMARIZE_VERSION, "draft": DRAFT_VERSION}
+        self._versions = {
+            "summarize": SUMMARIZE_VERSION,
+            "draft": DRAFT_VERSION,
+            "write": WRITE_VERSION,
+        }
         self._versions.update(prompt_versions or {})
         # Building the structured-output chain costs a few ms of CPU; drafting threads share it.
-        self._runnables: dict[type[BaseModel], Runnable[Any, Any]] = {}
+        self._runnables: dict[type[BaseModel], StructuredCall] = {}
 
     @property
     def author(self) -> str:
@@ -196,6 +183,76 @@ class Writer:
         if self._chat_model is None:
             return OFFLINE_AUTHOR
         return model_label(self._chat_model, self._settings)
+
+    @property
+    def calls_per_candidate(self) -> int:
+        """Model calls per candidate when nothing is retried: 1 (one_call), 2, or 0 offline."""
+        if self._chat_model is None:
+            return 0
+        return 1 if self._settings.write_mode == "one_call" else 2
+
+    def write(
+        self,
+        snapshot: EvidenceSnapshot,
+        report: GateReport,
+        *,
+        ask_type: AskType,
+        channel: Channel,
+    ) -> tuple[Written[AdvocacySummary], Written[AskDraft]]:
+        """The summary and the draft of the ask the code chose, in the configured write mode."""
+        if self._chat_model is not None and self._settings.write_mode == "one_call":
+            both = self._write_both(snapshot, report, ask_type=ask_type, channel=channel)
+            return _split(both)
+        summary = self.summarize(snapshot, report)
+        draft = self.draft(snapshot, report, summary.value, ask_type=ask_type, channel=channel)
+        return summary, draft
+
+    def _write_both(
+        self,
+        snapshot: EvidenceSnapshot,
+        report: GateReport,
+        *,
+        ask_type: AskType,
+        channel: Channel,
+    ) -> Written[SummaryAndDraft]:
+        """One call: the summary and the draft in one answer; the checks of both apply, and a
+        failure of either part retries (then falls back for) the whole answer."""
+        prompt = load_prompt("write", self._versions["write"])
+        user = prompt.render(
+            account_name=fenced_json("account", {"name": clip(snapshot.account.name, 80) or ""}),
+            **self._ask_values(snapshot, report, ask_type=ask_type, channel=channel),
+            evidence_block=self._evidence(snapshot, report),
+        )
+
+        def check(both: SummaryAndDraft) -> list[str]:
+            summary = [f"summary: {p}" for p in check_summary(both.summary, snapshot)]
+            draft = check_draft(both.draft, snapshot, report, channel=channel)
+            return summary + [f"draft: {p}" for p in draft]
+
+        return self._write(
+            SummaryAndDraft,
+            prompt,
+            [SystemMessage(prompt.system), HumanMessage(user)],
+            check=check,
+            offline=lambda: SummaryAndDraft(
+                summary=offline_summary(snapshot, report),
+                draft=offline_draft(snapshot, report, ask_type=ask_type, channel=channel),
+            ),
+        )
+
+    @staticmethod
+    def _ask_values(
+        snapshot: EvidenceSnapshot, report: GateReport, *, ask_type: AskType, channel: Channel
+    ) -> dict[str, str]:
+        """What the draft's prompt says about the ask: decided by the code, not by the model."""
+        return {
+            "ask_type": ask_type,
+            "ask_description": ASK_DESCRIPTIONS[ask_type],
+            "permission_instruction": permission_instruction(ask_type),
+            "channel": channel,
+            "channel_contract": CHANNEL_CONTRACTS[channel],
+            "contact_name": first_name(ask_contact(snapshot, report)) or "(no name: greet warmly)",
+        }
 
     def summarize(self, snapshot: EvidenceSnapshot, report: GateReport) -> Written[AdvocacySummary]:
         """The owner-facing summary of why this account may advocate."""
@@ -228,12 +285,7 @@ class Writer:
 
         prompt = load_prompt("draft", self._versions["draft"])
         user = prompt.render(
-            ask_type=ask_type,
-            ask_description=ASK_DESCRIPTIONS[ask_type],
-            permission_instruction=permission_instruction(ask_type),
-            channel=channel,
-            channel_contract=CHANNEL_CONTRACTS[channel],
-            contact_name=first_name(ask_contact(snapshot, report)) or "(no name: greet warmly)",
+            **self._ask_values(snapshot, report, ask_type=ask_type, channel=channel),
             summary_block=fenced_json("summary", summary.model_dump(mode="json")),
             evidence_block=self._evidence(snapshot, report),
         )
@@ -282,7 +334,7 @@ class Writer:
             messages = [*messages, _retry_message(problems)]
         return self._offline(offline(), attempts, fallback=True)
 
-    def _runnable(self, schema: type[BaseModel]) -> Runnable[Any, Any]:
+    def _runnable(self, schema: type[BaseModel]) -> StructuredCall:
         assert self._chat_model is not None
         if schema not in self._runnables:
             self._runnables[schema] = structured(self._chat_model, schema, self._settings)
@@ -310,3 +362,25 @@ class Writer:
             llm_calls=attempts.calls,
             usage=attempts.usage,
         )
+
+
+def _split(both: Written[SummaryAndDraft]) -> tuple[Written[AdvocacySummary], Written[AskDraft]]:
+    """The one answer as the two texts the review records; its calls and usage are counted once
+    (on the summary), its failures and fallback are both parts'."""
+    summary = Written(
+        value=both.value.summary,
+        author=both.author,
+        prompt_version=both.prompt_version,
+        fallback=both.fallback,
+        failures=list(both.failures),
+        llm_calls=both.llm_calls,
+        usage=both.usage,
+    )
+    draft = Written(
+        value=both.value.draft,
+        author=both.author,
+        prompt_version=both.prompt_version,
+        fallback=both.fallback,
+        failures=list(both.failures),
+    )
+    return summary, draft

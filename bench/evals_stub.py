@@ -78,12 +78,16 @@ def plant(request: dict[str, Any], draft: dict[str, Any]) -> dict[str, Any]:
 
 def planted_completion(request: dict[str, Any], schema: str, prompt_chars: int) -> dict[str, Any]:
     answer = stub_llm.completion(request, schema, prompt_chars)
-    if schema != "AskDraft":
+    if schema not in ("AskDraft", "SummaryAndDraft"):
         return answer
     message = answer["choices"][0]["message"]
     calls = message.get("tool_calls")
     text = calls[0]["function"]["arguments"] if calls else message["content"]
-    planted = json.dumps(plant(request, json.loads(text)))
+    value = json.loads(text)
+    if schema == "SummaryAndDraft":  # one call: the same mistake in the draft part
+        planted = json.dumps(value | {"draft": plant(request, value["draft"])})
+    else:
+        planted = json.dumps(plant(request, value))
     if calls:
         calls[0]["function"]["arguments"] = planted
     else:
@@ -112,7 +116,8 @@ def start(port: int = 0) -> stub_llm.StubLLM:
 
 
 MODEL = "stub-model"
-RECORD_ARGS = ["--prompt", "summarize=v1,v2", "--prompt", "draft=v1,v2", "--no-save", "-j", "8"]
+RECORD_ARGS = ["--prompt", "summarize=v1,v2", "--prompt", "draft=v1,v2", "--prompt", "write=v0,v1"]
+RECORD_ARGS += ["--no-save", "-j", "8"]
 
 
 def record() -> int:

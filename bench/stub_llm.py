@@ -1,8 +1,9 @@
 """A local stub of an OpenAI-compatible chat server for benchmarks: fixed latency, valid answers.
 
-`POST /v1/chat/completions` sleeps `latency` seconds, then answers an `AdvocacySummary` or an
-`AskDraft` (agent/writing.py) that passes domain/checks.py: it cites ids taken from the prompt's
-evidence block and writes a polite ask for the channel the prompt names. The schema is read from
+`POST /v1/chat/completions` sleeps `latency` seconds, then answers an `AdvocacySummary`, an
+`AskDraft` or both in a `SummaryAndDraft` (agent/writing.py) that passes domain/checks.py: it
+cites ids taken from the prompt's evidence block and writes a polite ask for the channel the
+prompt names. The schema is read from
 `response_format.json_schema.name` (json_schema), `tools[0].function.name` (function_calling) or,
 for json_mode, guessed from the prompt. Nothing here calls a real model.
 
@@ -83,6 +84,7 @@ EVIDENCE_BLOCK = re.compile(
 CHANNEL_LINE = re.compile(r"^Channel: (?P<channel>email|call)\.", re.MULTILINE)
 CONTACT_LINE = re.compile(r"^Contact to address: (?P<name>[\w'\-]+)", re.MULTILINE)
 DRAFT_MARKER = "Ask type (chosen by our policy)"
+WRITE_MARKER = "Write the summary for the owner, then"  # prompts/write.v1.md: one call
 MAX_CITED = 3
 
 EMAIL_BODY = (
@@ -170,7 +172,10 @@ def requested_schema(request: dict[str, Any]) -> str:
         name = request["tools"][0].get("function", {}).get("name")
     if name:
         return str(name)
-    return "AskDraft" if DRAFT_MARKER in _user_text(request) else "AdvocacySummary"
+    prompt = _user_text(request)
+    if WRITE_MARKER in prompt:
+        return "SummaryAndDraft"
+    return "AskDraft" if DRAFT_MARKER in prompt else "AdvocacySummary"
 
 
 def evidence_ids(prompt: str) -> list[str]:
@@ -216,7 +221,10 @@ def draft_answer(prompt: str) -> dict[str, Any]:
 def completion(request: dict[str, Any], schema: str, prompt_chars: int) -> dict[str, Any]:
     """A chat.completion holding the answer as content (json_schema) or as a tool call."""
     prompt = _user_text(request)
-    answer = draft_answer(prompt) if schema == "AskDraft" else summary_answer(prompt)
+    if schema == "SummaryAndDraft":
+        answer = {"summary": summary_answer(prompt), "draft": draft_answer(prompt)}
+    else:
+        answer = draft_answer(prompt) if schema == "AskDraft" else summary_answer(prompt)
     arguments = json.dumps(answer)
     message: dict[str, Any] = {"role": "assistant", "content": arguments, "refusal": None}
     if request.get("tools"):

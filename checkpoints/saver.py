@@ -13,7 +13,7 @@ from psycopg.rows import dict_row
 from psycopg_pool import ConnectionPool
 from sqlalchemy.engine import make_url
 
-from store.db import SQLITE_BUSY_TIMEOUT_MS, is_sqlite, sqlite_path
+from store.db import SQLITE_BUSY_TIMEOUT_MS, is_sqlite, sqlite_path, sqlite_write_lock
 
 
 def libpq_url(database_url: str) -> str:
@@ -40,6 +40,8 @@ def _sqlite_saver(path: str) -> Iterator[BaseCheckpointSaver[str]]:
     )
     try:
         saver = SqliteSaver(connection)
+        # Its writes and our transactions take turns on one lock, not on SQLite's busy sleeps.
+        saver.lock = sqlite_write_lock(path)  # type: ignore[assignment]
         saver.setup()
         yield saver
     finally:

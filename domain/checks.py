@@ -262,7 +262,7 @@ def _internal_data(text: str, snapshot: EvidenceSnapshot, report: GateReport | N
         f"internal_data: mentions internal data ('{m.group(0)}')"
         for m in INTERNAL_TERMS.finditer(text)
     ]
-    if any(re.search(rf"\b{re.escape(t.id)}\b", text) for t in snapshot.tickets):
+    if any(t.id in text and re.search(rf"\b{re.escape(t.id)}\b", text) for t in snapshot.tickets):
         problems.append("internal_data: mentions a support ticket id (internal data)")
     if any(
         t.subject and len(t.subject) >= 4 and t.subject.lower() in lowered for t in snapshot.tickets

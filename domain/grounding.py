@@ -84,7 +84,9 @@ def evidence_words(snapshot: EvidenceSnapshot) -> frozenset[str]:
 def _without_known_ids(text: str, snapshot: EvidenceSnapshot) -> str:
     """Evidence ids ('s-12') hold digits that are not numbers of the story."""
     for evidence_id in sorted(snapshot.evidence_ids(), key=len, reverse=True):
-        text = re.sub(rf"(?<![\w-]){re.escape(evidence_id)}(?![\w-])", " ", text)
+        # The substring test first: compiling a pattern per id of every account is the slow part.
+        if evidence_id in text:
+            text = re.sub(rf"(?<![\w-]){re.escape(evidence_id)}(?![\w-])", " ", text)
     return text
 
 

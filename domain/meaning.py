@@ -68,7 +68,7 @@ def placeholders(text: str) -> list[str]:
 def prompt_echoes(text: str, snapshot: EvidenceSnapshot | None) -> list[str]:
     ids = snapshot.evidence_ids() if snapshot else set()
     echoed = _found(PROMPT_ECHOES, text) or any(
-        re.search(rf"(?<![\w-]){re.escape(i)}(?![\w-])", text) for i in ids
+        i in text and re.search(rf"(?<![\w-]){re.escape(i)}(?![\w-])", text) for i in ids
     )
     if not echoed and not EVIDENCE_ID.search(text):
         return []

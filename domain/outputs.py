@@ -60,3 +60,14 @@ class AskDraft(BaseModel):
     evidence_ids: list[str] = Field(
         description="The ids of the evidence items the message rests on (at least one)."
     )
+
+
+class SummaryAndDraft(BaseModel):
+    """The summary and the draft written in one answer (one model call per candidate)."""
+
+    summary: AdvocacySummary = Field(
+        description="Why this customer may be ready for the ask, for the account owner."
+    )
+    draft: AskDraft = Field(
+        description="The ask itself, for the owner to review and send (email) or say (call)."
+    )

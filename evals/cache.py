@@ -31,7 +31,12 @@ from domain.clock import utc_now
 
 CacheMode = Literal["replay", "record", "auto", "off"]
 CASSETTES_DIR = Path(__file__).parent / "cassettes"
-SCHEMA_STEPS = {"AdvocacySummary": "summarize", "AskDraft": "draft", "JudgeScores": "judge"}
+SCHEMA_STEPS = {
+    "AdvocacySummary": "summarize",
+    "AskDraft": "draft",
+    "SummaryAndDraft": "write",
+    "JudgeScores": "judge",
+}
 RETRY_STATUSES = frozenset({408, 409, 429, 500, 502, 503, 504})
 MISS_TYPE = "cassette_miss"
 # The body is already decoded: these would make the client decode or frame it again.

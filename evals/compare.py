@@ -23,6 +23,7 @@ from evals.results import (
 )
 from evals.runner import pass_rate
 from evals.text_metrics import reading_grade, word_count, word_diff
+from evals.variants import TWO_CALLS
 
 EPSILON = 1e-9
 Verdict = Literal["win", "loss", "tie", "error"]
@@ -161,8 +162,8 @@ def compare(run: RunResult, a: VariantInfo, b: VariantInfo, prompt: str) -> Comp
         prompt=prompt,
         a=a.id,
         b=b.id,
-        version_a=a.prompts[prompt],
-        version_b=b.prompts[prompt],
+        version_a=_version(a, prompt) or "",
+        version_b=_version(b, prompt) or "",
     )
     pairs = []
     for case_a in (c for c in run.cases if c.variant == a.id):
@@ -209,19 +210,24 @@ def _totals(result: Comparison, pairs: list[tuple[CaseResult, CaseResult]]) -> C
     return result.model_copy(update=counts | side_a | side_b)
 
 
+def _version(variant: VariantInfo, prompt: str) -> str | None:
+    """The variant's version of `prompt`; no `write` version is the two-call mode."""
+    return variant.prompts.get(prompt) or (TWO_CALLS if prompt == "write" else None)
+
+
 def pairs_to_compare(
     variants: list[VariantInfo], prompt: str, version_a: str, version_b: str
 ) -> list[tuple[VariantInfo, VariantInfo]]:
-    """(A, B) per model: the variants that differ only in `prompt`, at version A and B."""
+    """(A, B) per model: the variants that differ only in `prompt`, at version A and B.
+
+    A variant without a `write` version is in the two-call mode: `write` at TWO_CALLS."""
     found = []
-    for a in (v for v in variants if v.prompts.get(prompt) == version_a):
+    for a in (v for v in variants if _version(v, prompt) == version_a):
         for b in variants:
             same_rest = all(
-                b.prompts.get(name) == version
-                for name, version in a.prompts.items()
-                if name != prompt
+                b.prompts.get(name) == v for name, v in a.prompts.items() if name != prompt
             )
-            if b.model == a.model and b.prompts.get(prompt) == version_b and same_rest:
+            if b.model == a.model and _version(b, prompt) == version_b and same_rest:
                 found.append((a, b))
     return found
 

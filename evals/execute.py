@@ -20,7 +20,7 @@ from agent.llm import make_chat_model
 from agent.settings import Settings
 from agent.writing import Writer, Written, parse_failure_reason
 from domain.gates import evaluate
-from domain.outputs import AdvocacySummary, AskDraft
+from domain.outputs import AdvocacySummary, AskDraft, SummaryAndDraft
 from domain.report import GateReport
 from evals.assertions import AssertionResult, Outputs, Subject, run_assertions
 from evals.cache import CacheMode, CachingTransport, CassetteStore, Exchange, RetryTransport
@@ -175,16 +175,13 @@ class Cell:
     def _write(self, report: GateReport, client: httpx.Client) -> RepeatResult:
         case, variant = self.case, self.variant
         settings = model_settings(self.env, variant.model)
+        mode = "one_call" if variant.one_call else "two_calls"
+        settings = settings.model_copy(update={"write_mode": mode})
         chat = None if variant.offline else make_chat_model(settings, http_client=client)
         writer = Writer(chat, settings=settings, prompt_versions=variant.prompt_versions)
         assert report.ask_type is not None
-        summary = writer.summarize(case.snapshot, report)
-        draft = writer.draft(
-            case.snapshot,
-            report,
-            summary.value,
-            ask_type=report.ask_type,
-            channel=case.draft_channel,
+        summary, draft = writer.write(
+            case.snapshot, report, ask_type=report.ask_type, channel=case.draft_channel
         )
         outputs = self._outputs(summary, draft)
         usage = _usage(summary, draft)
@@ -207,6 +204,11 @@ class Cell:
         if self.variant.offline or self.transport is None:
             return Outputs(summary=summary.value, draft=draft.value)
         exchanges = self.transport.exchanges
+        if self.variant.one_call:
+            both, error, _ = first_answer(exchanges, SummaryAndDraft)
+            if both is None:
+                return Outputs(None, None, error, error)
+            return Outputs(both.summary, both.draft)
         first_summary, summary_error, _ = first_answer(exchanges, AdvocacySummary)
         first_draft, draft_error, _ = first_answer(exchanges, AskDraft)
         return Outputs(first_summary, first_draft, summary_error, draft_error)

@@ -1,4 +1,10 @@
-"""The matrix: prompt versions x models. `offline-template` is a model that needs no prompt."""
+"""The matrix: prompt versions x models. `offline-template` is a model that needs no prompt.
+
+`write` is the one-call prompt (agent/writing.py, write_mode one_call): the summary and the
+draft in one answer. Its version `v0` is no prompt at all: the two-call mode, summarize then
+draft (the default here, the mode the shipped cassettes were recorded in). So
+`--prompt write=v0,v1` compares the one-call mode (B) with the two-call mode (A).
+"""
 
 from __future__ import annotations
 
@@ -11,7 +17,8 @@ from agent.offline import OFFLINE_AUTHOR
 from agent.writing import DRAFT_VERSION, SUMMARIZE_VERSION
 from prompts.loader import PromptError, load_prompt
 
-PROMPT_NAMES = ("summarize", "draft")
+PROMPT_NAMES = ("summarize", "draft", "write")
+TWO_CALLS = "v0"  # the `write` version that means "no one-call prompt: two calls"
 _SPEC = re.compile(r"^(?P<name>[a-z_]+)=(?P<versions>v\d+(,v\d+)*)$")
 
 
@@ -27,20 +34,29 @@ class Variant:
         return self.model == OFFLINE_AUTHOR
 
     @property
+    def one_call(self) -> bool:
+        """The summary and the draft from one answer (the `write` prompt), not two calls."""
+        return dict(self.prompts).get("write", TWO_CALLS) != TWO_CALLS
+
+    @property
     def prompt_versions(self) -> dict[str, str]:
-        return dict(self.prompts)
+        return {name: v for name, v in self.prompts if (name, v) != ("write", TWO_CALLS)}
 
     @property
     def id(self) -> str:
         if self.offline:
             return OFFLINE_AUTHOR
-        versions = " ".join(f"{name}.{version}" for name, version in self.prompts)
+        versions = " ".join(f"{name}.{v}" for name, v in self.prompt_versions.items())
         return f"{self.model} | {versions}"
 
 
 def parse_prompt_specs(specs: Iterable[str]) -> dict[str, list[str]]:
     """`["summarize=v1,v2", "draft=v1"]` -> versions per prompt name (defaults: the Writer's)."""
-    chosen: dict[str, list[str]] = {"summarize": [SUMMARIZE_VERSION], "draft": [DRAFT_VERSION]}
+    chosen: dict[str, list[str]] = {
+        "summarize": [SUMMARIZE_VERSION],
+        "draft": [DRAFT_VERSION],
+        "write": [TWO_CALLS],
+    }
     for spec in specs:
         match = _SPEC.match(spec.strip())
         if not match or match.group("name") not in PROMPT_NAMES:
@@ -49,6 +65,8 @@ def parse_prompt_specs(specs: Iterable[str]) -> dict[str, list[str]]:
             )
         versions = list(dict.fromkeys(match.group("versions").split(",")))
         for version in versions:
+            if (match.group("name"), version) == ("write", TWO_CALLS):
+                continue
             try:
                 load_prompt(match.group("name"), version)
             except PromptError as error:

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
@@ -20,6 +21,19 @@ def is_sqlite(url: str) -> bool:
 def sqlite_path(url: str) -> str:
     """The file path of a sqlite URL (':memory:' for none)."""
     return make_url(url).database or ":memory:"
+
+
+_WRITE_LOCKS: dict[str, threading.RLock] = {}
+_WRITE_LOCKS_GUARD = threading.Lock()
+
+
+def sqlite_write_lock(path: str) -> threading.RLock:
+    """The one lock this process's writers to a SQLite file take (our transactions and the
+    checkpointer). SQLite has one writer at a time; a busy writer otherwise makes the others
+    poll with sleeps of up to 100 ms (its busy handler), which stalls a drafting pool.
+    Other processes still wait on the busy timeout."""
+    with _WRITE_LOCKS_GUARD:
+        return _WRITE_LOCKS.setdefault(path, threading.RLock())
 
 
 def _tune_sqlite(dbapi_connection: Any, _record: Any) -> None:
@@ -53,5 +67,13 @@ def make_session_factory(engine: Engine) -> sessionmaker[Session]:
 @contextmanager
 def transaction(factory: sessionmaker[Session]) -> Iterator[Session]:
     """One unit of work: commits on success, rolls back on any error."""
-    with factory() as session, session.begin():
+    with _writer_turn(factory), factory() as session, session.begin():
         yield session
+
+
+def _writer_turn(factory: sessionmaker[Session]) -> Any:
+    bind = factory.kw.get("bind")
+    url = getattr(bind, "url", None)
+    if url is None or url.get_backend_name() != "sqlite" or not url.database:
+        return nullcontext()
+    return sqlite_write_lock(url.database)

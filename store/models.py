@@ -69,6 +69,8 @@ class Account(Base):
     sensitive_reason: Mapped[str | None] = mapped_column(String(500))
     do_not_contact: Mapped[bool] = mapped_column(Boolean, default=False)
     preferred_channel: Mapped[str] = mapped_column(String(16), default="email")
+    # Bumped by database triggers on every change of the account's evidence (migration 0010).
+    evidence_version: Mapped[int] = mapped_column(Integer, server_default=text("0"))
 
 
 class Contact(Base):
@@ -178,6 +180,9 @@ class Scan(Base):
     drafted: Mapped[int] = mapped_column(Integer, default=0)
     # The process running it (host:pid:start), so a restart can tell a dead run from a live one.
     runner: Mapped[str | None] = mapped_column(String(200))
+    # What the gates ran with (policy and evidence limit, hashed): a re-scan reuses only the
+    # results of a scan gated the same way (migration 0010).
+    gated_with: Mapped[str | None] = mapped_column(String(64))
 
 
 class ScanResult(Base):
@@ -196,6 +201,9 @@ class ScanResult(Base):
     trigger_signal_id: Mapped[str | None] = mapped_column(String(64))
     permission_status: Mapped[str | None] = mapped_column(String(16))
     granted_scopes: Mapped[list[str] | None] = mapped_column(Json)
+    # The account's evidence version this result read, and the moment a time rule can flip it.
+    evidence_version: Mapped[int | None] = mapped_column(Integer)
+    recheck_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
 
 class LatestResult(Base):

@@ -4,12 +4,16 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import Table, case, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from store.models import Account, Scan, ScanResult
+
+# Two bound parameters per account in link_reviews' CASE, one in its IN list.
+LINK_CHUNK = 500
+RESULTS = cast(Table, ScanResult.__table__)
 
 
 def add_queued_scan(
@@ -57,20 +61,29 @@ def add_results(
     processed: int,
     counts: dict[str, int],
 ) -> None:
-    """A batch's results, and the scan's progress after it."""
-    session.execute(insert(ScanResult), list(rows))
+    """A batch's results, and the scan's progress after it.
+
+    Into the Table, not the ORM class: the ORM's bulk path splits the rows into one statement
+    per run of rows with the same keys (27,307 statements for 100k results), the Table takes
+    one executemany."""
+    if rows:
+        session.execute(insert(RESULTS), list(rows))
     session.execute(
         update(Scan).where(Scan.id == scan_id).values(processed=processed, counts=counts)
     )
 
 
 def link_reviews(*, session: Session, scan_id: str, review_ids: dict[str, str]) -> None:
-    """Point each account's result at the review it has (account id -> review id)."""
-    for account_id, review_id in review_ids.items():
+    """Point each account's result at the review it has (account id -> review id): one UPDATE
+    per 500 accounts, not one per review."""
+    c = RESULTS.c
+    pairs = sorted(review_ids.items())
+    for start in range(0, len(pairs), LINK_CHUNK):
+        chunk = dict(pairs[start : start + LINK_CHUNK])
         session.execute(
-            update(ScanResult)
-            .where(ScanResult.scan_id == scan_id, ScanResult.account_id == account_id)
-            .values(review_id=review_id)
+            update(RESULTS)
+            .where(c.scan_id == scan_id, c.account_id.in_(list(chunk)))
+            .values(review_id=case(chunk, value=c.account_id))
         )
 
 

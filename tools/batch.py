@@ -20,6 +20,7 @@ from domain.clock import utc
 from domain.settings import PolicySettings
 from domain.snapshot import EvidenceSnapshot
 from domain.vocabulary import ALWAYS_POSITIVE_KINDS, VALUE_PROOF_KINDS
+from store.ids import ids_in
 from store.models import Account, Referral, Signal
 from store.queries import AccountSelection
 from tools.evidence import (
@@ -80,7 +81,7 @@ def _load_chunk(
 
 
 @contextmanager
-def _gc_paused() -> Iterator[None]:
+def gc_paused() -> Iterator[None]:
     # Building ~40 items per account triggers many generation-2 collections that scan every
     # live object and found nothing to free (items are acyclic): a third of the scan's time.
     was_enabled = gc.isenabled()
@@ -100,7 +101,7 @@ def load_snapshots(
     ids = list(dict.fromkeys(account_ids))
     snapshots: dict[str, EvidenceSnapshot] = {}
     for chunk in _chunks(ids, MAX_IDS_PER_QUERY):
-        with _gc_paused():
+        with gc_paused():
             snapshots.update(_load_chunk(session, chunk, as_of, limit))
     return snapshots
 
@@ -144,7 +145,7 @@ def _given_batches(
     a = Account.__table__.c
     existing: list[str] = []
     for chunk in _chunks(ids, MAX_IDS_PER_QUERY):
-        stmt = select(a.id).where(a.id.in_(chunk))
+        stmt = select(a.id).where(ids_in(a.id, chunk))
         if segment is not None:
             stmt = stmt.where(a.segment == segment)
         existing.extend(session.scalars(stmt))
@@ -179,10 +180,10 @@ def _triggered_select(
     r = Referral.__table__.c
     positive = positive_signal(policy)
     from_signals = select(s.account_id).where(
-        s.account_id.in_(ids), s.occurred_at >= since, s.occurred_at <= as_of, positive
+        ids_in(s.account_id, ids), s.occurred_at >= since, s.occurred_at <= as_of, positive
     )
     from_referrals = select(r.account_id).where(
-        r.account_id.in_(ids), r.submitted_at >= since, r.submitted_at <= as_of
+        ids_in(r.account_id, ids), r.submitted_at >= since, r.submitted_at <= as_of
     )
     return union(from_signals, from_referrals)
 

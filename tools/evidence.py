@@ -36,6 +36,7 @@ from domain.snapshot import (
     SignalItem,
     TicketItem,
 )
+from store.ids import ids_in
 from store.models import (
     Account,
     Ask,
@@ -118,7 +119,7 @@ class EvidenceKind(Generic[ItemT]):
 
     def kept(self, source: Columns, account_ids: Sequence[str], as_of: datetime) -> list[Any]:
         """The conditions a row meets to be read: its account, its date, the kind's filter."""
-        conditions: list[Any] = [source.account_id.in_(account_ids)]
+        conditions: list[Any] = [ids_in(source.account_id, account_ids)]
         if self.time is not None:
             conditions.append(source[self.time] <= as_of)
         if self.where is not None:
@@ -233,7 +234,7 @@ def permissions_select(*, account_ids: Sequence[str], as_of: datetime, limit: in
     p = Permission.__table__.c
     latest = (
         select(p.account_id, p.scope, func.max(p.recorded_at).label("recorded_at"))
-        .where(p.account_id.in_(account_ids), p.recorded_at <= as_of)
+        .where(ids_in(p.account_id, account_ids), p.recorded_at <= as_of)
         .group_by(p.account_id, p.scope)
         .subquery()
     )
@@ -273,7 +274,7 @@ def profiles_select(*, account_ids: Sequence[str]) -> Select[Any]:
         .select_from(
             Account.__table__.outerjoin(Owner.__table__, Owner.__table__.c.id == a.owner_id)
         )
-        .where(a.id.in_(account_ids))
+        .where(ids_in(a.id, account_ids))
     )
 
 

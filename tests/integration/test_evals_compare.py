@@ -86,3 +86,22 @@ def test_compare_by_default_replays_the_real_model_and_gates_when_b_is_worse() -
     )
     assert code == EXIT_GATE and gated.gate is not None
     assert gated.gate.failures == ["draft.v2 loses more cases than it wins (6 > 5)"]
+
+
+def test_compare_the_one_call_mode_with_the_two_call_mode() -> None:
+    """write=v0 is the two-call mode (summarize, then draft); write=v1 one structured answer.
+    Both replay from the committed cassettes; the planted mistakes reach both first drafts."""
+    run, code, _ = compare_evals(
+        Options(prompts=["write=v0,v1"], models=["stub-model"], save=False, min_pass_rate=0.0)
+    )
+    assert code == EXIT_OK and run.infrastructure_errors == 0
+    [comparison] = run.comparisons
+    assert (comparison.version_a, comparison.version_b) == ("v0", "v1")
+    assert comparison.a == "stub-model | summarize.v1 draft.v1"
+    assert comparison.b == "stub-model | summarize.v1 draft.v1 write.v1"
+    compared = [c for c in comparison.cases if c.verdict != "error"]
+    assert len(compared) == len(comparison.cases) > 20
+    one_call = [c for c in run.cases if c.variant == comparison.b]
+    first = next(c for c in one_call if c.case_id == "canary-other-customer-email")
+    draft = (first.repeats[0].output or {}).get("draft") or {}
+    assert "dana.whitfield@globex.example" in draft.get("body", ""), "the first answer is scored"

@@ -281,13 +281,14 @@ def test_the_rule_reads_the_servers_words_whatever_the_status() -> None:
 # --- A whole scan: every text falls back with `llm_fallback`, one warning or none ----------
 
 
+@pytest.mark.parametrize("mode", ["one_call", "two_calls"])
 @pytest.mark.parametrize("fault", ["format_refusal", "garbage"])
 def test_a_scan_against_a_faulty_server_flags_every_review(
-    stub: Any, resources: ExitStack, tmp_path: Path, fault: str
+    stub: Any, resources: ExitStack, tmp_path: Path, fault: str, mode: str
 ) -> None:
     stub.script([fault] * 1000)
     database = tmp_path / "scan.db"
-    settings = _settings(stub, database, llm_max_retries=0, llm_concurrency=4)
+    settings = _settings(stub, database, llm_max_retries=0, llm_concurrency=4, write_mode=mode)
     bundle = tmp_path / "bundle.json"
     write_demo_bundle(out=bundle, accounts=40, seed=3, now=NOW)
     client = resources.enter_context(httpx.Client())
@@ -298,7 +299,8 @@ def test_a_scan_against_a_faulty_server_flags_every_review(
         reviews = session.scalars(select(Review).where(Review.scan_id == scan_id)).all()
     assert reviews
     calls_per_text = 1 if fault == "format_refusal" else 2
-    assert len(stub.arrivals()) == 2 * calls_per_text * len(reviews)
+    texts = 1 if mode == "one_call" else 2  # one answer holds both, or one answer each
+    assert len(stub.arrivals()) == texts * calls_per_text * len(reviews)
     for review in reviews:
         assert "llm_fallback" in review.flags
         written = review.payload["written_by"]["draft"]

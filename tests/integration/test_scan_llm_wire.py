@@ -30,14 +30,21 @@ def model_answer(request: httpx.Request) -> httpx.Response:
     body = json.loads(request.content)
     schema = body["response_format"]["json_schema"]["name"]
     prompt = "\n".join(str(m.get("content")) for m in body["messages"])
+    if schema == "SummaryAndDraft":
+        both = {"summary": summary_part(prompt), "draft": draft_part(prompt)}
+        return answer(both, schema=schema, method="json_schema")
+    part = summary_part(prompt) if schema == "AdvocacySummary" else draft_part(prompt)
+    return answer(part, schema=schema, method="json_schema")
+
+
+def summary_part(prompt: str) -> dict[str, object]:
     cited = EVIDENCE_ID.findall(prompt)[:1]
-    if schema == "AdvocacySummary":
-        point = {"text": "A recent, clearly positive signal.", "evidence_ids": cited}
-        return answer(
-            {"headline": "Happy customer", "points": [point], "evidence_ids": cited},
-            schema=schema,
-            method="json_schema",
-        )
+    point = {"text": "A recent, clearly positive signal.", "evidence_ids": cited}
+    return {"headline": "Happy customer", "points": [point], "evidence_ids": cited}
+
+
+def draft_part(prompt: str) -> dict[str, object]:
+    cited = EVIDENCE_ID.findall(prompt)[:1]
     channel = re.findall(r"Channel: (email|call)\.", prompt)[0]
     draft = {
         "channel": channel,
@@ -48,16 +55,17 @@ def model_answer(request: httpx.Request) -> httpx.Response:
         "Thanks again for being such a great partner.",
         "evidence_ids": cited,
     }
-    return answer(draft, schema=schema, method="json_schema")
+    return draft
 
 
-@pytest.fixture
-def services(tmp_path: Path) -> Iterator[Services]:
+@pytest.fixture(params=["one_call", "two_calls"])
+def services(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Services]:
     settings = Settings(
         database_url=f"sqlite:///{tmp_path / 'scan.db'}",
         openai_api_key="sk-test",
         openai_base_url=BASE_URL,
         llm_concurrency=4,
+        write_mode=request.param,
     )
     bundle = tmp_path / "bundle.json"
     write_demo_bundle(out=bundle, accounts=120, seed=3, now=NOW)
@@ -71,7 +79,12 @@ def results(services: Services, scan_id: str) -> list[ScanResult]:
         return list(session.scalars(select(ScanResult).where(ScanResult.scan_id == scan_id)))
 
 
-def test_only_candidates_reach_the_model_two_calls_each(services: Services) -> None:
+SCHEMAS = {"one_call": ["SummaryAndDraft"], "two_calls": ["AdvocacySummary", "AskDraft"]}
+
+
+def test_only_candidates_reach_the_model_once_or_twice_each(services: Services) -> None:
+    """one_call (the default): one request per candidate; two_calls: a summary, then a draft."""
+    mode = services.deps.settings.write_mode
     with respx.mock(assert_all_called=False) as router:
         route = router.post(COMPLETIONS_URL).mock(side_effect=model_answer)
         scan_id = run_scan(services=services, now=NOW)
@@ -79,12 +92,23 @@ def test_only_candidates_reach_the_model_two_calls_each(services: Services) -> N
     candidates = [r for r in rows if r.status == "candidate"]
     assert len(rows) == 120
     assert candidates, "the demo data holds candidates"
-    assert route.call_count == 2 * len(candidates)
+    assert route.call_count == len(SCHEMAS[mode]) * len(candidates)
+    asked = [
+        json.loads(c.request.content)["response_format"]["json_schema"]["name"] for c in route.calls
+    ]
+    assert sorted(set(asked)) == sorted(SCHEMAS[mode])
     with services.deps.session_factory() as session:
         reviews = list(session.scalars(select(Review)))
     assert {r.account_id for r in reviews} == {c.account_id for c in candidates}
     authors = {r.payload["written_by"]["draft"]["author"] for r in reviews}
     assert authors == {"gpt-4o-mini"}, "every draft came from the model, none from a fallback"
+    flagged = [r.id for r in reviews if "llm_fallback" in r.flags]
+    assert not flagged
+    with services.deps.session_factory() as session:
+        linked = session.scalars(
+            select(ScanResult.review_id).where(ScanResult.status == "candidate")
+        ).all()
+    assert sorted(linked) == sorted(r.id for r in reviews), "each result points at its review"
 
 
 def test_a_scan_of_non_candidates_sends_no_request(services: Services) -> None:

@@ -1,0 +1,148 @@
+"""What a re-scan reads to reuse a previous scan's results: evidence versions, the previous
+results, the earliest evidence dated after the scan's time; and the copy of reused results."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, cast
+
+from sqlalchemy import Table, func, insert, literal, select, union_all
+from sqlalchemy.orm import Session
+
+from store.ids import ids_in
+from store.models import (
+    Account,
+    Ask,
+    Permission,
+    Referral,
+    Review,
+    Scan,
+    ScanResult,
+    Signal,
+    Ticket,
+)
+
+# Bound parameters per statement stay well under SQLite's limit and PostgreSQL's.
+CHUNK = 2000
+RESULTS = cast(Table, ScanResult.__table__)
+COPIED = (
+    "status",
+    "reasons",
+    "flags",
+    "eligible_ask_types",
+    "ask_type",
+    "evidence_version",
+    # What the candidate list shows (issue 17): read from the same unchanged evidence.
+    "contact_id",
+    "trigger_signal_id",
+    "permission_status",
+    "granted_scopes",
+)
+
+
+@dataclass(frozen=True)
+class Previous:
+    """An account's result in the base scan: what a re-scan needs to decide whether to reuse it."""
+
+    status: str
+    evidence_version: int | None
+    recheck_at: datetime | None
+
+
+def _chunks(ids: Sequence[str]) -> Iterator[list[str]]:
+    for start in range(0, len(ids), CHUNK):
+        yield list(ids[start : start + CHUNK])
+
+
+def base_scan(*, session: Session, now: datetime, gated_with: str) -> tuple[str, datetime] | None:
+    """The newest finished scan gated the same way, as of `now` or before: (id, its time)."""
+    s = Scan.__table__.c
+    row = session.execute(
+        select(s.id, s.as_of)
+        .where(s.status == "done", s.gated_with == gated_with, s.as_of <= now)
+        .order_by(s.finished_at.desc(), s.id.desc())
+        .limit(1)
+    ).first()
+    return (row[0], row[1]) if row else None
+
+
+def evidence_versions(*, session: Session, account_ids: Sequence[str]) -> dict[str, int]:
+    """Each account's evidence version (bumped by the database on every change)."""
+    a = Account.__table__.c
+    versions: dict[str, int] = {}
+    for chunk in _chunks(account_ids):
+        rows = session.execute(select(a.id, a.evidence_version).where(ids_in(a.id, chunk)))
+        versions.update((row[0], row[1]) for row in rows)
+    return versions
+
+
+def previous_results(
+    *, session: Session, scan_id: str, account_ids: Sequence[str]
+) -> dict[str, Previous]:
+    c = RESULTS.c
+    found: dict[str, Previous] = {}
+    for chunk in _chunks(account_ids):
+        rows = session.execute(
+            select(c.account_id, c.status, c.evidence_version, c.recheck_at).where(
+                c.scan_id == scan_id, ids_in(c.account_id, chunk)
+            )
+        )
+        found.update((row[0], Previous(row[1], row[2], row[3])) for row in rows)
+    return found
+
+
+def reasons_of(*, session: Session, scan_id: str, account_ids: Sequence[str]) -> dict[str, Any]:
+    """The reasons of these accounts' results in a scan."""
+    c = RESULTS.c
+    found: dict[str, Any] = {}
+    for chunk in _chunks(account_ids):
+        stmt = select(c.account_id, c.reasons).where(
+            c.scan_id == scan_id, ids_in(c.account_id, chunk)
+        )
+        found.update((row[0], row[1]) for row in session.execute(stmt))
+    return found
+
+
+def copy_results(
+    *, session: Session, from_scan: str, to_scan: str, account_ids: Sequence[str]
+) -> None:
+    """The base scan's results of these accounts, as the new scan's (review links left out:
+    the drafting step links them again)."""
+    c = RESULTS.c
+    for chunk in _chunks(account_ids):
+        rows = select(
+            literal(to_scan), c.account_id, *(c[name] for name in COPIED), c.recheck_at
+        ).where(c.scan_id == from_scan, ids_in(c.account_id, chunk))
+        columns = ["scan_id", "account_id", *COPIED, "recheck_at"]
+        session.execute(insert(RESULTS).from_select(columns, rows))
+
+
+def _dated(table: Any, column: str, ids: list[str], now: datetime, *where: Any) -> Any:
+    c = table.c
+    return select(c.account_id.label("account_id"), c[column].label("at")).where(
+        ids_in(c.account_id, ids), c[column] > now, *where
+    )
+
+
+def first_future_evidence(
+    *, session: Session, account_ids: Sequence[str], now: datetime
+) -> dict[str, datetime]:
+    """Per account, the earliest evidence dated after `now` (a snapshot as of `now` leaves it
+    out; it starts counting then)."""
+    found: dict[str, datetime] = {}
+    for ids in _chunks(account_ids):
+        parts = union_all(
+            _dated(Signal.__table__, "occurred_at", ids, now),
+            _dated(Ticket.__table__, "opened_at", ids, now),
+            _dated(Permission.__table__, "recorded_at", ids, now),
+            _dated(Ask.__table__, "asked_at", ids, now),
+            _dated(Referral.__table__, "submitted_at", ids, now),
+            _dated(
+                Review.__table__, "decided_at", ids, now, Review.__table__.c.status == "rejected"
+            ),
+        ).subquery()
+        stmt = select(parts.c.account_id, func.min(parts.c.at)).group_by(parts.c.account_id)
+        found.update((row[0], row[1]) for row in session.execute(stmt))
+    return found
