@@ -157,6 +157,35 @@ class Referral(Base):
     reward_status: Mapped[str | None] = mapped_column(String(16))
 
 
+class AdvocatePreference(Base):
+    """How a contact wants to be asked, as their account owner recorded it (issue 12): the
+    gates read it (domain/journeys.py). One row per contact; edits are kept in
+    `advocate_preference_changes`."""
+
+    __tablename__ = "advocate_preferences"
+    contact_id: Mapped[str] = mapped_column(_fk("contacts.id"), primary_key=True)
+    account_id: Mapped[str] = mapped_column(_fk("accounts.id"), index=True)
+    avoid_ask_types: Mapped[list[str]] = mapped_column(Json, default=list)
+    max_asks_per_year: Mapped[int | None] = mapped_column(Integer)
+    unavailable_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    preferred_channel: Mapped[str | None] = mapped_column(String(16))
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    updated_by: Mapped[str] = mapped_column(String(64))
+
+
+class PreferenceChange(Base):
+    """The audit of an edit to a contact's preferences: who, when, each field's old and new."""
+
+    __tablename__ = "advocate_preference_changes"
+    __table_args__ = (Index("ix_preference_changes_contact_time", "contact_id", "at"),)
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    contact_id: Mapped[str] = mapped_column(String(64))
+    account_id: Mapped[str] = mapped_column(String(64))
+    actor: Mapped[str] = mapped_column(String(64))
+    at: Mapped[datetime] = mapped_column(UTCDateTime())
+    changes: Mapped[dict[str, Any]] = mapped_column(Json, default=dict)
+
+
 # --- workflow records -------------------------------------------------------------------------
 
 

@@ -31,6 +31,7 @@ from domain.snapshot import (
     ContactItem,
     EvidenceSnapshot,
     PermissionItem,
+    PreferenceItem,
     ReferralItem,
     RejectionItem,
     SignalItem,
@@ -38,6 +39,7 @@ from domain.snapshot import (
 )
 from store.models import (
     Account,
+    AdvocatePreference,
     Ask,
     Contact,
     Owner,
@@ -263,6 +265,24 @@ def permissions_select(*, account_ids: Sequence[str], as_of: datetime, limit: in
     )
 
 
+def preferences_select(*, account_ids: Sequence[str]) -> Select[Any]:
+    """The owner's preferences for the accounts' contacts, then `account_id` (one per contact)."""
+    p = AdvocatePreference.__table__.c
+    columns = [p[name] for name in PreferenceItem.model_fields]
+    return (
+        select(*columns, p.account_id)
+        .where(p.account_id.in_(account_ids))
+        .order_by(p.account_id, binary(p.contact_id))
+    )
+
+
+def build_preference(row: Sequence[Any]) -> PreferenceItem:
+    """A preference item from a row of `preferences_select` (a stored list becomes a tuple)."""
+    values = dict(zip(PreferenceItem.model_fields, row, strict=False))
+    values["avoid_ask_types"] = tuple(values["avoid_ask_types"] or ())
+    return construct(PreferenceItem, values)
+
+
 def profiles_select(*, account_ids: Sequence[str]) -> Select[Any]:
     """Accounts with their owner's name, in `AccountProfile` field order."""
     a = Account.__table__.c
@@ -287,7 +307,16 @@ def build_snapshot(
     *, as_of: datetime, account: AccountProfile, parts: Mapping[str, Sequence[Any]]
 ) -> EvidenceSnapshot:
     """The snapshot from its account and item lists; missing kinds are empty."""
-    fields = ("contacts", "signals", "tickets", "permissions", "asks", "referrals", "rejections")
+    fields = (
+        "contacts",
+        "signals",
+        "tickets",
+        "permissions",
+        "asks",
+        "referrals",
+        "rejections",
+        "preferences",
+    )
     values: dict[str, Any] = {name: tuple(parts.get(name, ())) for name in fields}
     return EvidenceSnapshot.model_construct(as_of=as_of, account=account, **values)
 
@@ -368,6 +397,12 @@ def rejections(
     return _single(REJECTIONS, session=session, account_id=account_id, as_of=as_of, limit=limit)
 
 
+def preferences(*, session: Session, account_id: str) -> tuple[PreferenceItem, ...]:
+    """The owner's preferences for the account's contacts (current: they are not dated)."""
+    stmt = preferences_select(account_ids=[account_id])
+    return tuple(build_preference(row) for row in session.execute(stmt))
+
+
 def load_snapshot(
     *, session: Session, account_id: str, as_of: datetime, limit: int
 ) -> EvidenceSnapshot | None:
@@ -389,5 +424,6 @@ def load_snapshot(
         "asks": ask_history(**args),
         "referrals": referrals(**args),
         "rejections": rejections(**args),
+        "preferences": preferences(session=session, account_id=account_id),
     }
     return build_snapshot(as_of=utc(as_of), account=account, parts=parts)

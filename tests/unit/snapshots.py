@@ -77,13 +77,8 @@ def ticket(status: str, priority: str, category: str = "support", **fields: Any)
 
 def permission(scope: str, status: str, days: float = 5, **fields: Any) -> PermissionItem:
     fields.setdefault("id", f"perm:{scope}:{status}:{days}")
-    return PermissionItem(
-        scope=scope,
-        status=status,
-        recorded_at=days_ago(days),
-        contact_id="c-1",
-        **fields,
-    )
+    fields.setdefault("contact_id", "c-1")
+    return PermissionItem(scope=scope, status=status, recorded_at=days_ago(days), **fields)
 
 
 def ask(
