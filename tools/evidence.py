@@ -17,12 +17,8 @@ from datetime import datetime
 from functools import cached_property
 from typing import Any, Generic, TypeVar
 
-from pydantic import BaseModel
-from sqlalchemy import ColumnElement, FromClause, Select, String, case, func, or_, select, true
-from sqlalchemy.ext.compiler import compiles
+from sqlalchemy import ColumnElement, FromClause, Select, case, func, or_, select, true
 from sqlalchemy.orm import Session
-from sqlalchemy.sql.compiler import SQLCompiler
-from sqlalchemy.sql.functions import FunctionElement
 
 from domain.clock import utc
 from domain.snapshot import (
@@ -49,6 +45,7 @@ from store.models import (
     Signal,
     Ticket,
 )
+from tools.rows import binary, construct
 
 ItemT = TypeVar(
     "ItemT",
@@ -63,43 +60,6 @@ ItemT = TypeVar(
 Columns = Any  # a table's or subquery's `.c`; SQLAlchemy's own type for it is not generic enough
 Order = Callable[[Columns], list[ColumnElement[Any]]]
 Where = Callable[[Columns], ColumnElement[bool]]
-
-
-class binary(FunctionElement[str]):
-    """A string compared byte by byte: ties order alike on SQLite and any PostgreSQL collation."""
-
-    type = String()
-    name = "binary"
-    inherit_cache = True
-
-
-@compiles(binary)
-def _binary_default(element: binary, compiler: SQLCompiler, **kw: Any) -> str:
-    return compiler.process(element.clauses, **kw)
-
-
-@compiles(binary, "postgresql")
-def _binary_postgresql(element: binary, compiler: SQLCompiler, **kw: Any) -> str:
-    return f'{compiler.process(element.clauses, **kw)} COLLATE "C"'
-
-
-ModelT = TypeVar("ModelT", bound=BaseModel)
-
-
-def construct(model: type[ModelT], values: dict[str, Any]) -> ModelT:
-    """`model.model_construct(**values)` for `values` holding every field, about 4x faster.
-
-    The scan builds a few million items; pydantic's own `model_construct` spends most of its
-    time filling defaults and aliases, which a complete row never needs. The attributes set
-    here are the ones `model_construct` sets (tests/integration/test_evidence_tools.py checks
-    that the two agree).
-    """
-    instance = model.__new__(model)
-    object.__setattr__(instance, "__dict__", values)
-    object.__setattr__(instance, "__pydantic_fields_set__", set(values))
-    object.__setattr__(instance, "__pydantic_extra__", None)
-    object.__setattr__(instance, "__pydantic_private__", None)
-    return instance
 
 
 def _first_when(condition: ColumnElement[bool]) -> ColumnElement[int]:
@@ -307,16 +267,7 @@ def build_snapshot(
     *, as_of: datetime, account: AccountProfile, parts: Mapping[str, Sequence[Any]]
 ) -> EvidenceSnapshot:
     """The snapshot from its account and item lists; missing kinds are empty."""
-    fields = (
-        "contacts",
-        "signals",
-        "tickets",
-        "permissions",
-        "asks",
-        "referrals",
-        "rejections",
-        "preferences",
-    )
+    fields = [name for name in EvidenceSnapshot.model_fields if name not in ("as_of", "account")]
     values: dict[str, Any] = {name: tuple(parts.get(name, ())) for name in fields}
     return EvidenceSnapshot.model_construct(as_of=as_of, account=account, **values)
 
