@@ -12,7 +12,7 @@ from collections.abc import Iterator, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import MetaData, Select, Table, inspect, or_, select
+from sqlalchemy import MetaData, Select, Table, func, inspect, or_, select
 from sqlalchemy.orm import Session
 
 from domain.profile import ContactHistory, OutcomeRecord
@@ -257,7 +257,6 @@ def save_preference(
     values: dict[str, Any],
     actor: str,
     at: datetime,
-    change_id: str,
 ) -> dict[str, list[Any]]:
     """Write the contact's preferences (all four fields) and, when anything changed, one audit
     row with each changed field's old and new value; returns those changes."""
@@ -273,9 +272,10 @@ def save_preference(
     for key, value in values.items():
         setattr(row, key, value)
     row.updated_at, row.updated_by = at, actor
+    number = session.scalar(select(func.count()).where(PreferenceChange.contact_id == contact_id))
     session.add(
         PreferenceChange(
-            id=change_id,
+            id=f"{contact_id}:{(number or 0) + 1:06d}",
             contact_id=contact_id,
             account_id=account_id,
             actor=actor,
@@ -300,6 +300,6 @@ def preference_changes(*, session: Session, contact_id: str) -> list[PreferenceC
     stmt = (
         select(PreferenceChange)
         .where(PreferenceChange.contact_id == contact_id)
-        .order_by(PreferenceChange.at.desc(), PreferenceChange.id)
+        .order_by(PreferenceChange.id.desc())
     )
     return list(session.scalars(stmt))

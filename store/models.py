@@ -178,7 +178,8 @@ class PreferenceChange(Base):
 
     __tablename__ = "advocate_preference_changes"
     __table_args__ = (Index("ix_preference_changes_contact_time", "contact_id", "at"),)
-    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    # `<contact id>:<number>`: the contact's edits in order, and two at once cannot both land.
+    id: Mapped[str] = mapped_column(String(80), primary_key=True)
     contact_id: Mapped[str] = mapped_column(String(64))
     account_id: Mapped[str] = mapped_column(String(64))
     actor: Mapped[str] = mapped_column(String(64))

@@ -8,7 +8,6 @@ contact's account owner or an admin (marketing: 403). Each edit is audited.
 
 from __future__ import annotations
 
-import uuid
 from collections import Counter
 from datetime import datetime
 from typing import Annotated, Any
@@ -22,12 +21,13 @@ from pydantic import (
     field_validator,
 )
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, sessionmaker
 
 from agent.bootstrap import Services
 from domain.actors import Actor
 from domain.advocates import TIERS, Tier
-from domain.errors import Forbidden, not_found
+from domain.errors import Conflict, Forbidden, not_found
 from domain.finder import ReferenceMatch, ReferenceQuery, find_references
 from domain.profile import JOURNEY_STAGES, AdvocateProfile, build_profile
 from domain.settings import PolicySettings
@@ -201,7 +201,31 @@ def set_preferences(
         raise Forbidden(f"the {actor.role} role may not edit an advocate's preferences")
     deps = services.deps
     now = deps.clock()
-    with transaction(deps.session_factory) as session:
+    try:
+        _save(deps.session_factory, actor, contact_id, preferences, now)
+    except IntegrityError:
+        # Another edit of this contact's preferences took the same audit number first.
+        raise Conflict(
+            f"the preferences of {contact_id} were edited at the same moment; read them again"
+        ) from None
+    with deps.session_factory() as session:
+        return advocate_profile(
+            session=session,
+            actor=actor,
+            contact_id=contact_id,
+            policy=deps.settings.policy,
+            now=now,
+        )
+
+
+def _save(
+    factory: sessionmaker[Session],
+    actor: Actor,
+    contact_id: str,
+    preferences: PreferencesIn,
+    now: datetime,
+) -> None:
+    with transaction(factory) as session:
         contact = session.get(Contact, contact_id)
         account = (
             store.account_profile(session=session, account_id=contact.account_id)
@@ -217,13 +241,4 @@ def set_preferences(
             values=preferences.model_dump(),
             actor=actor.id,
             at=now,
-            change_id=f"pref-{uuid.uuid4().hex[:16]}",
-        )
-    with deps.session_factory() as session:
-        return advocate_profile(
-            session=session,
-            actor=actor,
-            contact_id=contact_id,
-            policy=deps.settings.policy,
-            now=now,
         )
