@@ -2,8 +2,9 @@
 referral ask now, not only those whose recommended ask type is referral, with its timing.
 
 Each account goes through the same gates as a scan at `now` (nothing is recorded): it is in the
-queue when it is a candidate and `referral` is among its eligible ask types. Freshest trigger
-first: the moment to ask passes.
+queue when it is a candidate, `referral` is among its eligible ask types, and the contact a
+referral ask would go to is available and under the yearly limit their owner recorded.
+Freshest trigger first: the moment to ask passes.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from agent.settings import Settings
 from checkpoints.reviews import blocking_review_ids
 from domain.actors import Actor
 from domain.gates import evaluate
+from domain.journeys import advocate_ask_limit, advocate_unavailable
 from domain.report import GateReport
 from domain.snapshot import EvidenceSnapshot
 from domain.timing import contact_for, timing
@@ -66,7 +68,7 @@ def referral_queue(
             session=session, account_ids=sorted(triggered), as_of=now, limit=settings.evidence_limit
         )
         reports = {a: evaluate(s, policy, now) for a, s in snapshots.items()}
-        ready = [a for a, r in reports.items() if _referral_ready(r)]
+        ready = [a for a, r in reports.items() if _referral_ready(snapshots[a], r, now)]
         blocking = blocking_review_ids(session=session, account_ids=ready, now=now)
         rows += [
             _row(snapshots[a], reports[a], blocking.get(a), now, settings.policy.send_within_days)
@@ -85,8 +87,17 @@ def _batches(session: Session, settings: Settings, actor: Actor) -> Any:
     )
 
 
-def _referral_ready(report: GateReport) -> bool:
-    return report.status == "candidate" and "referral" in report.eligible_ask_types
+def _referral_ready(snapshot: EvidenceSnapshot, report: GateReport, now: datetime) -> bool:
+    """A candidate with referral eligible, whose referral contact (who may not be the one the
+    recommended ask goes to) is available and under their yearly limit."""
+    if report.status != "candidate" or "referral" not in report.eligible_ask_types:
+        return False
+    contact = contact_for(snapshot, "referral", report.trigger_signal_ids)
+    checks = (
+        advocate_unavailable(snapshot, contact, now),
+        advocate_ask_limit(snapshot, contact, now),
+    )
+    return all(check.passed for check in checks)
 
 
 def _row(
