@@ -20,6 +20,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from agent.bootstrap import Services
 from api.errors import ApiError, status_of
+from api.web.advocate_pages import router as advocate_router
 from api.web.deps import PageError, SignInRequired, render
 from api.web.pages import router
 from api.web.task_pages import router as task_router
@@ -34,6 +35,7 @@ PAGE_PATHS = (
     "/tasks",
     "/notifications",
     "/backlog",
+    "/advocates",
     "/metrics",
     "/static",
 )
@@ -117,6 +119,7 @@ def create_pages(services_of: Callable[[], Services]) -> FastAPI:
     pages.state.services_of = services_of
     pages.include_router(router)
     pages.include_router(task_router)
+    pages.include_router(advocate_router)
     pages.mount("/static", StaticFiles(directory=STATIC), name="static")
     pages.add_exception_handler(PageError, _page_error)
     pages.add_exception_handler(ApiError, _api_error)
