@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -41,69 +42,108 @@ def _chunks(ids: Sequence[str]) -> Iterator[Sequence[str]]:
         yield ids[start : start + CHUNK]
 
 
+@dataclass(frozen=True)
+class Pool:
+    """What narrows the reference finder's pool in SQL before any profile is built; the pure
+    rules (domain/finder.py) decide the rest. Each condition here is implied by a match."""
+
+    industry: str | None = None
+    segment: str | None = None
+    scopes: frozenset[str] = frozenset()
+    # No ask to the contact from then to `as_of` (the finder's `recent_ask`), none pending.
+    rested_since: datetime | None = None
+    as_of: datetime | None = None
+
+
 def contact_rows(
     *,
     session: Session,
     contact_ids: Sequence[str] | None = None,
     account_id: str | None = None,
     owner_id: str | None = None,
-    with_grant: bool = False,
+    pool: Pool | None = None,
 ) -> list[tuple[ContactItem, AccountProfile]]:
-    """Contacts with their account, by contact id. `with_grant`: only those with a granted
-    consent record of their own or of their whole account (the reference finder's pool)."""
+    """Contacts with their account, by contact id. With `pool`: only contacts with a granted
+    consent record (their own or their whole account's; of each of `pool.scopes`) who match
+    its other conditions (the reference finder's pool)."""
     c, a = Contact.__table__.c, Account.__table__.c
+    account_columns = [a[name] for name in ACCOUNT_FIELDS]
     stmt = (
-        select(Contact, Account, Owner.name)
-        .join(Account, Account.id == Contact.account_id)
-        .outerjoin(Owner, Owner.id == Account.owner_id)
+        select(*(c[name] for name in ContactItem.model_fields), *account_columns, Owner.name)
+        .join(Account.__table__, a.id == c.account_id)
+        .outerjoin(Owner.__table__, Owner.id == a.owner_id)
         .order_by(c.id)
     )
     if account_id is not None:
         stmt = stmt.where(c.account_id == account_id)
     if owner_id is not None:
         stmt = stmt.where(a.owner_id == owner_id)
-    if with_grant:
-        stmt = stmt.where(_granted())
+    if pool is not None:
+        stmt = stmt.where(*_pool(pool))
     if contact_ids is not None:
         found: list[Any] = []
         for chunk in _chunks(list(contact_ids)):
             found += session.execute(stmt.where(c.id.in_(chunk))).all()
-        rows = sorted(found, key=lambda row: row[0].id)
+        rows = sorted(found, key=lambda row: row[0])
     else:
         rows = list(session.execute(stmt).all())
-    return [(_contact(contact), _account(account, name)) for contact, account, name in rows]
+    return [_pair(row) for row in rows]
 
 
 def account_profile(*, session: Session, account_id: str) -> AccountProfile | None:
     """The account with its owner's name; None when there is no such account."""
+    a = Account.__table__.c
     row = session.execute(
-        select(Account, Owner.name)
-        .outerjoin(Owner, Owner.id == Account.owner_id)
-        .where(Account.id == account_id)
+        select(*(a[name] for name in ACCOUNT_FIELDS), Owner.name)
+        .outerjoin(Owner.__table__, Owner.id == a.owner_id)
+        .where(a.id == account_id)
     ).first()
-    return None if row is None else _account(row[0], row[1])
+    return None if row is None else _account(tuple(row))
 
 
-def _granted() -> Any:
+def _pool(pool: Pool) -> list[Any]:
+    c, a = Contact.__table__.c, Account.__table__.c
+    conditions = [_granted(None)] + [_granted(scope) for scope in sorted(pool.scopes)]
+    if pool.industry is not None:
+        conditions.append(func.lower(a.industry) == pool.industry.lower())
+    if pool.segment is not None:
+        conditions.append(func.lower(a.segment) == pool.segment.lower())
+    if pool.rested_since is not None and pool.as_of is not None:
+        t = Ask.__table__.c
+        busy = select(t.contact_id).where(
+            t.contact_id.is_not(None),
+            t.asked_at <= pool.as_of,
+            or_(t.asked_at >= pool.rested_since, t.outcome == "pending"),
+        )
+        conditions.append(c.id.not_in(busy))
+    return conditions
+
+
+def _granted(scope: str | None) -> Any:
+    """A granted record (of `scope`, or of any scope) for the contact or their whole account."""
     p, c = Permission.__table__.c, Contact.__table__.c
-    own = select(p.contact_id).where(p.status == "granted", p.contact_id.is_not(None))
-    account_wide = select(p.account_id).where(p.status == "granted", p.contact_id.is_(None))
+    granted = [p.status == "granted"] + ([p.scope == scope] if scope else [])
+    own = select(p.contact_id).where(*granted, p.contact_id.is_not(None))
+    account_wide = select(p.account_id).where(*granted, p.contact_id.is_(None))
     return or_(c.id.in_(own), c.account_id.in_(account_wide))
 
 
-def _contact(row: Contact) -> ContactItem:
-    return ContactItem(
-        id=row.id, name=row.name, email=row.email, title=row.title, champion=bool(row.champion)
-    )
+ACCOUNT_FIELDS = tuple(name for name in AccountProfile.model_fields if name != "owner_name")
+CONTACT_WIDTH = len(ContactItem.model_fields)
 
 
-def _account(row: Account, owner_name: str | None) -> AccountProfile:
-    fields = {
-        name: getattr(row, name) for name in AccountProfile.model_fields if name != "owner_name"
-    }
-    fields["sensitive"] = bool(fields["sensitive"])
-    fields["do_not_contact"] = bool(fields["do_not_contact"])
-    return AccountProfile(owner_name=owner_name, **fields)
+def _pair(row: Sequence[Any]) -> tuple[ContactItem, AccountProfile]:
+    values = dict(zip(ContactItem.model_fields, row[:CONTACT_WIDTH], strict=True))
+    values["champion"] = bool(values["champion"])
+    return ContactItem.model_construct(**values), _account(tuple(row[CONTACT_WIDTH:]))
+
+
+def _account(row: tuple[Any, ...]) -> AccountProfile:
+    """An account row (ACCOUNT_FIELDS, then the owner's name); the data was checked on import."""
+    values = dict(zip(ACCOUNT_FIELDS, row[:-1], strict=True))
+    values["sensitive"] = bool(values["sensitive"])
+    values["do_not_contact"] = bool(values["do_not_contact"])
+    return AccountProfile.model_construct(owner_name=row[-1], **values)
 
 
 def histories(

@@ -47,9 +47,10 @@ def advocates_page(
     ask_type: Annotated[AskType | None, Query()] = None,
     permission: Annotated[Scope | None, Query()] = None,
     available: bool = False,
+    find: bool = False,
 ) -> Response:
     """Find references like a prospect (best first, with why), and the accounts ready for a
-    referral ask now with their timing."""
+    referral ask now with their timing. The finder runs once asked (a filter or Find)."""
     user = api_user(visitor)
     deps = services.deps
     query = ReferenceQuery(
@@ -60,9 +61,19 @@ def advocates_page(
         available=available,
     )
     now = deps.clock()
+    asked = find or any((query.industry, query.segment, ask_type, permission, available))
     with deps.session_factory() as session:
-        found = search_advocates(
-            session=session, actor=user, query=query, policy=deps.settings.policy, now=now, limit=50
+        found = (
+            search_advocates(
+                session=session,
+                actor=user,
+                query=query,
+                policy=deps.settings.policy,
+                now=now,
+                limit=50,
+            )
+            if asked
+            else None
         )
         ready = referral_queue(session=session, settings=deps.settings, actor=user, now=now)
     context = {

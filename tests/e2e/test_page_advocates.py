@@ -34,6 +34,10 @@ def test_the_finder_and_the_referral_section(api: Api) -> None:
     assert '<a href="/advocates">Advocates</a>' in page.text
     none = api.client.get("/advocates?industry=retail")
     assert 'data-contact-id="c-1"' not in none.text and "No contact matches" in none.text
+    # The finder runs once asked: the bare page shows the form and the referral section.
+    bare = api.client.get("/advocates")
+    assert "match(es)" not in bare.text and 'data-account-id="acc-001"' in bare.text
+    assert 'data-contact-id="c-1"' in api.client.get("/advocates?find=true").text
 
 
 def test_an_owner_sees_their_own_and_saves_preferences(api: Api) -> None:

@@ -37,7 +37,7 @@ def test_demo_advocates_expand_and_can_be_found(tmp_path: Path) -> None:
     ids = [f"acc-{n:06d}" for n in range(1, ACCOUNTS + 1)]
     with Session(engine) as session:
         snapshots = load_snapshots(session=session, account_ids=ids, as_of=NOW, limit=10)
-        rows = store.contact_rows(session=session, with_grant=True)
+        rows = store.contact_rows(session=session, pool=store.Pool())
         profiles = [
             build_profile(h, policy, NOW)
             for h in store.histories(session=session, contacts=rows, now=NOW)
