@@ -11,6 +11,9 @@ import pytest
 from sqlalchemy import Column, Engine, MetaData, String, Table
 from sqlalchemy.orm import Session, sessionmaker
 
+from agent.settings import Settings
+from agent.usecases.referral_queue import referral_queue
+from domain.actors import Actor
 from domain.gates import evaluate
 from domain.profile import build_profile
 from domain.settings import PolicySettings
@@ -22,6 +25,7 @@ from tools.evidence import load_snapshot
 
 NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
 POLICY = PolicySettings()
+ADMIN = Actor(id="adm-1", role="admin")
 
 
 def ago(days: float) -> datetime:
@@ -171,3 +175,42 @@ def test_rewards_are_read_once_the_ledger_exists(factory: sessionmaker[Session])
         (history,) = store.histories(session=session, contacts=rows, now=NOW)
     assert history.rewards == ({"id": "rw-1", "contact_id": "c-2", "status": "fulfilled"},)
     assert build_profile(history, POLICY, NOW).journey_stage == "rewarded"
+
+
+def test_the_referral_queue_reads_the_referral_contact(factory: sessionmaker[Session]) -> None:
+    # Sam's praise is the newest trigger, so a referral ask would go to Sam; the case study the
+    # ladder recommends goes to the champion, Lee, who is available.
+    with transaction(factory) as session:
+        session.add(
+            Signal(
+                id="s-2",
+                account_id="acc-1",
+                contact_id="c-2",
+                kind="nps",
+                score=10,
+                occurred_at=ago(2),
+            )
+        )
+        proof = {"kind": "outcome", "metric": "visits", "value": "+9%", "occurred_at": ago(20)}
+        session.add(Signal(id="s-3", account_id="acc-1", **proof))
+
+    def queued() -> list[tuple[str, str | None, str | None]]:
+        with factory() as session:
+            rows = referral_queue(session=session, settings=Settings(), actor=ADMIN, now=NOW)
+        return [(r.account_id, r.contact_id, r.recommended_ask_type) for r in rows]
+
+    assert queued() == [("acc-1", "c-2", "case_study")]
+    with transaction(factory) as session:
+        store.save_preference(
+            session=session,
+            contact_id="c-2",
+            account_id="acc-1",
+            values={"avoid_ask_types": [], "max_asks_per_year": None,
+                    "unavailable_until": NOW + timedelta(days=9), "preferred_channel": None},
+            actor="u-ana",
+            at=NOW,
+        )  # fmt: skip
+    with factory() as session:
+        snapshot = load_snapshot(session=session, account_id="acc-1", as_of=NOW, limit=10)
+    assert snapshot is not None and evaluate(snapshot, POLICY, NOW).status == "candidate"
+    assert queued() == []
