@@ -50,9 +50,6 @@ class Pool:
     industry: str | None = None
     segment: str | None = None
     scopes: frozenset[str] = frozenset()
-    # No ask to the contact from then to `as_of` (the finder's `recent_ask`), none pending.
-    rested_since: datetime | None = None
-    as_of: datetime | None = None
 
 
 def contact_rows(
@@ -102,20 +99,12 @@ def account_profile(*, session: Session, account_id: str) -> AccountProfile | No
 
 
 def _pool(pool: Pool) -> list[Any]:
-    c, a = Contact.__table__.c, Account.__table__.c
+    a = Account.__table__.c
     conditions = [_granted(None)] + [_granted(scope) for scope in sorted(pool.scopes)]
     if pool.industry is not None:
         conditions.append(func.lower(a.industry) == pool.industry.lower())
     if pool.segment is not None:
         conditions.append(func.lower(a.segment) == pool.segment.lower())
-    if pool.rested_since is not None and pool.as_of is not None:
-        t = Ask.__table__.c
-        busy = select(t.contact_id).where(
-            t.contact_id.is_not(None),
-            t.asked_at <= pool.as_of,
-            or_(t.asked_at >= pool.rested_since, t.outcome == "pending"),
-        )
-        conditions.append(c.id.not_in(busy))
     return conditions
 
 
@@ -123,9 +112,11 @@ def _granted(scope: str | None) -> Any:
     """A granted record (of `scope`, or of any scope) for the contact or their whole account."""
     p, c = Permission.__table__.c, Contact.__table__.c
     granted = [p.status == "granted"] + ([p.scope == scope] if scope else [])
-    own = select(p.contact_id).where(*granted, p.contact_id.is_not(None))
-    account_wide = select(p.account_id).where(*granted, p.contact_id.is_(None))
-    return or_(c.id.in_(own), c.account_id.in_(account_wide))
+    own = select(p.id).where(*granted, p.contact_id == c.id)
+    account_wide = select(p.id).where(
+        *granted, p.account_id == c.account_id, p.contact_id.is_(None)
+    )
+    return or_(own.exists(), account_wide.exists())
 
 
 ACCOUNT_FIELDS = tuple(name for name in AccountProfile.model_fields if name != "owner_name")

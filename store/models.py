@@ -133,7 +133,11 @@ class Permission(Base):
 
 class Ask(Base):
     __tablename__ = "asks"
-    __table_args__ = (Index("ix_asks_account_time", "account_id", "asked_at"),)
+    __table_args__ = (
+        Index("ix_asks_account_time", "account_id", "asked_at"),
+        # A person's history: the advocate profile and the reference finder (issue 12).
+        Index("ix_asks_contact_time", "contact_id", "asked_at"),
+    )
     id: Mapped[str] = mapped_column(String(64), primary_key=True)
     account_id: Mapped[str] = mapped_column(_fk("accounts.id"))
     contact_id: Mapped[str | None] = mapped_column(_fk("contacts.id"))

@@ -9,7 +9,7 @@ contact's account owner or an admin (marketing: 403). Each edit is audited.
 from __future__ import annotations
 
 from collections import Counter
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Annotated, Any
 
 from pydantic import (
@@ -192,8 +192,6 @@ def search_advocates(
         industry=query.industry,
         segment=query.segment,
         scopes=frozenset(query.scopes() or ()),
-        rested_since=now - timedelta(days=policy.recent_ask_days),
-        as_of=now,
     )
     rows = store.contact_rows(session=session, owner_id=_owner_scope(actor), pool=pool)
     return find_references(_profiles(session, rows, policy, now), query)[:limit]
