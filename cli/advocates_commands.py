@@ -302,8 +302,9 @@ def referral(
     its recommended one; freshest trigger first. Nothing is recorded.
 
     --json prints a list of {account_id, account_name, owner_id, segment,
-    recommended_ask_type, eligible_ask_types, contact_id, contact_name, trigger_signal_ids,
-    value_proof_ids, latest_trigger_at, why, timing: {send_by, why}, open_review_id}.
+    recommended_ask_type, eligible_ask_types, contact_id, contact_name, channel,
+    trigger_signal_ids, value_proof_ids, latest_trigger_at, why, timing: {send_by, why},
+    open_review_id}.
 
     Examples:
       advocacy queue referral

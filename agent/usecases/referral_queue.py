@@ -40,6 +40,7 @@ class ReferralReady(BaseModel):
     eligible_ask_types: list[AskType]
     contact_id: str | None = Field(description="Whom a referral ask would go to.")
     contact_name: str | None
+    channel: str = Field(description="The contact's preferred channel, else the account's.")
     trigger_signal_ids: list[str]
     value_proof_ids: list[str]
     latest_trigger_at: datetime | None
@@ -114,6 +115,7 @@ def _row(
     dates = [s.occurred_at for s in snapshot.signals if s.id in triggers]
     dates += [r.submitted_at for r in snapshot.referrals if r.id in triggers]
     account = snapshot.account
+    preference = snapshot.preference_of(contact.id if contact else None)
     return ReferralReady(
         account_id=account.id,
         account_name=account.name,
@@ -123,6 +125,7 @@ def _row(
         eligible_ask_types=list(report.eligible_ask_types),
         contact_id=contact.id if contact else None,
         contact_name=contact.name if contact else None,
+        channel=(preference.preferred_channel if preference else None) or account.preferred_channel,
         trigger_signal_ids=list(report.trigger_signal_ids),
         value_proof_ids=list(report.value_proof_ids),
         latest_trigger_at=max(dates, default=None),

@@ -75,7 +75,7 @@ def test_bad_input_exits_2_naming_the_option(demo_folder: Path) -> None:
 
 def test_prefs_are_recorded_audited_and_gate_the_queue(demo_folder: Path) -> None:
     queue = as_json(demo_folder, "queue", "referral")
-    assert queue and {"account_id", "timing", "why", "contact_id"} <= set(queue[0])
+    assert queue and {"account_id", "timing", "why", "contact_id", "channel"} <= set(queue[0])
     ready = next(r for r in queue if r["contact_id"])
     saved = as_json(
         demo_folder,
