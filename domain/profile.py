@@ -186,6 +186,7 @@ def fatigue(history: ContactHistory, policy: PolicySettings, now: datetime) -> t
 
 
 def available(preference: PreferenceItem | None, now: datetime) -> bool:
+    """No `unavailable_until` recorded, or it has come."""
     until = preference.unavailable_until if preference else None
     return until is None or until <= now
 

@@ -237,6 +237,7 @@ def _preferences(session: Session, ids: Sequence[str]) -> dict[str, PreferenceIt
 
 
 def preference_item(row: AdvocatePreference) -> PreferenceItem:
+    """The stored preferences as the rules read them."""
     return PreferenceItem(
         contact_id=row.contact_id,
         avoid_ask_types=tuple(row.avoid_ask_types or ()),
@@ -277,6 +278,7 @@ def _plain(value: Any) -> Any:
 
 
 def get_preference(*, session: Session, contact_id: str) -> AdvocatePreference | None:
+    """The contact's stored preferences row, if any."""
     return session.get(AdvocatePreference, contact_id)
 
 
