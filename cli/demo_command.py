@@ -20,6 +20,7 @@ from cli.context import load_clock, load_settings
 from cli.render import results_table, review_panel, status_counts_table
 from cli.workflow_commands import method_warning, progress_bar, scan_results
 from store.db import make_engine, make_session_factory
+from store.demo_advocates import record_demo_preferences
 from store.demo_data import write_demo_bundle
 from store.importer import import_bundle
 
@@ -65,6 +66,11 @@ def demo(
         report = import_bundle(engine=built.engine, source=out)
         console.print(
             f"imported {report.total} rows into {settings.database_url} in {report.seconds:.1f} s"
+        )
+        noted = record_demo_preferences(factory=built.deps.session_factory, now=today)
+        console.print(
+            f"owners' notes on {len(noted)} advocate(s): {', '.join(noted)}"
+            " (advocacy advocates show ID; advocacy advocates search; advocacy queue referral)"
         )
         console.print(Rule("3. scan"))
         with progress_bar(True) as progress:

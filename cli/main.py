@@ -5,6 +5,7 @@ from __future__ import annotations
 import typer
 
 from cli import (
+    advocates_commands,
     api_commands,
     data_commands,
     db_commands,
@@ -30,3 +31,4 @@ marketing_commands.register(app)
 db_commands.register(app)
 api_commands.register(app)
 evals_commands.register(app)
+advocates_commands.register(app)

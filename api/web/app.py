@@ -20,6 +20,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from agent.bootstrap import Services
 from api.errors import ApiError, status_of
+from api.web.advocate_pages import router as advocate_router
 from api.web.candidate_pages import router as candidate_router
 from api.web.deps import PageError, SignInRequired, render
 from api.web.pages import router
@@ -37,6 +38,7 @@ PAGE_PATHS = (
     "/backlog",
     "/candidates",
     "/candidates.csv",
+    "/advocates",
     "/metrics",
     "/static",
 )
@@ -121,6 +123,7 @@ def create_pages(services_of: Callable[[], Services]) -> FastAPI:
     pages.include_router(router)
     pages.include_router(task_router)
     pages.include_router(candidate_router)
+    pages.include_router(advocate_router)
     pages.mount("/static", StaticFiles(directory=STATIC), name="static")
     pages.add_exception_handler(PageError, _page_error)
     pages.add_exception_handler(ApiError, _api_error)

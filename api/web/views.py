@@ -28,6 +28,11 @@ REASON_WORDS: dict[str, str] = {
     "recent_ask": "asked within the last 90 days",
     "ask_limit": "already asked 3 times this year",
     "recent_decline": "declined an ask recently",
+    "recently_rejected": "you rejected an ask for this account recently",
+    "advocate_unavailable": "the contact is unavailable for now (your note)",
+    "advocate_ask_limit": "the contact's yearly ask limit is reached (your note)",
+    # Not reason codes: what an advocate profile's `fatigue` lists besides them.
+    "reference_fatigue": "gave the most reference calls allowed in 90 days",
     "do_not_contact": "marked do not contact",
     "attribution_disputed": "a referral's attribution is disputed",
     "reward_unresolved": "a reward or incentive is unresolved",

@@ -9,7 +9,8 @@ import pytest
 from sqlalchemy import select
 
 from agent.usecases.scans import run_scan
-from store.models import AuditEntry, Review, WebSession
+from store.auth_models import WebSession
+from store.models import AuditEntry, Review
 from tests.e2e.api_fixtures import NOW, Api, open_api
 from tests.e2e.page_fixtures import IMAGE, SCRIPT, csrf_of, import_page_extras, sign_in
 
