@@ -1,5 +1,6 @@
 # The README's first two commands are `make demo` and `make test`; both set up what they need.
 VENV ?= .venv
+PORT ?= 8000
 PY := $(VENV)/bin/python
 
 .PHONY: demo test install lint types bench live bench-live live-raw clean
@@ -12,8 +13,9 @@ $(VENV)/.installed: pyproject.toml
 
 install: $(VENV)/.installed
 
+# `make demo PORT=8001` serves on another port; a port already taken is refused before any work.
 demo: install
-	$(VENV)/bin/advocacy demo --serve
+	$(VENV)/bin/advocacy demo --serve --port $(PORT)
 
 test: install
 	$(VENV)/bin/pytest -q --junitxml=build/junit.xml

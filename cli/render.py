@@ -4,14 +4,15 @@ from __future__ import annotations
 
 from collections import Counter
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.console import Console, Group
 from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
-from store.models import Review, ScanResult
+if TYPE_CHECKING:
+    from store.models import Review, ScanResult
 
 STATUS_STYLE = {"candidate": "green", "held": "yellow", "stopped": "red", "not_triggered": "dim"}
 
@@ -161,7 +162,8 @@ def _draft_panel(payload: dict[str, Any]) -> Panel:
 
 
 def print_error(console: Console, message: str) -> None:
-    console.print(Text(f"error: {message}", style="bold red"))
+    """One plain line (a terminal folds it; a pipe or log gets it whole)."""
+    console.print(Text(f"error: {message}", style="bold red"), soft_wrap=True)
 
 
 def _spread(value: dict[str, Any]) -> str:

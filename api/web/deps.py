@@ -22,6 +22,7 @@ from agent.usecases.web_sessions import SignedIn, signed_in, tokens_match
 from api.deps import ApiUser
 from api.errors import ApiError
 from api.web.views import evidence_fields, reason_words, urlpart
+from domain.errors import plain_message
 
 TEMPLATES = Path(__file__).parent / "templates"
 SESSION_COOKIE = "advocacy_session"
@@ -152,7 +153,7 @@ def parsed(model: type[Body], data: dict[str, Any]) -> Body:
         return model.model_validate(data)
     except ValidationError as error:
         problems = "; ".join(
-            f"{'.'.join(str(p) for p in item['loc']) or 'form'}: {item['msg']}"
+            f"{'.'.join(str(p) for p in item['loc']) or 'form'}: {plain_message(item['msg'])}"
             for item in error.errors()
         )
         raise ApiError(422, problems) from None
