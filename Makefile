@@ -3,7 +3,7 @@ VENV ?= .venv
 PORT ?= 8000
 PY := $(VENV)/bin/python
 
-.PHONY: demo test install lint types bench live bench-live live-raw clean
+.PHONY: demo test install lint types bench live bench-live live-raw clean screenshots
 
 $(VENV)/.installed: pyproject.toml
 	python3 -m venv $(VENV)
@@ -19,6 +19,10 @@ demo: install
 
 test: install
 	$(VENV)/bin/pytest -q --junitxml=build/junit.xml
+
+# The README's screenshots in docs/, from `make demo`'s own data (Debian's Chromium).
+screenshots: install
+	$(PY) docs/screenshots.py --out docs
 
 lint: install
 	$(VENV)/bin/ruff check . && $(VENV)/bin/ruff format --check .

@@ -94,7 +94,7 @@ def demo(
         if warning:
             console.print(warning, style="yellow", soft_wrap=True, markup=False)
         return
-    console.print(review_panel(waiting[0]))
+    console.print(review_panel(waiting[0], now=now))
     _next_steps(waiting[0].id, len(waiting))
     if warning:
         console.print(warning, style="yellow", soft_wrap=True, markup=False)

@@ -17,6 +17,7 @@ from cli.context import exits_on_domain_errors, services
 from cli.context import parse_time as _parse_time
 from cli.render import (
     backlog_table,
+    metrics_tables,
     owners_table,
     print_error,
     results_table,
@@ -215,6 +216,7 @@ def show_review(
 
     with services() as built, built.deps.session_factory() as session:
         review = reads.find_review(session=session, review_id=review_id)
+        now = built.deps.clock()
     if review is None:
         print_error(err, f"no review {review_id!r}; see `advocacy reviews list`")
         raise typer.Exit(2)
@@ -231,7 +233,7 @@ def show_review(
             + "\n"
         )
         return
-    console.print(review_panel(review))
+    console.print(review_panel(review, now=now))
 
 
 @reviews_app.command("decide")
@@ -344,10 +346,12 @@ def metrics(
     if as_json:
         sys.stdout.write(json.dumps(figures) + "\n")
         return
+    from agent.metrics import FUNNEL
+
     by_owner = figures.pop("by_owner", {})
     backlog = figures.pop("backlog", [])
-    for name, value in figures.items():
-        console.print(f"{name:<45} {value}")
+    for table in metrics_tables(figures, FUNNEL):
+        console.print(table)
     if by_owner:
         console.print(owners_table(by_owner))
     if backlog:
