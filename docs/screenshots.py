@@ -36,6 +36,7 @@ def free_port() -> int:
 
 def demo_database(work: Path) -> str:
     """A fresh database holding exactly what `make demo` shows (its defaults: 200 accounts)."""
+    work = work.resolve()
     shutil.rmtree(work, ignore_errors=True)
     work.mkdir(parents=True)
     url = f"sqlite:///{work / 'advocacy.db'}"
