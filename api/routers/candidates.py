@@ -6,6 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
+from agent.usecases.labels import label_candidates
 from agent.usecases.reads import candidates_page
 from agent.usecases.results import CandidatePage
 from api.deps import AnyUser, SessionDep
@@ -30,12 +31,15 @@ def list_candidates(
     owner: Annotated[str | None, Query(max_length=64, pattern=NO_NUL_PATTERN)] = None,
     cursor: Annotated[str | None, Query(max_length=500, pattern=NO_NUL_PATTERN)] = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
+    labels: Annotated[
+        bool, Query(description="Add `labels`: each code of the answer in words.")
+    ] = False,
 ) -> CandidatePage:
     """A page of scan results by account id; `next_cursor` fetches the next page.
 
     Owners see only their own accounts (another owner's id: 404).
     """
-    return candidates_page(
+    page = candidates_page(
         session=session,
         actor=user,
         scan_id=scan,
@@ -46,3 +50,4 @@ def list_candidates(
         cursor=cursor,
         limit=limit,
     )
+    return label_candidates(page) if labels else page
