@@ -5,7 +5,7 @@
 Runs `advocacy demo` (the same accounts and seed as `make demo`) into a database of its own
 under --work, serves it on a free loopback port, signs in as the first review's owner in
 Debian's Chromium and writes inbox.png, review.png (1280 px wide), tasks.png (390 px, after
-approving that review) and metrics.png into --out. The test suite never writes docs/: its own
+approving that review) into --out. The test suite never writes docs/: its own
 screenshots go under build/.
 """
 
@@ -105,8 +105,6 @@ def shoot(base: str, review_id: str, token: str, out: Path) -> None:
         page.screenshot(path=str(out / "review.png"))
         page.get_by_role("button", name="Approve as drafted").click()
         page.wait_for_load_state()
-        page.goto(f"{base}/metrics")
-        page.screenshot(path=str(out / "metrics.png"), full_page=True)
         phone = browser.new_page(viewport=PHONE)
         phone.context.add_cookies(page.context.cookies())
         phone.goto(f"{base}/tasks")
