@@ -115,6 +115,15 @@ def owner_visitor(visitor: Visitor) -> SignedIn:
 
 OwnerVisitor = Annotated[SignedIn, Depends(owner_visitor)]
 
+
+def review_reader(visitor: Visitor) -> SignedIn:
+    """Owners (their reviews, to decide) and admins (any review, read-only: for prompt
+    engineers, why the model's text was not used)."""
+    return visitor if visitor.role == "admin" else owner_visitor(visitor)
+
+
+ReviewReader = Annotated[SignedIn, Depends(review_reader)]
+
 CSRF_REFUSED = (
     "This form did not carry this session's security token, so nothing was changed."
     " Reload the page and try again."
