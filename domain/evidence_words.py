@@ -8,7 +8,7 @@ Pure: an evidence item (a dict of the review payload), the names of the account'
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from domain.labels import ASK_TYPES, SCOPES, label_of
@@ -58,9 +58,8 @@ def day(moment: datetime) -> str:
 def relative(moment: datetime, now: datetime) -> str:
     """'today', 'yesterday', '5 days ago', '3 weeks ago', '4 months ago', '2 years ago', or the
     same forward ('in 3 days')."""
-    days = (now - moment).days
-    ahead = days < 0
-    days = abs(days)
+    ahead = moment > now
+    days = ((moment - now) if ahead else (now - moment)).days
     if days == 0:
         return "today"
     if days == 1:
@@ -86,9 +85,10 @@ def parse_time(value: Any) -> datetime | None:
     if not isinstance(value, str) or not value:
         return None
     try:
-        return datetime.fromisoformat(value.replace("Z", "+00:00"))
+        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
     except ValueError:
         return None
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def describe_item(item: dict[str, Any], names: dict[str, str], now: datetime) -> EvidenceWords:

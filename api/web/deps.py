@@ -21,7 +21,7 @@ from agent.usecases.notices import unread
 from agent.usecases.web_sessions import SignedIn, signed_in, tokens_match
 from api.deps import ApiUser
 from api.errors import ApiError
-from api.web.views import evidence_fields, explain, reason_words, urlpart
+from api.web.views import explain, reason_words, urlpart
 from domain.errors import plain_message
 from domain.labels import rule_label
 
@@ -56,7 +56,6 @@ def _environment() -> Environment:
     env.filters["explain"] = explain
     env.filters["rule_label"] = lambda rule: rule_label(rule).label
     env.filters["rule_explain"] = lambda rule: rule_label(rule).explanation
-    env.filters["evidence_fields"] = evidence_fields
     env.filters["urlpart"] = urlpart
     return env
 

@@ -120,9 +120,6 @@ def not_proposed(*, session: Session, owner_id: str) -> NotProposed:
 # --- one review -----------------------------------------------------------------------------------
 
 
-HIDDEN_EVIDENCE_FIELDS = ("id", "source")
-
-
 @dataclass(frozen=True)
 class Permission:
     scope: str | None
@@ -137,15 +134,6 @@ def permission_for(review: Review, ask_type: str) -> Permission:
     prefix = f"permission:{scope}:"
     status = next((f.removeprefix(prefix) for f in review.flags if f.startswith(prefix)), None)
     return Permission(scope=scope, status=status or "unknown")
-
-
-def evidence_fields(item: dict[str, Any]) -> list[tuple[str, str]]:
-    """An evidence row's facts, minus its id and source (shown apart) and empty values."""
-    return [
-        (name, str(value))
-        for name, value in item.items()
-        if name not in HIDDEN_EVIDENCE_FIELDS and value is not None
-    ]
 
 
 def review_context(review: Review, now: datetime) -> dict[str, Any]:
