@@ -4,6 +4,7 @@ Applied once to the whole command tree before a command line is parsed (`HumanGr
 command follows these conventions by itself:
 - no Python type names (`<bool>`, `<list[str]>`): a flag shows nothing, a value a plain word;
 - a flag that is off by default shows no `[default: no-json]`;
+- arguments read as in the README (`reviews show REVIEW_ID`);
 - prose paragraphs of a docstring are reflowed to the terminal's width; lines of an example
   block (indented, or starting with `advocacy`) keep their line breaks.
 
@@ -81,8 +82,11 @@ def _humanize_param(param: Any) -> None:
     word = _human_type(param)
     # typer prints `display_type_rich` in a column of its own: one plain word instead of a type.
     param.display_type_rich = types.MethodType(lambda _self, ctx=None: word or None, param)
-    if param.param_type_name == "argument" and param.metavar is None:
-        param.metavar = param.name.upper()
+    if param.param_type_name == "argument":
+        param.metavar = param.metavar or param.name.upper()
+        # The usage line as the README writes it: `reviews show REVIEW_ID`, not `{REVIEW_ID}`.
+        usage = param.metavar if param.required else f"[{param.metavar}]"
+        param._usage_display_name = lambda: usage
     if getattr(param, "is_flag", False) and not param.default:
         param.show_default = False
     if isinstance(param.default, Path) and param.default.is_absolute():

@@ -63,6 +63,11 @@ def test_a_flag_shows_no_type_and_no_false_default() -> None:
     assert re.search(r"--account\s+TEXT", text)
 
 
+def test_arguments_read_as_in_the_readme() -> None:
+    text, _ = help_of(("reviews", "decide"))
+    assert "advocacy reviews decide [OPTIONS] REVIEW_ID ACTION" in text
+
+
 def test_the_evals_cache_flags_read_once() -> None:
     text, _ = help_of(("evals", "run"))
     assert "--no-cache" in text and "--no-no-cache" not in text
