@@ -8,28 +8,23 @@ from __future__ import annotations
 
 import json
 import sys
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from pydantic import ValidationError
 from rich.console import Console
 from rich.table import Table
 
-from agent.usecases.advocates import (
-    AdvocateDetail,
-    PreferencesIn,
-    account_advocates,
-    advocate_profile,
-    search_advocates,
-    set_preferences,
-)
-from agent.usecases.referral_queue import ReferralReady, referral_queue
 from cli.context import exits_on_domain_errors
 from cli.render import print_error
 from cli.workflow_commands import parse_time, services
 from domain.actors import Actor
 from domain.finder import ReferenceMatch, ReferenceQuery
 from domain.vocabulary import ASK_TYPES, CHANNELS, SCOPES
+
+if TYPE_CHECKING:  # the use-cases load langchain/langgraph: only inside a command (fast --help)
+    from agent.usecases.advocates import AdvocateDetail
+    from agent.usecases.referral_queue import ReferralReady
 
 console = Console()
 err = Console(stderr=True)
@@ -85,6 +80,8 @@ def search(
       advocacy advocates search --industry healthcare --ask-type reference_call
       advocacy advocates search --segment enterprise --permission logo --available --json
     """
+    from agent.usecases.advocates import search_advocates
+
     query = ReferenceQuery(
         industry=industry,
         segment=segment,
@@ -138,6 +135,8 @@ def show(
       advocacy advocates show c-1
       advocacy advocates show c-1 --json
     """
+    from agent.usecases.advocates import advocate_profile
+
     with (
         services() as built,
         built.deps.session_factory() as session,
@@ -183,6 +182,8 @@ def account(
     Examples:
       advocacy advocates account acc-001 --json
     """
+    from agent.usecases.advocates import account_advocates
+
     with (
         services() as built,
         built.deps.session_factory() as session,
@@ -253,6 +254,8 @@ def prefs(
       advocacy advocates prefs c-1 --unavailable-until 2027-01-15 --preferred-channel call
       advocacy advocates prefs c-1 --clear
     """
+    from agent.usecases.advocates import PreferencesIn, advocate_profile, set_preferences
+
     actor = _operator(by)
     with services() as built, exits_on_domain_errors(err):
         with built.deps.session_factory() as session:
@@ -310,6 +313,8 @@ def referral(
       advocacy queue referral
       advocacy queue referral --json
     """
+    from agent.usecases.referral_queue import referral_queue
+
     with services() as built, built.deps.session_factory() as session:
         rows = referral_queue(
             session=session, settings=built.deps.settings, actor=_operator(), now=built.deps.clock()

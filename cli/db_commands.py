@@ -6,8 +6,6 @@ import typer
 from rich.console import Console
 
 from cli.context import load_settings
-from store.db import make_engine
-from store.migrate import current_revision, head_revision, upgrade
 
 db_app = typer.Typer(
     help="Database schema: create or upgrade it with Alembic.", no_args_is_help=True
@@ -17,7 +15,15 @@ console = Console()
 
 @db_app.command("upgrade")
 def upgrade_command() -> None:
-    """Create the tables or bring them to the newest revision (ADVOCACY_DATABASE_URL)."""
+    """Create the tables or bring them to the newest revision (ADVOCACY_DATABASE_URL).
+
+    Examples:
+      advocacy db upgrade
+      ADVOCACY_DATABASE_URL=postgresql+psycopg://postgres@127.0.0.1/adv advocacy db upgrade
+    """
+    from store.db import make_engine
+    from store.migrate import upgrade
+
     settings = load_settings()
     engine = make_engine(settings.database_url)
     try:
@@ -29,7 +35,14 @@ def upgrade_command() -> None:
 
 @db_app.command("current")
 def current_command() -> None:
-    """Print the schema revision of the database and the newest one the code knows."""
+    """Print the schema revision of the database and the newest one the code knows.
+
+    Examples:
+      advocacy db current
+    """
+    from store.db import make_engine
+    from store.migrate import current_revision, head_revision
+
     settings = load_settings()
     engine = make_engine(settings.database_url)
     try:

@@ -1,4 +1,8 @@
-"""The `advocacy` command. Each command group registers itself from its own module."""
+"""The `advocacy` command. Each command group registers itself from its own module.
+
+A command module imports only typer, rich and the standard library at its top (the heavy parts
+inside the command), so `--help` answers at once; `cli/help.py` makes every help read alike.
+"""
 
 from __future__ import annotations
 
@@ -11,6 +15,7 @@ from cli import (
     db_commands,
     demo_command,
     evals_commands,
+    help,
     marketing_commands,
     tasks_commands,
     workflow_commands,
@@ -21,6 +26,7 @@ app = typer.Typer(
     help="Find customers ready to advocate and help their owner ask, with the owner's approval.",
     no_args_is_help=True,
     rich_markup_mode="rich",
+    cls=help.HumanGroup,
 )
 
 demo_command.register(app)

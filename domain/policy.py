@@ -244,7 +244,7 @@ def _review(facts: _Facts) -> list[_Need]:
 
 def _private_feedback(facts: _Facts) -> list[_Need]:
     """Always eligible once the account is triggered."""
-    return [_Need("the account is triggered", bool(facts.trigger_ids))]
+    return [_Need("a recent positive signal", bool(facts.trigger_ids))]
 
 
 _NEEDS: dict[AskType, Callable[[_Facts], list[_Need]]] = {
