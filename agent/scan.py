@@ -15,7 +15,7 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any, Required, TypedDict
+from typing import Any, NamedTuple, Required, TypedDict
 
 from langgraph.graph import END, START, StateGraph
 from langgraph.graph.state import CompiledStateGraph
@@ -23,6 +23,7 @@ from langgraph.runtime import Runtime
 
 from agent.deps import Deps, no_context_message
 from agent.graph import AdvocateGraph, thread_config
+from agent.programs import ProgramBook, program_book
 from agent.records import record_events
 from agent.runner import this_runner
 from agent.state import AdvocateState
@@ -38,6 +39,13 @@ from tools.batch import iter_account_id_batches, load_snapshots, triggered_accou
 Progress = Callable[[str, int, int], None]
 # Drafted reviews join the owners' queue this many at a time during a scan.
 PUBLISH_BATCH = 50
+
+
+class Gated(NamedTuple):
+    """An account's gate report and the programs it fits."""
+
+    report: GateReport
+    programs: list[str]
 
 
 def no_progress(phase: str, done: int, total: int) -> None:
@@ -56,6 +64,7 @@ class ScanState(TypedDict, total=False):
     now: Required[str]
     segment: str | None
     account_ids: list[str] | None
+    program_id: str | None  # a program scan: that program's eligible accounts and ask types
     candidates: list[str]
     counts: dict[str, int]
 
@@ -103,6 +112,7 @@ def start_scan(state: ScanState, runtime: Runtime[ScanDeps]) -> dict[str, Any]:
             started_at=deps.clock(),
             segment=state.get("segment"),
             account_ids=state.get("account_ids"),
+            program_id=state.get("program_id"),
         )
         scan.status = "running"
         scan.runner = this_runner()
@@ -127,17 +137,20 @@ def gate_accounts(state: ScanState, runtime: Runtime[ScanDeps]) -> dict[str, Any
             segment=state.get("segment"),
             account_ids=state.get("account_ids"),
         )
+        book = program_book(session=reader, now=now, program_id=state.get("program_id"))
         for batch in batches:
-            reports = _gate_batch(reader, deps, batch, now)
-            counts.update(report.status for report in reports.values())
+            reports = _gate_batch(reader, deps, batch, now, book)
+            counts.update(gated.report.status for gated in reports.values())
             counts["not_triggered"] += len(batch) - len(reports)
             _store_results(deps, state, batch, reports, now, counts)
-            candidates += [a for a, r in reports.items() if r.status == "candidate"]
+            candidates += [a for a, g in reports.items() if g.report.status == "candidate"]
             context.progress("gating", sum(counts.values()), total)
     return {"counts": dict(counts), "candidates": candidates}
 
 
-def _gate_batch(reader: Any, deps: Deps, batch: list[str], now: datetime) -> dict[str, GateReport]:
+def _gate_batch(
+    reader: Any, deps: Deps, batch: list[str], now: datetime, book: ProgramBook
+) -> dict[str, Gated]:
     policy = deps.settings.policy
     since = now - timedelta(days=policy.trigger_window_days)
     triggered = triggered_account_ids(
@@ -146,14 +159,17 @@ def _gate_batch(reader: Any, deps: Deps, batch: list[str], now: datetime) -> dic
     snapshots = load_snapshots(
         session=reader, account_ids=sorted(triggered), as_of=now, limit=deps.settings.evidence_limit
     )
-    return {account_id: evaluate(s, policy, now) for account_id, s in snapshots.items()}
+    return {
+        account_id: Gated(*book.gate(s, evaluate(s, policy, now), now))
+        for account_id, s in snapshots.items()
+    }
 
 
 def _store_results(
     deps: Deps,
     state: ScanState,
     batch: list[str],
-    reports: dict[str, GateReport],
+    reports: dict[str, Gated],
     now: datetime,
     counts: Counter[str],
 ) -> None:
@@ -162,8 +178,10 @@ def _store_results(
         _result_row(state["scan_id"], account_id, reports.get(account_id)) for account_id in batch
     ]
     keyed = (
-        gate_event(report, key=f"{state['scan_id']}:{account_id}", at=now, scan_id=state["scan_id"])
-        for account_id, report in reports.items()
+        gate_event(
+            gated.report, key=f"{state['scan_id']}:{account_id}", at=now, scan_id=state["scan_id"]
+        )
+        for account_id, gated in reports.items()
     )
     events = [event for event in keyed if event is not None]
     with transaction(deps.session_factory) as session:
@@ -177,8 +195,8 @@ def _store_results(
         record_events(session, events)
 
 
-def _result_row(scan_id: str, account_id: str, report: GateReport | None) -> dict[str, Any]:
-    if report is None:
+def _result_row(scan_id: str, account_id: str, gated: Gated | None) -> dict[str, Any]:
+    if gated is None:
         return {
             "scan_id": scan_id,
             "account_id": account_id,
@@ -187,7 +205,9 @@ def _result_row(scan_id: str, account_id: str, report: GateReport | None) -> dic
             "flags": [],
             "eligible_ask_types": [],
             "ask_type": None,
+            "programs": [],
         }
+    report = gated.report
     return {
         "scan_id": scan_id,
         "account_id": account_id,
@@ -196,6 +216,7 @@ def _result_row(scan_id: str, account_id: str, report: GateReport | None) -> dic
         "flags": list(report.flags),
         "eligible_ask_types": list(report.eligible_ask_types),
         "ask_type": report.ask_type,
+        "programs": gated.programs,
     }
 
 
@@ -217,6 +238,7 @@ def open_reviews(state: ScanState, runtime: Runtime[ScanDeps]) -> dict[str, Any]
             "review_id": rid,
             "now": state["now"],
             "scan_id": state["scan_id"],
+            "program_id": state.get("program_id"),
         }
         # Checkpoint at the interrupt only: a crash mid-draft simply drafts that candidate
         # again (open_review is keyed), and each thread writes 2 checkpoints instead of 6.

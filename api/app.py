@@ -26,7 +26,10 @@ from api.routers import (
     metrics,
     notifications,
     outcomes,
+    pilots,
+    programs,
     reviews,
+    rewards,
     scans,
     tasks,
     users,
@@ -79,7 +82,7 @@ def create_app(
     app.include_router(health.router)
     protected = [Depends(current_user), Depends(refuse_unknown_query)]
     routers = [scans, candidates, reviews, tasks, events, outcomes, notifications, backlog]
-    routers += [metrics, users]
+    routers += [metrics, users, programs, rewards, pilots]
     for module in routers:
         app.include_router(module.router, prefix="/v1", dependencies=protected, responses=ERRORS)
     app.router.routes.append(page_mount(app))

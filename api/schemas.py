@@ -45,6 +45,10 @@ class ScanRequest(_Body):
     now: ZonedTime | None = Field(
         None, description="Evaluate as of this time (backfills, tests); default: now."
     )
+    program: Annotated[str, Field(min_length=1, max_length=64)] | None = Field(
+        None,
+        description="Only this program's eligible accounts and ask types (unknown: 422).",
+    )
 
 
 class ScanAccepted(BaseModel):
@@ -86,6 +90,11 @@ class DecisionBody(_Body):
     until: ZonedTime | None = None
     accept_problems: bool | None = Field(
         None, description="edit: apply it although the checks found problems in the text."
+    )
+    incentive: Annotated[str, Field(max_length=64)] | None = Field(
+        None,
+        description="approve/edit: an incentive a program the account fits allows (its id); "
+        "the ask carries its description and disclosure, and the rewards ledger gets a row.",
     )
 
 

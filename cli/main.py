@@ -10,6 +10,7 @@ from cli import (
     db_commands,
     demo_command,
     evals_commands,
+    program_commands,
     tasks_commands,
     workflow_commands,
 )
@@ -28,3 +29,4 @@ tasks_commands.register(app)
 db_commands.register(app)
 api_commands.register(app)
 evals_commands.register(app)
+program_commands.register(app)

@@ -110,6 +110,7 @@ def scan_json(scan_id: str, now: datetime, results: list[ScanResult]) -> dict[st
                 "eligible_ask_types": r.eligible_ask_types,
                 "ask_type": r.ask_type,
                 "review_id": r.review_id,
+                "programs": r.programs or [],
             }
             for r in results
         ],
@@ -131,6 +132,12 @@ def scan(
         bool, typer.Option("--json", help="Print the result as one JSON object.")
     ] = False,
     per_status: Annotated[int, typer.Option(help="Accounts shown per status in the table.")] = 15,
+    program: Annotated[
+        str | None,
+        typer.Option(
+            help="Only this program's eligible accounts and ask types (advocacy programs list)."
+        ),
+    ] = None,
 ) -> None:
     """Gate accounts and open one review per candidate for its owner.
 
@@ -141,13 +148,14 @@ def scan(
     Examples:
       advocacy scan
       advocacy scan --segment enterprise --json
+      advocacy scan --program customer-voice
       advocacy scan --account acc-001 --account acc-002 --now 2026-11-27T09:00:00Z
     """
     as_of = parse_time(now, option="--now")
     with services() as built:
         with exits_on_domain_errors(err):
             chosen = check_scan_selection(
-                services=built, segment=segment, account_ids=account or None
+                services=built, segment=segment, account_ids=account or None, program_id=program
             )
         with progress_bar(not as_json) as report:
             scan_id = run_scan(
@@ -156,6 +164,7 @@ def scan(
                 segment=chosen.segment,
                 account_ids=chosen.account_ids,
                 progress=report,
+                program_id=chosen.program_id,
             )
         results = scan_results(built, scan_id)
         warning = method_warning(built, scan_id)
@@ -251,6 +260,13 @@ def decide_review(
             "--accept-problems", help="edit: send the edited text although its checks flag it."
         ),
     ] = False,
+    incentive: Annotated[
+        str | None,
+        typer.Option(
+            help="approve/edit: attach this incentive of a program the account fits "
+            "(advocacy programs show ID); the ask carries its disclosure."
+        ),
+    ] = None,
 ) -> None:
     """Approve, edit, reject or defer a pending review, exactly once.
 
@@ -259,6 +275,7 @@ def decide_review(
 
     Examples:
       advocacy reviews decide rv-1a2b-acc-001 approve
+      advocacy reviews decide rv-1a2b-acc-001 approve --incentive gc-25
       advocacy reviews decide rv-1a2b-acc-001 edit --ask-type review --subject "Quick favour?"
       advocacy reviews decide rv-1a2b-acc-001 reject --reason "mid-renewal negotiation"
       advocacy reviews decide rv-1a2b-acc-001 defer --until 2027-01-15
@@ -277,11 +294,22 @@ def decide_review(
         decision = _decision(
             action, by or review.owner_id, ask_type, subject, body, reason, until, accept_problems
         )
+        if incentive is not None:
+            decision = _with_incentive(decision, incentive)
         with exits_on_domain_errors(err):
             closed = decide(
                 deps=built.deps, advocate=built.advocate, review_id=review_id, decision=decision
             )
     console.print(f"review [bold]{closed.id}[/bold]: {closed.status} by {closed.decided_by}")
+
+
+def _with_incentive(decision: Decision, incentive: str) -> Decision:
+    try:
+        return Decision.model_validate({**decision.model_dump(), "incentive": incentive})
+    except ValidationError as error:
+        for problem in error.errors():
+            print_error(err, f"--incentive: {problem['msg'].removeprefix('Value error, ')}")
+        raise typer.Exit(2) from None
 
 
 def _decision(

@@ -118,6 +118,15 @@ class RejectionItem(_Item):
     decided_at: datetime
 
 
+class RewardItem(_Item):
+    """An unresolved row of the rewards ledger (proposed or approved): a new ask waits for it."""
+
+    id: str
+    status: str
+    created_at: datetime
+    incentive_id: str | None = None
+
+
 class EvidenceSnapshot(_Item):
     """One account's evidence as of `as_of`; nothing after it is included.
 
@@ -135,6 +144,8 @@ class EvidenceSnapshot(_Item):
     referrals: tuple[ReferralItem, ...] = ()
     # Our own workflow's record, not customer evidence: never cited, never shown to the drafter.
     rejections: tuple[RejectionItem, ...] = ()
+    # The rewards ledger's unresolved rows (issue 12): our record too, never cited.
+    rewards: tuple[RewardItem, ...] = ()
 
     def evidence_ids(self) -> set[str]:
         """Every id the drafter may cite."""

@@ -84,6 +84,7 @@ ReasonCode = Literal[
     "attribution_disputed",
     "reward_unresolved",
     "consent_unclear",
+    "not_in_program",
 ]
 HOLD_REASONS: frozenset[str] = frozenset(
     {
@@ -96,6 +97,7 @@ HOLD_REASONS: frozenset[str] = frozenset(
         "ask_limit",
         "recent_decline",
         "recently_rejected",
+        "not_in_program",
     }
 )
 STOP_REASONS: frozenset[str] = frozenset(
@@ -142,6 +144,8 @@ EventKind = Literal[
     "reminder_sent",
     "escalated",
     OutcomeKind,
+    "reward_proposed",
+    "reward_fulfilled",
 ]
 
 # --- the ask after approval (DESIGN.md section 5) ---------------------------------------------

@@ -11,38 +11,20 @@ from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import (
-    JSON,
     Boolean,
     Date,
-    ForeignKey,
     Index,
     Integer,
-    MetaData,
     String,
     Text,
     text,
 )
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column
 
+from store.base import Base as Base
+from store.base import Json as Json
+from store.base import _fk
 from store.types import UTCDateTime
-
-NAMING = {
-    "ix": "ix_%(column_0_label)s",
-    "uq": "uq_%(table_name)s_%(column_0_name)s",
-    "ck": "ck_%(table_name)s_%(constraint_name)s",
-    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
-    "pk": "pk_%(table_name)s",
-}
-
-Json = JSON
-
-
-class Base(DeclarativeBase):
-    metadata = MetaData(naming_convention=NAMING)
-
-
-def _fk(target: str) -> ForeignKey:
-    return ForeignKey(target, deferrable=True, initially="DEFERRED")
 
 
 class Owner(Base):
@@ -187,6 +169,8 @@ class ScanResult(Base):
     eligible_ask_types: Mapped[list[str]] = mapped_column(Json, default=list)
     ask_type: Mapped[str | None] = mapped_column(String(32))
     review_id: Mapped[str | None] = mapped_column(String(200))
+    # Issue 12: the programs a candidate fits.
+    programs: Mapped[list[str] | None] = mapped_column(Json)
 
 
 OPEN_REVIEW = "status IN ('drafting', 'pending', 'deciding')"
@@ -355,3 +339,9 @@ class WebSession(Base):
     user_id: Mapped[str] = mapped_column(_fk("users.id"), index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+# Issue 12's tables live in their own module; importing them here registers them on `Base`.
+from store.program_models import Pilot as Pilot  # noqa: E402
+from store.program_models import Program as Program  # noqa: E402
+from store.program_models import Reward as Reward  # noqa: E402

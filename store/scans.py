@@ -21,6 +21,7 @@ def add_queued_scan(
     segment: str | None = None,
     account_ids: list[str] | None = None,
     runner: str | None = None,
+    program_id: str | None = None,
 ) -> Scan:
     """Record a scan before it runs, so its id can be handed out (and polled) at once."""
     scan = Scan(
@@ -28,7 +29,7 @@ def add_queued_scan(
         status="queued",
         as_of=now,
         started_at=started_at,
-        filters={"segment": segment, "account_ids": account_ids},
+        filters={"segment": segment, "account_ids": account_ids, "program": program_id},
         runner=runner,
     )
     session.add(scan)

@@ -25,6 +25,7 @@ from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.functions import FunctionElement
 
 from domain.clock import utc
+from domain.rewards import UNRESOLVED_STATES
 from domain.snapshot import (
     AccountProfile,
     AskItem,
@@ -33,6 +34,7 @@ from domain.snapshot import (
     PermissionItem,
     ReferralItem,
     RejectionItem,
+    RewardItem,
     SignalItem,
     TicketItem,
 )
@@ -44,20 +46,12 @@ from store.models import (
     Permission,
     Referral,
     Review,
+    Reward,
     Signal,
     Ticket,
 )
 
-ItemT = TypeVar(
-    "ItemT",
-    ContactItem,
-    SignalItem,
-    TicketItem,
-    PermissionItem,
-    AskItem,
-    ReferralItem,
-    RejectionItem,
-)
+ItemT = TypeVar("ItemT", bound=BaseModel)
 Columns = Any  # a table's or subquery's `.c`; SQLAlchemy's own type for it is not generic enough
 Order = Callable[[Columns], list[ColumnElement[Any]]]
 Where = Callable[[Columns], ColumnElement[bool]]
@@ -192,6 +186,13 @@ REJECTIONS = EvidenceKind(
     order=lambda c: [c.decided_at.desc(), binary(c.id)],
     where=lambda c: c.status == "rejected",
 )
+REWARDS = EvidenceKind(
+    table=Reward.__table__,
+    item=RewardItem,
+    time="created_at",
+    order=lambda c: [c.created_at.desc(), binary(c.id)],
+    where=lambda c: c.status.in_(tuple(UNRESOLVED_STATES)),
+)
 
 # The snapshot field each kind fills; permissions have their own query (latest per scope).
 RANKED_KINDS: Mapping[str, EvidenceKind[Any]] = {
@@ -201,6 +202,7 @@ RANKED_KINDS: Mapping[str, EvidenceKind[Any]] = {
     "asks": ASKS,
     "referrals": REFERRALS,
     "rejections": REJECTIONS,
+    "rewards": REWARDS,
 }
 
 
@@ -287,7 +289,7 @@ def build_snapshot(
     *, as_of: datetime, account: AccountProfile, parts: Mapping[str, Sequence[Any]]
 ) -> EvidenceSnapshot:
     """The snapshot from its account and item lists; missing kinds are empty."""
-    fields = ("contacts", "signals", "tickets", "permissions", "asks", "referrals", "rejections")
+    fields = ("permissions", *RANKED_KINDS)
     values: dict[str, Any] = {name: tuple(parts.get(name, ())) for name in fields}
     return EvidenceSnapshot.model_construct(as_of=as_of, account=account, **values)
 
@@ -389,5 +391,6 @@ def load_snapshot(
         "asks": ask_history(**args),
         "referrals": referrals(**args),
         "rejections": rejections(**args),
+        "rewards": _single(REWARDS, **args),
     }
     return build_snapshot(as_of=utc(as_of), account=account, parts=parts)

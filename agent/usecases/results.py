@@ -35,6 +35,7 @@ class CandidateOut(BaseModel):
     eligible_ask_types: list[str]
     ask_type: str | None
     review_id: str | None
+    programs: list[str] = Field(default_factory=list, description="The programs it fits.")
 
 
 class CandidatePage(BaseModel):

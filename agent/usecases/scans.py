@@ -16,6 +16,7 @@ from agent.scan import Progress, ScanDeps, ScanState, new_scan_id, no_progress
 from agent.usecases.reads import scan_view
 from agent.usecases.results import ScanOut
 from domain.errors import Invalid
+from store import programs as program_store
 from store import queries
 from store.db import transaction
 from store.models import Scan
@@ -33,6 +34,7 @@ def run_scan(
     account_ids: list[str] | None = None,
     progress: Progress = no_progress,
     scan_id: str | None = None,
+    program_id: str | None = None,
 ) -> str:
     """Scan the selected accounts as of `now` and return the scan id; a failure marks it failed."""
     scan_id = scan_id or new_scan_id()
@@ -41,6 +43,7 @@ def run_scan(
         "now": now.isoformat(),
         "segment": segment,
         "account_ids": account_ids,
+        "program_id": program_id,
     }
     context = ScanDeps(deps=services.deps, advocate=services.advocate, progress=progress)
     try:
@@ -66,10 +69,15 @@ class Selection:
 
     segment: str | None
     account_ids: list[str] | None
+    program_id: str | None = None
 
 
 def checked_selection(
-    *, session: Session, segment: str | None, account_ids: list[str] | None
+    *,
+    session: Session,
+    segment: str | None,
+    account_ids: list[str] | None,
+    program_id: str | None = None,
 ) -> Selection:
     """The scan's selection, or Invalid naming what matches nothing: a typo must not record an
     empty scan that then hides every candidate as "the latest".
@@ -88,18 +96,34 @@ def checked_selection(
         if unknown:
             more = f" and {len(unknown) - 10} more" if len(unknown) > 10 else ""
             raise Invalid(f"account_ids: no account {', '.join(unknown[:10])}{more}")
-    chosen = Selection(segment=segment, account_ids=account_ids or None)
+    _check_program(session, program_id)
+    chosen = Selection(segment=segment, account_ids=account_ids or None, program_id=program_id)
     filtered = segment is not None or bool(account_ids)
-    if filtered and not queries.selected_count(session=session, **vars(chosen)):
+    if filtered and not queries.selected_count(
+        session=session, segment=chosen.segment, account_ids=chosen.account_ids
+    ):
         raise Invalid("the scan selects no account: no account has both that segment and id")
     return chosen
 
 
+def _check_program(session: Session, program_id: str | None) -> None:
+    if program_id is None or program_store.program(session=session, program_id=program_id):
+        return
+    known = ", ".join(p.id for p in program_store.programs(session=session)) or "none defined"
+    raise Invalid(f"program: no program {program_id!r}; known programs: {known}")
+
+
 def check_scan_selection(
-    *, services: Services, segment: str | None, account_ids: list[str] | None
+    *,
+    services: Services,
+    segment: str | None,
+    account_ids: list[str] | None,
+    program_id: str | None = None,
 ) -> Selection:
     with services.deps.session_factory() as session:
-        return checked_selection(session=session, segment=segment, account_ids=account_ids)
+        return checked_selection(
+            session=session, segment=segment, account_ids=account_ids, program_id=program_id
+        )
 
 
 def start_scan(
@@ -110,13 +134,16 @@ def start_scan(
     segment: str | None,
     account_ids: list[str] | None,
     limit: int | None,
+    program_id: str | None = None,
 ) -> ScanOut:
     """Record a queued scan and run it on `executor`; its id is returned at once."""
     deps = services.deps
     as_of = now or deps.clock()
     scan_id = new_scan_id()
     with transaction(deps.session_factory) as session:
-        chosen = checked_selection(session=session, segment=segment, account_ids=account_ids)
+        chosen = checked_selection(
+            session=session, segment=segment, account_ids=account_ids, program_id=program_id
+        )
         segment, account_ids = chosen.segment, chosen.account_ids
         if limit is not None:
             account_ids = first_account_ids(
@@ -130,6 +157,7 @@ def start_scan(
             segment=segment,
             account_ids=account_ids,
             runner=this_runner(),
+            program_id=program_id,
         )
         out = scan_view(scan)
 
@@ -141,6 +169,7 @@ def start_scan(
                 segment=segment,
                 account_ids=account_ids,
                 scan_id=scan_id,
+                program_id=program_id,
             )
         except Exception:
             log.exception("scan %s failed", scan_id)

@@ -31,6 +31,7 @@ def post_scan(
         segment=body.segment,
         account_ids=body.account_ids,
         limit=body.limit,
+        program_id=body.program,
     )
     return ScanAccepted(scan_id=scan.scan_id, status=scan.status, href=f"/v1/scans/{scan.scan_id}")
 
