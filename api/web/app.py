@@ -22,6 +22,7 @@ from agent.bootstrap import Services
 from api.errors import ApiError, status_of
 from api.web.deps import PageError, SignInRequired, render
 from api.web.pages import router
+from api.web.program_pages import router as program_router
 from api.web.task_pages import router as task_router
 from domain.errors import DomainError
 
@@ -35,6 +36,9 @@ PAGE_PATHS = (
     "/notifications",
     "/backlog",
     "/metrics",
+    "/programs",
+    "/rewards",
+    "/pilots",
     "/static",
 )
 CSP = (
@@ -117,6 +121,7 @@ def create_pages(services_of: Callable[[], Services]) -> FastAPI:
     pages.state.services_of = services_of
     pages.include_router(router)
     pages.include_router(task_router)
+    pages.include_router(program_router)
     pages.mount("/static", StaticFiles(directory=STATIC), name="static")
     pages.add_exception_handler(PageError, _page_error)
     pages.add_exception_handler(ApiError, _api_error)

@@ -215,9 +215,15 @@ def funnel_bars(figures: dict[str, Any]) -> list[Bar]:
 
 
 RATES: tuple[tuple[str, str], ...] = (
-    ("advocate_candidate_eligibility_rate", "candidates with satisfaction, value proof, contact"
-     " and ask type"),
-    ("referral_request_readiness_rate", "referral candidates with value proof"),
+    ("advocate_candidate_eligibility_rate", "candidates with a satisfaction signal, value proof,"
+     " relationship owner, use-case fit, permission status and ask type"),
+    ("referral_request_readiness_rate", "referral-eligible candidates with a satisfaction"
+     " signal, value milestone, relationship owner, timing rule and the owner's approval"),
+    ("promoter_rate", "respondents whose latest NPS is 9 or 10"),
+    ("repeat_advocacy_rate", "advocates who completed 2 asks or more"),
+    ("advocate_retention_rate", "advocates from before the last 365 days who advocated again in"
+     " them"),
+    ("referral_conversion_rate", "referrals converted, of those generated"),
     ("pilot_approved_with_value_proof_share", "pilot: approved asks with value proof (>= 90%)"),
     ("pilot_referral_asks_with_value_proof_share", "pilot: approved referral asks with value"
      " proof (100%)"),
@@ -230,6 +236,35 @@ PASSES = {
 
 def percent(value: float | None) -> str:
     return "no data yet" if value is None else f"{value * 100:.1f}%"
+
+
+# The seeds' KPIs that are counts or amounts, not rates: (key, words).
+KPI_FIGURES: tuple[tuple[str, str], ...] = (
+    ("advocate_pool_size", "contacts with a completed ask"),
+    ("activities_per_advocate", "completed asks per advocate"),
+    ("asks_per_customer", "asks in the period per account (touches)"),
+    ("referral_pipeline_amount", "amount of generated referrals"),
+    ("referral_revenue_amount", "amount of converted referrals"),
+)
+
+
+def kpi_rows(figures: dict[str, Any]) -> list[tuple[str, str, str]]:
+    """(KPI, what it counts, value) for the figures that are not rates."""
+    return [
+        (name, words, "no data yet" if figures.get(name) is None else str(figures[name]))
+        for name, words in KPI_FIGURES
+    ]
+
+
+def day_rows(figures: dict[str, Any]) -> list[tuple[str, int, int, str]]:
+    """(days since the trigger, sent, responded, rate) for the response-rate table."""
+    table = figures.get("response_rate_by_days_since_trigger") or {}
+    return [
+        (bucket, row["sent"], row["responded"], percent(row["rate"]))
+        for bucket, row in sorted(
+            table.items(), key=lambda item: int(item[0].split("-")[0].rstrip("+"))
+        )
+    ]
 
 
 def rate_rows(figures: dict[str, Any]) -> list[tuple[str, str, str, str]]:

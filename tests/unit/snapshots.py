@@ -18,12 +18,13 @@ from domain.snapshot import (
     PermissionItem,
     ReferralItem,
     RejectionItem,
+    RewardItem,
     SignalItem,
     TicketItem,
 )
 
 NOW = datetime(2026, 12, 1, 12, 0, tzinfo=UTC)
-Item = SignalItem | TicketItem | PermissionItem | AskItem | ReferralItem | ContactItem
+Item = SignalItem | TicketItem | PermissionItem | AskItem | ReferralItem | ContactItem | RewardItem
 
 
 def days_ago(days: float) -> datetime:
@@ -100,6 +101,12 @@ def rejection(days: float, **fields: Any) -> RejectionItem:
     return RejectionItem(decided_at=days_ago(days), **fields)
 
 
+def reward(status: str = "proposed", days: float = 5, **fields: Any) -> RewardItem:
+    """An unresolved row of the rewards ledger, created `days` ago."""
+    fields.setdefault("id", f"reward:rv-{status}-{days}")
+    return RewardItem(status=status, created_at=days_ago(days), **fields)
+
+
 def account(**fields: Any) -> AccountProfile:
     base: dict[str, Any] = {
         "id": "acc-001",
@@ -120,6 +127,7 @@ _GROUPS = {
     ReferralItem: "referrals",
     ContactItem: "contacts",
     RejectionItem: "rejections",
+    RewardItem: "rewards",
 }
 
 
