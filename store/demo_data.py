@@ -28,7 +28,6 @@ from store.demo_mix import (
     SEGMENTS,
     STOP_REASONS,
 )
-from store.demo_programs import DEMO_PROGRAMS
 from store.demo_rows import DemoRows
 from store.demo_words import (
     _CORE,
@@ -100,8 +99,7 @@ class _Demo(DemoRows):
             )
         for number in range(1, accounts + 1):
             self.account(f"acc-{number:06d}", f"u-{self.rng.randint(1, owners):04d}")
-        for program in DEMO_PROGRAMS:
-            self.emit("programs", program)
+        self.emit_programs()
 
     def account(self, account_id: str, owner_id: str) -> None:
         rng = self.rng

@@ -103,20 +103,40 @@ def test_a_single_capacity_object_is_one_limit() -> None:
     assert len(program(capacity={"max": 3, "per": "month"}).capacity) == 1
 
 
+RT = ("review", "testimonial")
+WINDOW = "timing"
 FIT = [
-    pytest.param({}, facts(), True, ("review", "testimonial"), id="fits_any_account"),
-    pytest.param({"segments": ["SMB"]}, facts(), True, ("review", "testimonial"), id="segment_any_case"),
+    pytest.param({}, facts(), True, RT, id="fits_any_account"),
+    pytest.param({"segments": ["SMB"]}, facts(), True, RT, id="segment_any_case"),
     pytest.param({"segments": ["enterprise"]}, facts(), False, (), id="segment_not_listed"),
     pytest.param({"industries": ["retail"]}, facts(), False, (), id="industry_not_listed"),
     pytest.param({"min_tier": "repeat"}, facts(tier="contributor"), False, (), id="tier_below"),
-    pytest.param({"min_tier": "repeat"}, facts(tier="champion"), True, ("review", "testimonial"), id="tier_above"),
-    pytest.param({"timing": [{"segment": "smb", "within_days": 3}]}, facts(), False, (), id="timing_window_passed"),
-    pytest.param({"timing": [{"segment": "smb", "within_days": 5}]}, facts(), True, ("review", "testimonial"), id="timing_window_inclusive"),
-    pytest.param({"timing": [{"segment": "enterprise", "within_days": 1}]}, facts(), True, ("review", "testimonial"), id="timing_other_segment"),
+    pytest.param({"min_tier": "repeat"}, facts(tier="champion"), True, RT, id="tier_above"),
+    pytest.param(
+        {WINDOW: [{"segment": "smb", "within_days": 3}]}, facts(), False, (), id="window_passed"
+    ),
+    pytest.param(
+        {WINDOW: [{"segment": "smb", "within_days": 5}]}, facts(), True, RT, id="window_inclusive"
+    ),
+    pytest.param(
+        {WINDOW: [{"segment": "mid", "within_days": 1}]}, facts(), True, RT, id="window_other"
+    ),
     pytest.param({"ask_types": ["case_study"]}, facts(), False, (), id="runs_none_eligible"),
-    pytest.param({"ask_types": ["review"], "activities": ["advisory_board"]}, facts(expansion_eligible=True), True, ("review", "advisory_board"), id="activities_once_expansion"),
-    pytest.param({"ask_types": ["review"], "activities": ["advisory_board"]}, facts(), True, ("review",), id="no_activities_before_expansion"),
-]  # fmt: skip
+    pytest.param(
+        {"ask_types": ["review"], "activities": ["advisory_board"]},
+        facts(expansion_eligible=True),
+        True,
+        ("review", "advisory_board"),
+        id="activities_once_expansion",
+    ),
+    pytest.param(
+        {"ask_types": ["review"], "activities": ["advisory_board"]},
+        facts(),
+        True,
+        ("review",),
+        id="no_activities_before_expansion",
+    ),
+]
 
 
 @pytest.mark.parametrize(("changes", "account", "fits", "runs"), FIT)
@@ -184,8 +204,9 @@ def _asks(*rows: tuple[str, str, int]) -> list[CountedAsk]:
 
 def test_capacity_counts_this_period_only() -> None:
     limited = program(capacity=[{"max": 2, "per": "month"}])
-    asks = _asks(("review", "c-1", 3), ("review", "c-2", 20)) + [
-        CountedAsk("review", "c-3", datetime(2026, 10, 30, tzinfo=UTC))
+    asks = [
+        *_asks(("review", "c-1", 3), ("review", "c-2", 20)),
+        CountedAsk("review", "c-3", datetime(2026, 10, 30, tzinfo=UTC)),
     ]
     (use,) = capacity_use(limited, asks, datetime(2026, 11, 25, tzinfo=UTC))
     assert (use.used, use.left) == (2, 0)
