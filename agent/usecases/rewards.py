@@ -14,13 +14,16 @@ from sqlalchemy.orm import Session
 
 from agent.bootstrap import Services
 from agent.records import record_audit, record_events
+from agent.rewards import allowed_incentives
+from agent.usecases.decisions import decide
+from checkpoints.schemas import Decision
 from domain.actors import Actor
-from domain.errors import Conflict, Forbidden, not_found
+from domain.errors import Conflict, DomainError, Forbidden, not_found
 from domain.events import event_row
 from domain.rewards import RewardAction, RewardState, next_state
 from store import programs as store
 from store.db import transaction
-from store.models import Account, Reward
+from store.models import Account, Review, Reward
 
 
 class RewardOut(BaseModel):
@@ -150,3 +153,27 @@ def _record_move(
                 )
             ],
         )
+
+
+def approve_with_incentive(*, services: Services, reviews: list[Review]) -> RewardOut | None:
+    """The demo's reward: the first of `reviews` whose ask a program rewards is approved by its
+    owner with that program's first incentive; None when no review qualifies."""
+    for review in reviews:
+        with services.deps.session_factory() as session:
+            allowed = allowed_incentives(session, review.payload, review.ask_type)
+        if not allowed:
+            continue
+        decision = Decision(action="approve", by=review.owner_id, incentive=allowed[0][1].id)
+        try:
+            decide(
+                deps=services.deps,
+                advocate=services.advocate,
+                review_id=review.id,
+                decision=decision,
+            )
+        except DomainError:  # refused now (the gates changed): try the next one
+            continue
+        with services.deps.session_factory() as session:
+            rows = store.rewards(session=session, review_id=review.id)
+        return reward_view(rows[0]) if rows else None
+    return None

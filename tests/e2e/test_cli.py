@@ -24,6 +24,7 @@ RESULT_KEYS = {
     "eligible_ask_types",
     "ask_type",
     "review_id",
+    "programs",
 }
 
 
@@ -82,6 +83,7 @@ def test_scan_json_has_the_documented_shape(demo_folder: Path) -> None:
         "eligible_ask_types",
         "ask_type",
         "review_id",
+        "programs",
     }
     assert all(set(result) == keys for result in printed["results"])
     statuses = {result["status"] for result in printed["results"]}
