@@ -74,10 +74,16 @@ def _referrals(
 ) -> dict[str, Any]:
     generated, converted = data("referral_generated"), data("referral_converted")
     imported = store.referral_statuses(session=session, **period)
+    # A referral is one review's: generated, converted, or both (a conversion implies it).
+    reviews = {
+        kind: {e.review_id for e in store.events(session=session, kind=kind, **period)}
+        for kind in ("referral_generated", "referral_converted")
+    }
     return {
         "referral_conversion_rate": share(
-            len(converted) + imported.get("converted", 0),
-            len(generated) + sum(imported.values()),
+            len(reviews["referral_converted"]) + imported.get("converted", 0),
+            len(reviews["referral_generated"] | reviews["referral_converted"])
+            + sum(imported.values()),
         ),
         "referral_pipeline_amount": _amount(generated),
         "referral_revenue_amount": _amount(converted),
