@@ -16,6 +16,7 @@ from agent.state import AdvocateState
 from checkpoints.schemas import Decision
 from domain.events import event_row
 from domain.lifecycle import task_send_by
+from domain.programs import counting_program
 from domain.vocabulary import EventKind
 from store.db import transaction
 from store.models import Review
@@ -68,7 +69,9 @@ def _apply(session: Session, review: Review, decision: Decision, now: datetime) 
     if decision.action in ("approve", "edit"):
         _record_approved_ask(session, review, after, now)
         rewards.at_approval(session, review, after["ask_type"], decision.incentive, now)
-    record_events(session, _decision_events(review, decision, after, now))
+    approved = decision.action in ("approve", "edit")
+    program_id = counted_program(session, review, after) if approved else None
+    record_events(session, _decision_events(review, decision, after, now, program_id))
     changed = sorted(key for key in after if after[key] != before.get(key))
     changes: dict[str, Any] = {
         "changed": changed,
@@ -133,16 +136,17 @@ def with_incentive(
     return {**ask, "body": body, "incentive": incentive_id, "program_id": program.id}
 
 
-def counted_program(review: Review, incentive_program: str | None) -> str | None:
+def counted_program(session: Session, review: Review, ask: dict[str, Any]) -> str | None:
     """The program an approved ask counts against: its incentive's, else the program scan's,
-    else the first program the candidate fits."""
-    payload = review.payload
-    fitting = payload.get("programs") or []
-    return incentive_program or payload.get("program_id") or (fitting[0] if fitting else None)
+    else the first program the candidate fits that runs its ask type."""
+    chosen = ask.get("program_id") or review.payload.get("program_id")
+    programs = {p.id: p for p in rewards.review_programs(session, review.payload)}
+    fitting = review.payload.get("programs") or []
+    return counting_program(programs, fitting, ask["ask_type"], chosen)
 
 
 def _decision_events(
-    review: Review, decision: Decision, ask: dict[str, Any], now: datetime
+    review: Review, decision: Decision, ask: dict[str, Any], now: datetime, program_id: str | None
 ) -> list[dict[str, Any]]:
     data = {
         "ask_type": ask["ask_type"],
@@ -153,7 +157,7 @@ def _decision_events(
         "contact_id": (review.payload.get("contact") or {}).get("id"),
         "open_issue": "low_priority_ticket_open" in (review.flags or []),
         "incentive": ask.get("incentive"),
-        "program_id": counted_program(review, ask.get("program_id")),
+        "program_id": program_id,
     }
     return [
         event_row(

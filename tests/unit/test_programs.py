@@ -16,6 +16,7 @@ from domain.programs import (
     Program,
     account_facts,
     capacity_use,
+    counting_program,
     full_ask_types,
     period_start,
     program_fit,
@@ -226,3 +227,23 @@ def test_capacity_per_ask_type_and_per_contact() -> None:
     assert (per_contact.used, per_contact.left, per_contact.contacts_at_limit) == (2, 0, ("c-1",))
     # A per-contact limit never closes the program for everyone.
     assert full_ask_types(limited, [by_type, per_contact]) == frozenset()
+
+
+@pytest.mark.parametrize(
+    ("fitting", "ask_type", "chosen", "counted"),
+    [
+        (["refs", "voice"], "review", None, "voice"),  # refs does not run reviews
+        (["refs", "voice"], "case_study", None, "refs"),
+        (["refs", "voice"], "review", "refs", "refs"),  # an incentive's or a scan's program
+        ([], "review", None, None),
+        (["gone"], "review", None, None),
+    ],
+)
+def test_the_program_an_approved_ask_counts_against(
+    fitting: list[str], ask_type: str, chosen: str | None, counted: str | None
+) -> None:
+    programs = {
+        "voice": program(),
+        "refs": program(id="refs", ask_types=["case_study"], incentives=[], disclosure=None),
+    }
+    assert counting_program(programs, fitting, ask_type, chosen) == counted
