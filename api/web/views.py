@@ -69,6 +69,7 @@ class InboxRow:
     ask_type: str
     flags: list[str]
     owner_only: bool
+    programs: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -110,6 +111,7 @@ def inbox_rows(*, session: Session, owner_id: str, now: datetime) -> list[InboxR
             ask_type=review.ask_type,
             flags=[flag for flag in review.flags if flag != "owner_only"],
             owner_only=review.owner_only,
+            programs=list(review.payload.get("programs") or []),
         )
         for review in review_queue(session=session, owner_id=owner_id)
     ]

@@ -223,6 +223,7 @@ def test_the_pages_show_programs_rewards_pilots_and_the_incentive_choice(api: Ap
     assert as_review(api, incentive="gc").status_code == 200
     client = api.client
     sign_in(client, api.tokens["ana"])
+    assert "fits refs, voice" in client.get("/inbox").text
     review = client.get(f"/reviews/{api.review_of('acc-001').id}").text
     assert 'name="incentive"' in review and "A $25 gift card, whatever you write." in review
     client.cookies.clear()
