@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import pytest
 
@@ -235,3 +236,27 @@ def test_the_pages_show_programs_rewards_pilots_and_the_incentive_choice(api: Ap
     assert "Start a pilot" in page.text
     metrics = client.get("/metrics").text
     assert 'id="kpi-advocate_pool_size"' in metrics and "Program participation" in metrics
+
+
+def test_the_page_moves_a_reward_once_and_starts_a_pilot(api: Api) -> None:
+    assert as_review(api, incentive="gc").status_code == 200
+    (reward,) = api.get("/v1/rewards", "bob").json()
+    client = api.client
+    csrf = sign_in(client, api.tokens["bob"])
+    path = f"/rewards/{quote(reward['reward_id'])}"
+    early = client.post(f"{path}/fulfil", data={"csrf": csrf}, follow_redirects=False)
+    assert early.status_code == 409
+    assert "is proposed: it cannot be fulfilled" in early.text
+    done = client.post(f"{path}/cancel", data={"csrf": csrf}, follow_redirects=False)
+    assert (done.status_code, done.headers["location"]) == (303, "/programs#rewards")
+    assert api.get("/v1/rewards", "bob").json()[0]["status"] == "cancelled"
+    assert client.post(f"{path}/cancel", data={"csrf": csrf}).status_code == 409
+    assert client.post(f"{path}/cancel", data={}).status_code == 403  # no CSRF token
+    client.cookies.clear()
+    csrf = sign_in(client, api.tokens["mkt"])
+    form = {"csrf": csrf, "name": "Q1", "segment": "smb", "days": "60"}
+    assert client.post("/pilots", data=form, follow_redirects=False).status_code == 303
+    page = client.get("/programs").text
+    assert "Q1" in page and "candidates with value proof" in page
+    bad = client.post("/pilots", data={**form, "top_healthy": "5"})
+    assert bad.status_code == 422 and "exactly one of segment or top_healthy" in bad.text
