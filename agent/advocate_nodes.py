@@ -58,8 +58,13 @@ def gate(state: AdvocateState, runtime: Runtime[Deps]) -> dict[str, Any]:
     program scan), and find the programs the candidate fits."""
     deps, snapshot, now = deps_of(runtime), _snapshot(state), _now(state)
     report = evaluate(snapshot, deps.settings.policy, now)
+    scanned = state.get("programs")  # a scan's candidate: its fit and capacity were read there
+    if scanned is not None and not state.get("program_id"):
+        return {"report": report.model_dump(mode="json"), "result": report.status}
     with deps.session_factory() as session:
-        book = program_book(session=session, now=now, program_id=state.get("program_id"))
+        book = program_book(
+            session=session, now=now, program_id=state.get("program_id"), capacity=not scanned
+        )
     report, programs = book.gate(snapshot, report, now)
     return {
         "report": report.model_dump(mode="json"),

@@ -74,8 +74,11 @@ class ProgramBook:
         return report, [f.program_id for f in fits]
 
 
-def program_book(*, session: Session, now: datetime, program_id: str | None = None) -> ProgramBook:
-    """The programs as of `now`; Invalid when `program_id` names no program."""
+def program_book(
+    *, session: Session, now: datetime, program_id: str | None = None, capacity: bool = True
+) -> ProgramBook:
+    """The programs as of `now` (without `capacity`: every limit taken as open); Invalid when
+    `program_id` names no program."""
     specs = tuple(store.programs(session=session))
     target = None
     if program_id is not None:
@@ -83,6 +86,6 @@ def program_book(*, session: Session, now: datetime, program_id: str | None = No
         if target is None:
             known = ", ".join(p.id for p in specs) or "none defined"
             raise Invalid(f"program: no program {program_id!r}; known programs: {known}")
-    counted = counted_asks(session=session, now=now)
+    counted = counted_asks(session=session, now=now) if capacity and specs else {}
     uses = {p.id: capacity_use(p, counted.get(p.id, []), now) for p in specs}
     return ProgramBook(programs=specs, uses=uses, target=target)

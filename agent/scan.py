@@ -65,6 +65,7 @@ class ScanState(TypedDict, total=False):
     segment: str | None
     account_ids: list[str] | None
     program_id: str | None  # a program scan: that program's eligible accounts and ask types
+    programs: dict[str, list[str]]  # per candidate, the programs it fits
     candidates: list[str]
     counts: dict[str, int]
 
@@ -129,6 +130,7 @@ def gate_accounts(state: ScanState, runtime: Runtime[ScanDeps]) -> dict[str, Any
     now = datetime.fromisoformat(state["now"])
     counts: Counter[str] = Counter()
     candidates: list[str] = []
+    programs: dict[str, list[str]] = {}
     with deps.session_factory() as reader:
         total = reader.get_one(Scan, state["scan_id"]).total
         batches = iter_account_id_batches(
@@ -143,9 +145,11 @@ def gate_accounts(state: ScanState, runtime: Runtime[ScanDeps]) -> dict[str, Any
             counts.update(gated.report.status for gated in reports.values())
             counts["not_triggered"] += len(batch) - len(reports)
             _store_results(deps, state, batch, reports, now, counts)
-            candidates += [a for a, g in reports.items() if g.report.status == "candidate"]
+            fresh = {a: g.programs for a, g in reports.items() if g.report.status == "candidate"}
+            candidates += list(fresh)
+            programs.update(fresh)
             context.progress("gating", sum(counts.values()), total)
-    return {"counts": dict(counts), "candidates": candidates}
+    return {"counts": dict(counts), "candidates": candidates, "programs": programs}
 
 
 def _gate_batch(
@@ -230,6 +234,7 @@ def open_reviews(state: ScanState, runtime: Runtime[ScanDeps]) -> dict[str, Any]
         blocked = blocking_review_ids(session=session, account_ids=candidates, now=now)
     fresh = [a for a in candidates if a not in blocked]
     review_ids = {a: review_id_for(state["scan_id"], a) for a in fresh}
+    fits = state.get("programs", {})
 
     def run(account_id: str) -> tuple[str, str]:
         rid = review_ids[account_id]
@@ -239,6 +244,7 @@ def open_reviews(state: ScanState, runtime: Runtime[ScanDeps]) -> dict[str, Any]
             "now": state["now"],
             "scan_id": state["scan_id"],
             "program_id": state.get("program_id"),
+            "programs": fits.get(account_id, []),
         }
         # Checkpoint at the interrupt only: a crash mid-draft simply drafts that candidate
         # again (open_review is keyed), and each thread writes 2 checkpoints instead of 6.
