@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Annotated, Any, Literal, Self, get_args
 
-from pydantic import ConfigDict, Field, model_validator
+from pydantic import AliasChoices, ConfigDict, Field, model_validator
 
 from domain.advocates import Tier, advocate_tier, expansion_eligible, tier_at_least
 from domain.report import GateReport, RuleCheck
@@ -50,7 +50,10 @@ class Incentive(_Data):
     """An incentive the program allows an owner to attach to an approved ask."""
 
     id: ProgramId
-    description: Words = Field(description="What the advocate receives, as the customer reads it.")
+    description: Words = Field(
+        description="What the advocate receives, as the customer reads it (DESIGN.md: `text`).",
+        validation_alias=AliasChoices("description", "text"),
+    )
     value: float = Field(ge=0, le=1_000_000)
     currency: str = Field(pattern=r"^[A-Z]{3}$", description="ISO 4217, e.g. USD.")
     disclosure: Words | None = Field(

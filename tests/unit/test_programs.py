@@ -247,3 +247,9 @@ def test_the_program_an_approved_ask_counts_against(
         "refs": program(id="refs", ask_types=["case_study"], incentives=[], disclosure=None),
     }
     assert counting_program(programs, fitting, ask_type, chosen) == counted
+
+
+def test_design_md_spelling_of_an_incentive_is_read_too() -> None:
+    spelled = {**VOICE["incentives"][0]}
+    spelled["text"] = spelled.pop("description")
+    assert program(incentives=[spelled]).incentives[0].description == spelled["text"]
