@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
+from functools import cached_property
 from datetime import datetime
 
 from sqlalchemy.orm import Session
@@ -52,7 +53,9 @@ class ProgramBook:
     uses: dict[str, list[CapacityUse]] = field(default_factory=dict)
     target: Program | None = None
 
+    @cached_property
     def full(self) -> dict[str, frozenset[str]]:
+        """Per program, the ask types whose capacity is used up (read once per scan)."""
         return {p.id: full_ask_types(p, self.uses.get(p.id, [])) for p in self.programs}
 
     def gate(
@@ -63,7 +66,7 @@ class ProgramBook:
         if report.status != "candidate" or not self.programs:
             return report, []
         facts = account_facts(snapshot, report, now)
-        full = self.full()
+        full = self.full
         if self.target is not None:
             fit = program_fit(self.target, facts, full.get(self.target.id, frozenset()))
             report = within_program(report, fit)
