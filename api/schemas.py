@@ -76,6 +76,7 @@ class DecisionBody(_Body):
         json_schema_extra={
             "examples": [
                 {"action": "approve"},
+                {"action": "approve", "incentive": "donation-25"},
                 {"action": "edit", "subject": "A quick favour?", "body": "Hi Lee, ..."},
                 {"action": "reject", "reason": "mid-renewal negotiation"},
                 {"action": "defer", "until": "2027-01-15T00:00:00Z"},
