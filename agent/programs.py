@@ -7,8 +7,8 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
-from functools import cached_property
 from datetime import datetime
+from functools import cached_property
 
 from sqlalchemy.orm import Session
 
@@ -69,7 +69,7 @@ class ProgramBook:
         full = self.full
         if self.target is not None:
             fit = program_fit(self.target, facts, full.get(self.target.id, frozenset()))
-            report = within_program(report, fit)
+            report = within_program(report, fit, snapshot, now)
             if report.status != "candidate":
                 return report, []
             facts = account_facts(snapshot, report, now)

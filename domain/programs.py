@@ -17,11 +17,13 @@ from typing import Annotated, Any, Literal, Self, get_args
 from pydantic import AliasChoices, ConfigDict, Field, model_validator
 
 from domain.advocates import Tier, advocate_tier, expansion_eligible, tier_at_least
+from domain.flags import permission_flag
+from domain.gates import consent_unclear
 from domain.report import GateReport, RuleCheck
 from domain.snapshot import EvidenceSnapshot
 from domain.text import NulFree
 from domain.timing import ask_contact
-from domain.vocabulary import ASK_TYPES, AskType
+from domain.vocabulary import AskType
 
 Activity = Literal["advisory_board", "beta_access", "event_speaking", "community"]
 ACTIVITIES: tuple[Activity, ...] = get_args(Activity)
@@ -203,10 +205,13 @@ def fitting_programs(
     return sorted((f for f in fits if f.fits), key=lambda f: f.program_id)
 
 
-def within_program(report: GateReport, fit: ProgramFit) -> GateReport:
+def within_program(
+    report: GateReport, fit: ProgramFit, snapshot: EvidenceSnapshot, now: datetime
+) -> GateReport:
     """A candidate's report as a program scan sees it: only the ask types the program runs for
     the account, the highest first (a program of expansion activities alone leaves them as
-    they are); an account the program does not fit is held with `not_in_program`, and why."""
+    they are), with the consent check and permission flag of that ask type; an account the
+    program does not fit is held with `not_in_program`, and why."""
     if report.status != "candidate":
         return report
     kept = restrict_ask_types(report.eligible_ask_types, fit)
@@ -215,7 +220,12 @@ def within_program(report: GateReport, fit: ProgramFit) -> GateReport:
         return report
     if kept:
         ask_type = report.ask_type if report.ask_type in kept else kept[0]
-        return report.model_copy(update={"eligible_ask_types": kept, "ask_type": ask_type})
+        narrowed = report.model_copy(update={"eligible_ask_types": kept})
+        return (
+            narrowed
+            if ask_type == report.ask_type
+            else _recommend(narrowed, ask_type, snapshot, now)
+        )
     why = "; ".join(fit.why_not) or "the program runs none of its eligible ask types"
     check = RuleCheck(
         rule="program_fit", passed=False, reason="not_in_program", why=f"{fit.program_id}: {why}"
@@ -227,6 +237,27 @@ def within_program(report: GateReport, fit: ProgramFit) -> GateReport:
             "checks": (*report.checks, check),
             "eligible_ask_types": (),
             "ask_type": None,
+        }
+    )
+
+
+def _recommend(
+    report: GateReport, ask_type: AskType, snapshot: EvidenceSnapshot, now: datetime
+) -> GateReport:
+    """The report recommending `ask_type` instead: its scope's permission flag and consent
+    check replace the first recommendation's (an unclear scope stops it, as in the gates)."""
+    flags = [f for f in report.flags if not f.startswith("permission:")]
+    permission = permission_flag(snapshot, now, ask_type)
+    consent = consent_unclear(snapshot, now, ask_type)
+    checks = (*(c for c in report.checks if c.rule != "consent_unclear"), consent)
+    stopped = consent.reason is not None
+    return report.model_copy(
+        update={
+            "ask_type": ask_type,
+            "flags": (*flags, *((permission,) if permission else ())),
+            "checks": checks,
+            "status": "stopped" if stopped else report.status,
+            "reasons": (*report.reasons, consent.reason) if consent.reason else report.reasons,
         }
     )
 
@@ -276,11 +307,11 @@ def _full_note(full: set[str]) -> str:
     return f" (capacity used up: {', '.join(sorted(full))})" if full else ""
 
 
-def restrict_ask_types(eligible: Sequence[str], fit: ProgramFit) -> tuple[str, ...]:
+def restrict_ask_types(eligible: Sequence[AskType], fit: ProgramFit) -> tuple[AskType, ...]:
     """The account's eligible ask types that a program it fits runs, in the ladder's order."""
     if not fit.fits:
         return ()
-    return tuple(t for t in eligible if t in fit.runs and t in ASK_TYPES)
+    return tuple(t for t in eligible if t in fit.runs)
 
 
 # --- capacity --------------------------------------------------------------------------------

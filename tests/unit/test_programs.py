@@ -3,7 +3,7 @@ how much capacity a period has left."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -23,7 +23,7 @@ from domain.programs import (
     within_program,
 )
 from domain.settings import PolicySettings
-from tests.unit.snapshots import NOW, ask, champion, nps, outcome, snap
+from tests.unit.snapshots import NOW, ask, champion, nps, outcome, permission, snap
 
 VOICE: dict[str, Any] = {
     "id": "voice",
@@ -163,7 +163,7 @@ def test_a_program_scan_keeps_the_ask_types_the_program_runs() -> None:
     report = evaluate(CANDIDATE, POLICY, NOW)
     assert report.ask_type == "case_study"
     fit = program_fit(program(), account_facts(CANDIDATE, report, NOW))
-    narrowed = within_program(report, fit)
+    narrowed = within_program(report, fit, CANDIDATE, NOW)
     assert narrowed.status == "candidate"
     assert narrowed.ask_type == "testimonial"
     assert set(narrowed.eligible_ask_types) == {"testimonial", "review"}
@@ -172,7 +172,7 @@ def test_a_program_scan_keeps_the_ask_types_the_program_runs() -> None:
 def test_an_account_outside_the_program_is_held_with_why() -> None:
     report = evaluate(CANDIDATE, POLICY, NOW)
     fit = program_fit(program(segments=["enterprise"]), account_facts(CANDIDATE, report, NOW))
-    held = within_program(report, fit)
+    held = within_program(report, fit, CANDIDATE, NOW)
     assert (held.status, held.reasons, held.ask_type) == ("held", ("not_in_program",), None)
     assert "segment smb is not enterprise" in held.checks[-1].why
 
@@ -253,3 +253,31 @@ def test_design_md_spelling_of_an_incentive_is_read_too() -> None:
     spelled = {**VOICE["incentives"][0]}
     spelled["text"] = spelled.pop("description")
     assert program(incentives=[spelled]).incentives[0].description == spelled["text"]
+
+
+def test_a_program_scan_checks_the_consent_of_the_ask_type_it_keeps() -> None:
+    # The testimonial's scope (public_quote) was granted once and has expired: consent unclear.
+    expired = permission("public_quote", "granted", expires_at=NOW - timedelta(days=1))
+    snapshot = snap(nps(10), outcome(), expired, segment="smb", industry="healthcare")
+    report = evaluate(snapshot, POLICY, NOW)
+    assert (report.status, report.ask_type) == ("candidate", "case_study")
+    narrowed = within_program(
+        report, program_fit(program(), account_facts(snapshot, report, NOW)), snapshot, NOW
+    )
+    assert (narrowed.status, narrowed.reasons, narrowed.ask_type) == (
+        "stopped",
+        ("consent_unclear",),
+        "testimonial",
+    )
+    assert "permission:public_quote:expired" in narrowed.flags
+    assert not any(flag.startswith("permission:case_study") for flag in narrowed.flags)
+
+
+def test_a_kept_ask_type_with_granted_consent_gets_its_flag() -> None:
+    snapshot = snap(nps(10), outcome(), permission("public_quote", "granted"), segment="smb")
+    report = evaluate(snapshot, POLICY, NOW)
+    narrowed = within_program(
+        report, program_fit(program(), account_facts(snapshot, report, NOW)), snapshot, NOW
+    )
+    assert narrowed.status == "candidate"
+    assert "permission:public_quote:granted" in narrowed.flags
