@@ -12,14 +12,15 @@ from sqlalchemy.orm import Session
 
 from agent.deps import Deps, deps_of
 from agent.payload import build_payload
+from agent.programs import program_book
 from agent.records import record_events
 from agent.state import AdvocateState
 from checkpoints.schemas import Decision
 from domain.events import event_row, gate_event
 from domain.gates import evaluate
+from domain.kpis import candidate_readiness
 from domain.report import GateReport
 from domain.snapshot import EvidenceSnapshot
-from domain.timing import ask_contact
 from store.db import transaction
 from store.models import Review
 from store.writes import insert_new
@@ -54,9 +55,23 @@ def gather_evidence(state: AdvocateState, runtime: Runtime[Deps]) -> dict[str, A
 
 
 def gate(state: AdvocateState, runtime: Runtime[Deps]) -> dict[str, Any]:
-    """Run the deterministic gates again on the evidence just read."""
-    report = evaluate(_snapshot(state), deps_of(runtime).settings.policy, _now(state))
-    return {"report": report.model_dump(mode="json"), "result": report.status}
+    """Run the deterministic gates again on the evidence just read (within the program of a
+    program scan), and find the programs the candidate fits."""
+    deps, snapshot, now = deps_of(runtime), _snapshot(state), _now(state)
+    report = evaluate(snapshot, deps.settings.policy, now)
+    scanned = state.get("programs")  # a scan's candidate: its fit and capacity were read there
+    if scanned is not None and not state.get("program_id"):
+        return {"report": report.model_dump(mode="json"), "result": report.status}
+    with deps.session_factory() as session:
+        book = program_book(
+            session=session, now=now, program_id=state.get("program_id"), capacity=not scanned
+        )
+    report, programs = book.gate(snapshot, report, now)
+    return {
+        "report": report.model_dump(mode="json"),
+        "result": report.status,
+        "programs": programs,
+    }
 
 
 def after_evidence(state: AdvocateState) -> Literal["gate", "__end__"]:
@@ -129,13 +144,18 @@ def open_review(state: AdvocateState, runtime: Runtime[Deps]) -> dict[str, Any]:
         flags=flags,
         now=now,
         send_within_days=deps.settings.policy.send_within_days,
+        programs=state.get("programs", []),
+        program_id=state.get("program_id"),
     )
     with transaction(deps.session_factory) as session:
         row = _review_row(state, report, payload.model_dump(mode="json"))
         inserted = insert_new(session, Review, {**row, "claimed_at": deps.clock()})
         if not inserted and not _exists(session, state["review_id"]):
             return {"result": "duplicate"}  # another review of the account is open
-        record_events(session, [_candidate_event(state, snapshot, report)])
+        record_events(
+            session,
+            [_candidate_event(state, snapshot, report, deps.settings.policy.send_within_days)],
+        )
     return {"result": "pending"}
 
 
@@ -175,7 +195,7 @@ def _review_row(
 
 
 def _candidate_event(
-    state: AdvocateState, snapshot: EvidenceSnapshot, report: GateReport
+    state: AdvocateState, snapshot: EvidenceSnapshot, report: GateReport, send_within_days: int
 ) -> dict[str, Any]:
     return event_row(
         kind="candidate_identified",
@@ -186,10 +206,8 @@ def _candidate_event(
         review_id=state["review_id"],
         scan_id=state.get("scan_id"),
         data={
-            "ask_type": report.ask_type,
-            "value_proof": bool(report.value_proof_ids),
-            "satisfaction": bool(report.trigger_signal_ids),
-            "contact": ask_contact(snapshot, report) is not None,
+            **candidate_readiness(snapshot, report, _now(state), send_within_days),
+            "programs": state.get("programs", []),
         },
     )
 

@@ -8,6 +8,7 @@ from typing import Any
 from langgraph.runtime import Runtime
 from sqlalchemy.orm import Session
 
+from agent import rewards
 from agent.deps import Deps, deps_of
 from agent.edit_checks import edit_problems
 from agent.records import record_audit, record_events, record_owner_task, record_pending_ask
@@ -15,6 +16,7 @@ from agent.state import AdvocateState
 from checkpoints.schemas import Decision
 from domain.events import event_row
 from domain.lifecycle import task_send_by
+from domain.programs import counting_program
 from domain.vocabulary import EventKind
 from store.db import transaction
 from store.models import Review
@@ -57,7 +59,7 @@ def apply_decision(state: AdvocateState, runtime: Runtime[Deps]) -> dict[str, An
 
 def _apply(session: Session, review: Review, decision: Decision, now: datetime) -> None:
     before = proposed_ask(review.payload)
-    after = decided_ask(before, decision)
+    after = with_incentive(session, review, decided_ask(before, decision), decision.incentive)
     review.status = FINAL_STATUS[decision.action]
     review.decision = decision.model_dump(mode="json")
     review.decided_at = now
@@ -66,8 +68,11 @@ def _apply(session: Session, review: Review, decision: Decision, now: datetime) 
     review.refusal = None
     if decision.action in ("approve", "edit"):
         _record_approved_ask(session, review, after, now)
-    record_events(session, _decision_events(review, decision, after, now))
-    changed = sorted(key for key in after if after[key] != before[key])
+        rewards.at_approval(session, review, after["ask_type"], decision.incentive, now)
+    approved = decision.action in ("approve", "edit")
+    program_id = counted_program(session, review, after) if approved else None
+    record_events(session, _decision_events(review, decision, after, now, program_id))
+    changed = sorted(key for key in after if after[key] != before.get(key))
     changes: dict[str, Any] = {
         "changed": changed,
         "before": before,
@@ -116,8 +121,32 @@ def _record_approved_ask(
     )
 
 
+def with_incentive(
+    session: Session, review: Review, ask: dict[str, Any], incentive_id: str | None
+) -> dict[str, Any]:
+    """The approved ask with the ledger's incentive paragraph (description and disclosure)
+    appended: the only incentive words an ask ever carries."""
+    if not incentive_id:
+        return ask
+    program, incentive = rewards.resolve_incentive(
+        session, review.payload, ask["ask_type"], incentive_id
+    )
+    paragraph = rewards.ledger_paragraph(program, incentive)
+    body = f"{ask['body'].rstrip()}\n\n{paragraph}"
+    return {**ask, "body": body, "incentive": incentive_id, "program_id": program.id}
+
+
+def counted_program(session: Session, review: Review, ask: dict[str, Any]) -> str | None:
+    """The program an approved ask counts against: its incentive's, else the program scan's,
+    else the first program the candidate fits that runs its ask type."""
+    chosen = ask.get("program_id") or review.payload.get("program_id")
+    programs = {p.id: p for p in rewards.review_programs(session, review.payload)}
+    fitting = review.payload.get("programs") or []
+    return counting_program(programs, fitting, ask["ask_type"], chosen)
+
+
 def _decision_events(
-    review: Review, decision: Decision, ask: dict[str, Any], now: datetime
+    review: Review, decision: Decision, ask: dict[str, Any], now: datetime, program_id: str | None
 ) -> list[dict[str, Any]]:
     data = {
         "ask_type": ask["ask_type"],
@@ -125,6 +154,10 @@ def _decision_events(
         "reason": decision.reason,
         "until": decision.until.isoformat() if decision.until else None,
         "value_proof": bool(review.payload.get("gate_report", {}).get("value_proof_ids")),
+        "contact_id": (review.payload.get("contact") or {}).get("id"),
+        "open_issue": "low_priority_ticket_open" in (review.flags or []),
+        "incentive": ask.get("incentive"),
+        "program_id": program_id,
     }
     return [
         event_row(

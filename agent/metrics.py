@@ -8,6 +8,7 @@ from typing import Any, get_args
 from sqlalchemy.orm import Session
 
 from agent.ask_metrics import ask_life_by_owner
+from agent.kpis import kpis
 from agent.usecases.backlog import backlog_rows
 from domain.clock import utc_now
 from domain.vocabulary import EventKind
@@ -47,26 +48,17 @@ def funnel(
     counts |= dict.fromkeys(("ask_held", "ask_stopped"), 0) | state_entries(
         session=session, **scope
     )
-    candidates = data("candidate_identified")
     approved = data("ask_approved")
-    ready = [
-        c
-        for c in candidates
-        if c.get("satisfaction") and c.get("value_proof") and c.get("contact") and c.get("ask_type")
-    ]
-    referrals = [c for c in candidates if c.get("ask_type") == "referral"]
     approved_with_proof = [a for a in approved if a.get("value_proof")]
     approved_referrals = [a for a in approved if a.get("ask_type") == "referral"]
     referral_share = _rate(
         sum(1 for a in approved_referrals if a.get("value_proof")), len(approved_referrals)
     )
     proof_share = _rate(len(approved_with_proof), len(approved))
+    life_rows = ask_life_rows(session=session, **scope)
     return {
         **counts,
-        "advocate_candidate_eligibility_rate": _rate(len(ready), len(candidates)),
-        "referral_request_readiness_rate": _rate(
-            sum(1 for c in referrals if c.get("value_proof")), len(referrals)
-        ),
+        **kpis(session=session, data=data, life_rows=life_rows, now=now or utc_now(), **scope),
         "pilot_approved_with_value_proof_share": proof_share,
         "pilot_approved_with_value_proof_pass": None
         if proof_share is None
@@ -80,7 +72,7 @@ def funnel(
             for row in backlog_rows(session=session, now=now or utc_now(), owner_id=owner_id)
         ],
         **ask_life_by_owner(
-            ask_life_rows(session=session, **scope),
+            life_rows,
             escalations_by_owner(session=session, **scope),
             now or utc_now(),
         ),

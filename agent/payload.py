@@ -33,6 +33,8 @@ def build_payload(
     flags: list[str],
     now: datetime,
     send_within_days: int,
+    programs: list[str] | None = None,
+    program_id: str | None = None,
 ) -> ReviewPayload:
     account = snapshot.account
     contact = ask_contact(snapshot, report)
@@ -60,4 +62,6 @@ def build_payload(
         summary=summary,
         draft=draft,
         written_by=written_by,
+        programs=programs or [],
+        program_id=program_id,
     )

@@ -18,6 +18,7 @@ from langgraph.graph.state import CompiledStateGraph
 from langgraph.runtime import Runtime
 
 from agent.deps import Deps, no_context_message
+from agent.programs import program_book
 from agent.runner import this_runner
 from agent.scan_batch import pipelined
 from agent.scan_context import Progress as Progress  # re-exported: callers import them here
@@ -39,6 +40,7 @@ class ScanState(TypedDict, total=False):
     account_ids: list[str] | None
     # What else the requester asked for (industry, owner, ARR, limit), shown with the scan.
     asked: dict[str, Any]
+    program_id: str | None  # a program scan: that program's eligible accounts and ask types
     counts: dict[str, int]
 
 
@@ -82,6 +84,7 @@ def start_scan(state: ScanState, runtime: Runtime[ScanDeps]) -> dict[str, Any]:
             segment=state.get("segment"),
             account_ids=state.get("account_ids"),
             selection=state.get("asked"),
+            program_id=state.get("program_id"),
         )
         scan.status = "running"
         scan.phase = "gating"
@@ -98,7 +101,9 @@ def scan_accounts(state: ScanState, runtime: Runtime[ScanDeps]) -> dict[str, Any
     context = _scan_deps(runtime)
     deps = context.deps
     now = datetime.fromisoformat(state["now"])
-    base = _reuse_base(deps, state["scan_id"], now)
+    program_id = state.get("program_id")
+    # A program scan reads capacity that other accounts' asks use up: nothing to reuse there.
+    base = None if program_id else _reuse_base(deps, state["scan_id"], now)
     with deps.session_factory() as reader:
         total = reader.get_one(Scan, state["scan_id"]).total
         batches = iter_account_id_batches(
@@ -107,8 +112,15 @@ def scan_accounts(state: ScanState, runtime: Runtime[ScanDeps]) -> dict[str, Any
             segment=state.get("segment"),
             account_ids=state.get("account_ids"),
         )
+        book = program_book(session=reader, now=now, program_id=program_id)
         counts = pipelined(
-            context, scan_id=state["scan_id"], now=now, batches=batches, total=total, base=base
+            context,
+            scan_id=state["scan_id"],
+            now=now,
+            batches=batches,
+            total=total,
+            base=base,
+            book=book,
         )
     for key in ("reviews_opened", "reviews_already_open", "reviews_not_opened"):
         counts.setdefault(key, 0)

@@ -27,6 +27,7 @@ from datetime import datetime
 
 from agent.deps import Deps
 from agent.graph import thread_config
+from agent.programs import ProgramBook
 from agent.scan_context import ScanDeps
 from agent.scan_gating import STATUSES, Base, GatedBatch, gate_batch
 from agent.state import AdvocateState
@@ -80,6 +81,8 @@ class Drafting:
         for account_id in fresh:
             snapshot, report = gated.candidates[account_id]
             inputs = self._inputs(account_id, batch.review_ids[account_id], snapshot, report)
+            inputs["programs"] = gated.programs.get(account_id, [])
+            inputs["program_id"] = gated.program_id
             batch.futures.append(self.pool.submit(self._run, account_id, inputs))
         self.submitted += len(fresh)
         return batch
@@ -170,13 +173,21 @@ def run_batch(
     before: Counter[str] | None = None,
     pool: Drafting | None = None,
     base: Base | None = None,
+    book: ProgramBook | None = None,
 ) -> Counter[str]:
     """Gate and draft one batch of a scan: the counts by status, plus reviews_opened,
     reviews_already_open and skipped_unchanged. The entry point of a worker that runs a scan
     batch by batch (`before`: the scan's counts so far, for its progress; `pool`: a pool shared
-    by batches; `base`: the scan whose unchanged results are reused, `reusable_base`)."""
+    by batches; `base`: the scan whose unchanged results are reused, `reusable_base`; `book`:
+    the programs, and the one a program scan targets)."""
     gated = gate_batch(
-        context.deps, scan_id=scan_id, now=now, account_ids=account_ids, before=before, base=base
+        context.deps,
+        scan_id=scan_id,
+        now=now,
+        account_ids=account_ids,
+        before=before,
+        base=base,
+        book=book,
     )
     counts = gated.counts
     if pool is not None:
@@ -195,6 +206,7 @@ def pipelined(
     batches: Iterator[list[str]],
     total: int,
     base: Base | None = None,
+    book: ProgramBook | None = None,
 ) -> Counter[str]:
     """Every batch, gating batch N+1 while batch N drafts: the pool never runs dry between
     batches, and at most two batches of candidates are held in memory."""
@@ -203,7 +215,13 @@ def pipelined(
         previous: DraftingBatch | None = None
         for batch in batches:
             gated = gate_batch(
-                context.deps, scan_id=scan_id, now=now, account_ids=batch, before=counts, base=base
+                context.deps,
+                scan_id=scan_id,
+                now=now,
+                account_ids=batch,
+                before=counts,
+                base=base,
+                book=book,
             )
             counts.update(gated.counts)
             context.progress("gating", sum(counts[s] for s in STATUSES), total)

@@ -18,6 +18,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from agent.deps import Deps
+from agent.programs import ProgramBook
 from agent.records import record_events
 from agent.settings import Settings
 from checkpoints.reviews import blocking_review_ids
@@ -65,6 +66,9 @@ class GatedBatch:
     counts: Counter[str]
     candidates: dict[str, tuple[EvidenceSnapshot, GateReport]]
     reused_blocked: dict[str, str] = field(default_factory=dict)
+    # Issue 12: per candidate, the programs it fits; the program a program scan targets.
+    programs: dict[str, list[str]] = field(default_factory=dict)
+    program_id: str | None = None
 
 
 @dataclass
@@ -75,6 +79,7 @@ class _Read:
     snapshots: dict[str, EvidenceSnapshot]
     reports: dict[str, GateReport]
     later: dict[str, datetime]
+    programs: dict[str, list[str]]
 
 
 def gate_batch(
@@ -85,13 +90,14 @@ def gate_batch(
     account_ids: list[str],
     before: Counter[str] | None = None,
     base: Base | None = None,
+    book: ProgramBook | None = None,
 ) -> GatedBatch:
     """Gate `account_ids` as of `now` (reusing `base`'s unchanged results) and store each result
     and the held/stopped events in one transaction, with the scan's progress: `before` (its
     counts before this batch) plus these."""
     # The rules build many small acyclic objects: generation-2 collections find nothing to free.
     with gc_paused(), deps.session_factory() as reader:
-        read = _read(reader, deps, account_ids, now, base)
+        read = _read(reader, deps, account_ids, now, base, book)
     counts: Counter[str] = Counter(report.status for report in read.reports.values())
     counts.update(previous.status for previous in read.reused.values())
     counts["not_triggered"] += len(account_ids) - len(read.reports) - len(read.reused)
@@ -104,17 +110,37 @@ def gate_batch(
         for account_id, report in read.reports.items()
         if report.status == "candidate"
     }
-    return GatedBatch(counts=counts, candidates=candidates, reused_blocked=read.blocked)
+    target = book.target.id if book is not None and book.target is not None else None
+    return GatedBatch(
+        counts=counts,
+        candidates=candidates,
+        reused_blocked=read.blocked,
+        programs=read.programs,
+        program_id=target,
+    )
 
 
-def _read(reader: Any, deps: Deps, batch: list[str], now: datetime, base: Base | None) -> _Read:
+def _read(
+    reader: Any,
+    deps: Deps,
+    batch: list[str],
+    now: datetime,
+    base: Base | None,
+    book: ProgramBook | None,
+) -> _Read:
     # Versions first: a change committed after this read is seen by the next scan, never lost.
     versions = evidence_versions(session=reader, account_ids=batch)
     reused, blocked = _reusable(reader, batch, versions, now, base) if base else ({}, {})
     fresh = [account_id for account_id in batch if account_id not in reused]
     snapshots, reports = _gate(reader, deps, fresh, now)
+    programs: dict[str, list[str]] = {}
+    if book is not None:
+        for account_id, report in reports.items():
+            reports[account_id], programs[account_id] = book.gate(
+                snapshots[account_id], report, now
+            )
     later = first_future_evidence(session=reader, account_ids=fresh, now=now)
-    return _Read(versions, reused, blocked, snapshots, reports, later)
+    return _Read(versions, reused, blocked, snapshots, reports, later, programs)
 
 
 def _reusable(
@@ -175,6 +201,7 @@ def _store(
         row = _result_row(scan_id, account_id, report)
         if snapshot is not None and report is not None:
             row.update(_listing(listing_facts(snapshot, report, now)))
+        row["programs"] = read.programs.get(account_id, [])
         row["evidence_version"] = read.versions.get(account_id)
         row["recheck_at"] = min((edge for edge in edges if edge is not None), default=None)
         rows.append(row)
@@ -235,6 +262,7 @@ def _result_row(scan_id: str, account_id: str, report: GateReport | None) -> dic
         "trigger_signal_id": None,
         "permission_status": None,
         "granted_scopes": [],
+        "programs": [],
     }
     if report is not None:
         row.update(

@@ -10,6 +10,8 @@ class AdvocateState(TypedDict, total=False):
     review_id: Required[str]
     now: Required[str]  # ISO 8601; the evidence and the gates are read as of this time
     scan_id: str | None
+    program_id: str | None  # a program scan: only the ask types this program runs
+    programs: list[str]  # the programs the candidate fits
     snapshot: dict[str, Any]
     report: dict[str, Any]
     summary: dict[str, Any]  # a Written[AdvocacySummary], dumped

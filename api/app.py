@@ -28,7 +28,10 @@ from api.routers import (
     metrics,
     notifications,
     outcomes,
+    pilots,
+    programs,
     reviews,
+    rewards,
     scans,
     tasks,
     users,
@@ -81,7 +84,7 @@ def create_app(
     app.include_router(health.router)
     protected = [Depends(current_user), Depends(refuse_unknown_query)]
     routers = [scans, candidates, lists, reviews, tasks, events, outcomes, notifications, backlog]
-    routers += [metrics, users, advocates]
+    routers += [metrics, users, advocates, programs, rewards, pilots]
     for module in routers:
         app.include_router(module.router, prefix="/v1", dependencies=protected, responses=ERRORS)
     app.router.routes.append(page_mount(app))

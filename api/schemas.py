@@ -60,6 +60,10 @@ class ScanRequest(_Body):
     now: ZonedTime | None = Field(
         None, description="Evaluate as of this time (backfills, tests); default: now."
     )
+    program: Annotated[str, Field(min_length=1, max_length=64)] | None = Field(
+        None,
+        description="Only this program's eligible accounts and ask types (unknown: 422).",
+    )
 
 
 class ScanAccepted(BaseModel):
@@ -87,6 +91,7 @@ class DecisionBody(_Body):
         json_schema_extra={
             "examples": [
                 {"action": "approve"},
+                {"action": "approve", "incentive": "donation-25"},
                 {"action": "edit", "subject": "A quick favour?", "body": "Hi Lee, ..."},
                 {"action": "reject", "reason": "mid-renewal negotiation"},
                 {"action": "defer", "until": "2027-01-15T00:00:00Z"},
@@ -101,6 +106,11 @@ class DecisionBody(_Body):
     until: ZonedTime | None = None
     accept_problems: bool | None = Field(
         None, description="edit: apply it although the checks found problems in the text."
+    )
+    incentive: Annotated[str, Field(max_length=64)] | None = Field(
+        None,
+        description="approve/edit: an incentive a program the account fits allows (its id); "
+        "the ask carries its description and disclosure, and the rewards ledger gets a row.",
     )
 
 

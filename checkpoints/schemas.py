@@ -32,6 +32,12 @@ class Decision(NulFree):
     accept_problems: bool = Field(
         False, description="edit: send the edited text although its checks found problems."
     )
+    incentive: str | None = Field(
+        None,
+        max_length=64,
+        description="approve/edit: an incentive id a program the account fits allows; the ask "
+        "then carries its description and disclosure, and the rewards ledger gets a row.",
+    )
 
     @model_validator(mode="after")
     def _fields_fit_the_action(self) -> Self:
@@ -47,6 +53,8 @@ class Decision(NulFree):
             raise ValueError("defer needs until (an ISO 8601 time)")
         if self.action != "defer" and self.until is not None:
             raise ValueError("until only goes with action 'defer'")
+        if self.incentive is not None and self.action not in ("approve", "edit"):
+            raise ValueError("incentive only goes with action 'approve' or 'edit'")
         return self
 
 
@@ -72,3 +80,6 @@ class ReviewPayload(BaseModel):
     summary: dict[str, Any]
     draft: dict[str, Any]
     written_by: dict[str, Any]
+    # Issue 12: the programs the candidate fits, and the one a program scan targeted.
+    programs: list[str] = Field(default_factory=list)
+    program_id: str | None = None

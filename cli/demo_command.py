@@ -18,6 +18,7 @@ from cli.workflow_commands import method_warning, progress_bar, scan_results
 
 if TYPE_CHECKING:
     from agent.settings import Settings
+    from agent.usecases.rewards import RewardOut
 
 console = Console()
 
@@ -57,6 +58,7 @@ def demo(
     """
     from agent.bootstrap import open_services
     from agent.usecases.reads import review_queue
+    from agent.usecases.rewards import approve_with_incentive
     from agent.usecases.scans import run_scan
     from store.demo_advocates import record_demo_preferences
     from store.demo_data import write_demo_bundle
@@ -91,6 +93,9 @@ def demo(
         console.print(results_table(results, per_status=8))
         with built.deps.session_factory() as session:
             waiting = review_queue(session=session, owner_id=None)
+        # The review shown below stays waiting; another one shows the rewards ledger.
+        reward = approve_with_incentive(services=built, reviews=waiting[1:])
+        waiting = [r for r in waiting if reward is None or r.id != reward.review_id]
     drafter = (
         "offline-template (no OPENAI_API_KEY)" if not settings.llm_configured else settings.model
     )
@@ -101,6 +106,7 @@ def demo(
             console.print(warning, style="yellow", soft_wrap=True, markup=False)
         return
     console.print(review_panel(waiting[0], now=now))
+    _print_reward(reward)
     _next_steps(waiting[0].id, len(waiting))
     if warning:
         console.print(warning, style="yellow", soft_wrap=True, markup=False)
@@ -108,6 +114,25 @@ def demo(
         _serve_as(settings, waiting[0].owner_id, port, now=clock())
     else:
         _page_steps(waiting[0].owner_id)
+
+
+def _print_reward(reward: RewardOut | None) -> None:
+    """The review the demo approved with a program's incentive, as its owner: the rewards
+    ledger's first row (the ask is only a task: nothing reaches a customer)."""
+    console.print(Rule("5. a program ask with an incentive (approved by the demo)"))
+    if reward is None:
+        console.print("no other review is one a program rewards")
+        return
+    lines = [
+        f"{reward.review_id} approved by its owner with {reward.incentive_id} of"
+        f" {reward.program_id} ({reward.value:g} {reward.currency}): the ask carries the"
+        " program's disclosure.",
+        f"Ledger: {reward.reward_id} is {reward.status}; it is due when the ask completes.",
+        "  advocacy rewards list · advocacy programs list · advocacy pilot start --name Q1"
+        " --top-healthy 50 --days 60",
+    ]
+    for line in lines:
+        console.print(line, soft_wrap=True, markup=False)
 
 
 def _serve_as(settings: Settings, owner_id: str, port: int, *, now: datetime) -> None:

@@ -17,6 +17,8 @@ from cli import (
     evals_commands,
     help,
     marketing_commands,
+    program_commands,
+    reviews_commands,
     tasks_commands,
     workflow_commands,
 )
@@ -32,9 +34,11 @@ app = typer.Typer(
 demo_command.register(app)
 data_commands.register(app)
 workflow_commands.register(app)
+reviews_commands.register(app)
 tasks_commands.register(app)
 marketing_commands.register(app)
 db_commands.register(app)
 api_commands.register(app)
 evals_commands.register(app)
 advocates_commands.register(app)
+program_commands.register(app)

@@ -55,6 +55,7 @@ ReviewStatus = Annotated[
 ]
 Trigger = Annotated[str | None, typer.Option(help="The newest trigger's kind (nps, renewal…).")]
 Reason = Annotated[str | None, typer.Option(help="Has this hold or stop reason.")]
+ProgramFit = Annotated[str | None, typer.Option("--program", help="Fits this program (its id).")]
 Scan = Annotated[str | None, typer.Option(help="One scan's results (default: latest each).")]
 SavedList = Annotated[str | None, typer.Option("--list", help="A saved list's name or id.")]
 AsJson = Annotated[bool, typer.Option("--json", help="Print JSON.")]
@@ -145,6 +146,7 @@ def list_candidates(
     review_status: ReviewStatus = None,
     trigger: Trigger = None,
     reason: Reason = None,
+    program: ProgramFit = None,
     scan: Scan = None,
     saved: SavedList = None,
     as_json: AsJson = False,
@@ -173,6 +175,7 @@ def list_candidates(
         "review_status": review_status,
         "trigger": trigger,
         "reason": reason,
+        "program": program,
         "scan": scan,
     }
     with _rows(saved, given) as found:
@@ -203,6 +206,7 @@ def export_candidates(
     review_status: ReviewStatus = None,
     trigger: Trigger = None,
     reason: Reason = None,
+    program: ProgramFit = None,
     scan: Scan = None,
     saved: SavedList = None,
 ) -> None:
@@ -233,6 +237,7 @@ def export_candidates(
         "review_status": review_status,
         "trigger": trigger,
         "reason": reason,
+        "program": program,
         "scan": scan,
     }
     with _rows(saved, given) as found:
@@ -269,6 +274,7 @@ def create_list(
     review_status: ReviewStatus = None,
     trigger: Trigger = None,
     reason: Reason = None,
+    program: ProgramFit = None,
     as_json: AsJson = False,
 ) -> None:
     """Save filters as a named list; reading it later re-evaluates them.
@@ -293,6 +299,7 @@ def create_list(
         "review_status": review_status,
         "trigger": trigger,
         "reason": reason,
+        "program": program,
     }
     request = ListRequest(name=name, filters=_filters(**given))
     with open_engine(load_settings()) as engine, exits_on_domain_errors(err):

@@ -1,4 +1,4 @@
-"""`advocacy scan`, `advocacy reviews list|show|decide`, `advocacy metrics`."""
+"""`advocacy scan` and `advocacy metrics` (and the helpers other command modules share)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,6 @@ import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime
-from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
@@ -19,24 +18,17 @@ from cli.render import (
     backlog_table,
     metrics_tables,
     owners_table,
-    print_error,
     results_table,
-    review_panel,
-    reviews_table,
     status_counts_table,
 )
 
 if TYPE_CHECKING:
     from agent.bootstrap import Services
     from agent.scan import Progress as ProgressFn
-    from checkpoints.schemas import Decision
     from store.models import ScanResult
 
 console = Console()
 err = Console(stderr=True)
-reviews_app = typer.Typer(
-    help="Owner reviews: list the pending ones, read one, decide it.", no_args_is_help=True
-)
 
 
 def parse_time(value: str | None, *, option: str) -> datetime:
@@ -101,6 +93,7 @@ def scan_json(scan_id: str, now: datetime, results: list[ScanResult]) -> dict[st
                 "eligible_ask_types": r.eligible_ask_types,
                 "ask_type": r.ask_type,
                 "review_id": r.review_id,
+                "programs": r.programs or [],
             }
             for r in results
         ],
@@ -136,6 +129,12 @@ def scan(
         bool, typer.Option("--json", help="Print the result as one JSON object.")
     ] = False,
     per_status: Annotated[int, typer.Option(help="Accounts shown per status in the table.")] = 15,
+    program: Annotated[
+        str | None,
+        typer.Option(
+            help="Only this program's eligible accounts and ask types (advocacy programs list)."
+        ),
+    ] = None,
 ) -> None:
     """Gate accounts and open one review per candidate for its owner.
 
@@ -146,6 +145,7 @@ def scan(
     Examples:
       advocacy scan
       advocacy scan --segment enterprise --json
+      advocacy scan --program customer-voice
       advocacy scan --account acc-001 --account acc-002 --now 2026-11-27T09:00:00Z
       advocacy scan --industry healthcare --arr-min 20000 --limit 100
     """
@@ -162,6 +162,7 @@ def scan(
                 owner_id=owner,
                 arr_min=arr_min,
                 arr_max=arr_max,
+                program_id=program,
             )
             ids = scanned_ids(
                 session=session, services=built, selection=chosen, limit=limit, as_of=as_of
@@ -174,6 +175,7 @@ def scan(
                 account_ids=ids,
                 progress=report,
                 asked=described(chosen, limit),
+                program_id=chosen.program_id,
             )
         results = scan_results(built, scan_id)
         warning = method_warning(built, scan_id)
@@ -188,171 +190,6 @@ def scan(
         f"scan [bold]{scan_id}[/bold] as of {as_of.isoformat()};"
         " next: [bold]advocacy reviews list[/bold]"
     )
-
-
-@reviews_app.command("list")
-def list_reviews(
-    owner: Annotated[str | None, typer.Option(help="Only this owner's reviews.")] = None,
-    as_json: Annotated[bool, typer.Option("--json", help="Print a JSON list.")] = False,
-) -> None:
-    """List reviews waiting for a decision, oldest trigger signal first.
-
-    Examples:
-      advocacy reviews list
-      advocacy reviews list --owner u-ana --json
-    """
-    from agent.usecases import reads
-
-    with services() as built, built.deps.session_factory() as session:
-        reviews = reads.review_queue(session=session, owner_id=owner)
-        now = built.deps.clock()
-    if as_json:
-        rows = [
-            {
-                "review_id": r.id,
-                "account_id": r.account_id,
-                "owner_id": r.owner_id,
-                "ask_type": r.ask_type,
-                "flags": r.flags,
-                "trigger_at": r.trigger_at.isoformat(),
-                "created_at": r.created_at.isoformat(),
-            }
-            for r in reviews
-        ]
-        sys.stdout.write(json.dumps(rows) + "\n")
-        return
-    console.print(reviews_table(reviews, now=now))
-
-
-@reviews_app.command("show")
-def show_review(
-    review_id: Annotated[str, typer.Argument(help="The review id (see `advocacy reviews list`).")],
-    as_json: Annotated[
-        bool, typer.Option("--json", help="Print the whole checkpoint payload as JSON.")
-    ] = False,
-) -> None:
-    """Show one review: evidence, gate report, summary and draft.
-
-    Examples:
-      advocacy reviews show rv-1a2b-acc-001
-      advocacy reviews show rv-1a2b-acc-001 --json
-    """
-    from agent.usecases import reads
-
-    with services() as built, built.deps.session_factory() as session:
-        review = reads.find_review(session=session, review_id=review_id)
-        now = built.deps.clock()
-    if review is None:
-        print_error(err, f"no review {review_id!r}; see `advocacy reviews list`")
-        raise typer.Exit(2)
-    if as_json:
-        sys.stdout.write(
-            json.dumps(
-                {
-                    "status": review.status,
-                    "decision": review.decision,
-                    "refusal": review.refusal,
-                    **review.payload,
-                }
-            )
-            + "\n"
-        )
-        return
-    console.print(review_panel(review, now=now))
-
-
-@reviews_app.command("decide")
-def decide_review(
-    review_id: Annotated[str, typer.Argument(help="The review id.")],
-    action: Annotated[str, typer.Argument(help="approve | edit | reject | defer")],
-    by: Annotated[
-        str | None, typer.Option(help="Who decides (default: the account owner).")
-    ] = None,
-    ask_type: Annotated[
-        str | None, typer.Option(help="edit: another eligible ask type (give its new --body too).")
-    ] = None,
-    subject: Annotated[str | None, typer.Option(help="edit: a new subject.")] = None,
-    body: Annotated[str | None, typer.Option(help="edit: a new body.")] = None,
-    body_file: Annotated[
-        Path | None, typer.Option(help="edit: read the new body from this file.")
-    ] = None,
-    reason: Annotated[str | None, typer.Option(help="reject: why.")] = None,
-    until: Annotated[str | None, typer.Option(help="defer: ISO 8601 date or time.")] = None,
-    accept_problems: Annotated[
-        bool,
-        typer.Option(
-            "--accept-problems", help="edit: send the edited text although its checks flag it."
-        ),
-    ] = False,
-) -> None:
-    """Approve, edit, reject or defer a pending review, exactly once.
-
-    Approval re-checks the gates: if the account is now held or stopped, it is refused with
-    the reasons (exit 1). A second decision on the same review changes nothing (exit 1).
-
-    Examples:
-      advocacy reviews decide rv-1a2b-acc-001 approve
-      advocacy reviews decide rv-1a2b-acc-001 edit --ask-type review --subject "Quick favour?"
-      advocacy reviews decide rv-1a2b-acc-001 reject --reason "mid-renewal negotiation"
-      advocacy reviews decide rv-1a2b-acc-001 defer --until 2027-01-15
-
-    An edited subject or body gets the draft's checks (placeholders, incentives, contact
-    details...): problems refuse the edit (exit 2) unless you pass --accept-problems.
-    """
-    from agent.usecases import reads
-    from agent.usecases.decisions import decide
-
-    if body_file is not None:
-        body = body_file.read_text(encoding="utf-8")
-    with services() as built:
-        with built.deps.session_factory() as session:
-            review = reads.find_review(session=session, review_id=review_id)
-        if review is None:
-            print_error(err, f"no review {review_id!r}; see `advocacy reviews list`")
-            raise typer.Exit(2)
-        decision = _decision(
-            action, by or review.owner_id, ask_type, subject, body, reason, until, accept_problems
-        )
-        with exits_on_domain_errors(err):
-            closed = decide(
-                deps=built.deps, advocate=built.advocate, review_id=review_id, decision=decision
-            )
-    console.print(f"review [bold]{closed.id}[/bold]: {closed.status} by {closed.decided_by}")
-
-
-def _decision(
-    action: str,
-    by: str,
-    ask_type: str | None,
-    subject: str | None,
-    body: str | None,
-    reason: str | None,
-    until: str | None,
-    accept_problems: bool = False,
-) -> Decision:
-    from pydantic import ValidationError
-
-    from checkpoints.schemas import Decision
-    from domain.errors import plain_message
-
-    fields: dict[str, Any] = {
-        "accept_problems": accept_problems,
-        "action": action,
-        "by": by,
-        "ask_type": ask_type,
-        "subject": subject,
-        "body": body,
-        "reason": reason,
-    }
-    if until is not None:
-        fields["until"] = parse_time(until, option="--until")
-    try:
-        return Decision.model_validate(fields)
-    except ValidationError as error:
-        for problem in error.errors():
-            where = ".".join(str(part) for part in problem["loc"]) or "decision"
-            print_error(err, f"{where}: {plain_message(problem['msg'])}")
-        raise typer.Exit(2) from None
 
 
 def metrics(
@@ -386,4 +223,3 @@ def metrics(
 def register(app: typer.Typer) -> None:
     app.command("scan")(scan)
     app.command("metrics")(metrics)
-    app.add_typer(reviews_app, name="reviews")

@@ -25,6 +25,7 @@ from domain.outputs import (
     AskDraft,
 )
 from domain.report import GateReport
+from domain.rewards import incentive_text_problems
 from domain.snapshot import EvidenceSnapshot
 from domain.vocabulary import Channel
 
@@ -305,3 +306,21 @@ def _contact_details(text: str, snapshot: EvidenceSnapshot | None) -> list[str]:
     if any(phone not in allowed for phone in phones):
         problems.append(f"contact_details: contains a phone number{where}: leave them out")
     return problems
+
+
+def incentive_words(text: str) -> list[str]:
+    """Every incentive word or phrase the text checks find in `text`, lowercased and sorted."""
+    found = {m.group(0).lower() for m in INCENTIVES.finditer(text)}
+    found |= {m.group(0).lower() for m in INCENTIVE_LEXICON.finditer(text)}
+    found |= {m.group(0).lower() for p in INCENTIVE_PHRASES for m in p.finditer(text)}
+    if paid_for_time(text):
+        found.add("for your time")
+    return sorted(found)
+
+
+def ledger_incentive_problems(body: str, ledger_paragraph: str | None) -> list[str]:
+    """An approved ask's text and the rewards ledger (issue 12): only the ledger's own incentive
+    paragraph may offer anything, and an incentivised ask carries it (with its disclosure) word
+    for word. `ledger_paragraph` is None for an ask with no incentive."""
+    outside = body.replace(ledger_paragraph, " ") if ledger_paragraph else body
+    return incentive_text_problems(body, ledger_paragraph, incentive_words(outside))

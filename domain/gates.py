@@ -228,7 +228,8 @@ def reward_unresolved(
     snapshot: EvidenceSnapshot, policy: PolicySettings, now: datetime
 ) -> RuleCheck:
     """Stopped while a reward or commission is unresolved: a referral whose reward_status is
-    pending or disputed, or a pending ask that carries an incentive."""
+    pending or disputed, a pending ask that carries an incentive, or a row of the rewards
+    ledger neither fulfilled nor cancelled."""
     referrals = [
         r.id
         for r in snapshot.referrals
@@ -240,9 +241,11 @@ def reward_unresolved(
         for ask in _asks(snapshot, now)
         if ask.outcome == "pending" and ask.incentive and ask.incentive.strip()
     ]
+    # The rewards ledger: a proposed or approved reward not yet fulfilled or cancelled.
+    ledger = [reward.id for reward in snapshot.rewards if reward.created_at <= now]
     return _check(
         "reward_unresolved",
-        referrals + asks,
+        referrals + asks + ledger,
         "A reward or incentive is unresolved",
         "No reward or incentive is unresolved.",
     )

@@ -56,11 +56,6 @@ REASONS = _table(
             "Contact's yearly limit reached",
             "The contact was asked as often this year as the owner's note allows.",
         ),
-        # Not a reason code: what an advocate profile's `fatigue` lists besides them.
-        "reference_fatigue": (
-            "Reference calls rested",
-            "Gave the most reference calls allowed in 90 days.",
-        ),
         "do_not_contact": ("Do not contact", "The account or its marketing consent says no."),
         "attribution_disputed": (
             "Referral credit disputed",
@@ -75,6 +70,11 @@ REASONS = _table(
             "The consent records for the ask's scope disagree, or the grant expired.",
         ),
         "account_missing": ("Account gone", "The account no longer exists."),
+        "not_in_program": (
+            "Not in this program",
+            "A program scan: the account does not fit the program, or the program runs none"
+            " of its eligible ask types.",
+        ),
     }
 )
 
@@ -99,6 +99,10 @@ RULES = _table(
             "Within the contact's limit",
             "Fewer asks this year than the contact's own maximum.",
         ),
+        "not_in_program": (
+            "In the program",
+            "A program scan: the account fits the program, which runs one of its ask types.",
+        ),
         "do_not_contact": ("Contact allowed", "Not marked do-not-contact; marketing consent ok."),
         "attribution_disputed": ("No disputed referral", "No referral's credit is disputed."),
         "reward_unresolved": ("No unresolved reward", "No reward or incentive is pending."),
@@ -106,6 +110,16 @@ RULES = _table(
             "Consent is not contradictory",
             "The ask's consent records agree and no grant has expired (unknown is allowed: "
             "the draft then asks for permission).",
+        ),
+    }
+)
+
+# What an advocate profile's `fatigue` lists besides the hold reasons (not a gate rule).
+FATIGUE = _table(
+    {
+        "reference_fatigue": (
+            "Reference calls rested",
+            "Gave the most reference calls allowed in 90 days.",
         ),
     }
 )
@@ -230,6 +244,13 @@ METRICS = _table(
         "hours_trigger_to_approval": ("Trigger to approval", "Hours from praise to approval."),
         "hours_approval_to_send": ("Approval to send", "Hours from approval to sending."),
         "hours_send_to_response": ("Send to answer", "Hours from sending to the answer."),
+        "promoter_rate": ("Promoters", "Respondents whose latest NPS is 9 or 10."),
+        "repeat_advocacy_rate": ("Repeat advocates", "Advocates who completed 2 asks or more."),
+        "advocate_retention_rate": (
+            "Advocates retained",
+            "Advocates from before the last 365 days who advocated again within them.",
+        ),
+        "referral_conversion_rate": ("Referrals converted", "Of the referrals generated."),
     }
 )
 
@@ -240,6 +261,7 @@ TABLES: tuple[dict[str, Label], ...] = (
     ASK_TYPES,
     EVENTS,
     METRICS,
+    FATIGUE,
 )
 
 

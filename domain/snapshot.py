@@ -132,6 +132,15 @@ class PreferenceItem(_Item):
     preferred_channel: Channel | None = None
 
 
+class RewardItem(_Item):
+    """An unresolved row of the rewards ledger (proposed or approved): a new ask waits for it."""
+
+    id: str
+    status: str
+    created_at: datetime
+    incentive_id: str | None = None
+
+
 class EvidenceSnapshot(_Item):
     """One account's evidence as of `as_of`; nothing after it is included.
 
@@ -151,6 +160,8 @@ class EvidenceSnapshot(_Item):
     rejections: tuple[RejectionItem, ...] = ()
     # The owner's record of how each contact wants to be asked: gates, never cited.
     preferences: tuple[PreferenceItem, ...] = ()
+    # The rewards ledger's unresolved rows (issue 12): our record too, never cited.
+    rewards: tuple[RewardItem, ...] = ()
 
     def evidence_ids(self) -> set[str]:
         """Every id the drafter may cite."""

@@ -86,6 +86,7 @@ ReasonCode = Literal[
     "attribution_disputed",
     "reward_unresolved",
     "consent_unclear",
+    "not_in_program",
 ]
 HOLD_REASONS: frozenset[str] = frozenset(
     {
@@ -100,6 +101,7 @@ HOLD_REASONS: frozenset[str] = frozenset(
         "recently_rejected",
         "advocate_unavailable",
         "advocate_ask_limit",
+        "not_in_program",
     }
 )
 STOP_REASONS: frozenset[str] = frozenset(
@@ -146,6 +148,8 @@ EventKind = Literal[
     "reminder_sent",
     "escalated",
     OutcomeKind,
+    "reward_proposed",
+    "reward_fulfilled",
 ]
 
 # --- the ask after approval (DESIGN.md section 5) ---------------------------------------------

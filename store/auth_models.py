@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from store.models import Base, Json, _fk
+from store.base import Base, Json, _fk
 from store.types import UTCDateTime
 
 

@@ -14,6 +14,7 @@ from typing import Annotated, Any
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
 from domain.clock import utc
+from domain.programs import Program
 from domain.text import NulFree, in_utc, not_before_1900, not_in_the_future
 from domain.vocabulary import (
     SCORE_RANGES,
@@ -180,6 +181,10 @@ class ReferralRow(_Row):
     reward_status: RewardStatus | None = None
 
 
+class ProgramRow(Program, _Row):
+    """A program (domain/programs.py); stored whole as its `spec`, with its id and name."""
+
+
 def permission_id(
     *, account_id: str, contact_id: str | None, scope: str, recorded_at: datetime, status: str
 ) -> str:
@@ -198,6 +203,7 @@ ROW_MODELS: dict[str, type[_Row]] = {
     "permissions": PermissionRow,
     "asks": AskRow,
     "referrals": ReferralRow,
+    "programs": ProgramRow,
 }
 BUNDLE_KEYS: tuple[str, ...] = tuple(ROW_MODELS)
 
@@ -211,15 +217,26 @@ REFERENCES: dict[str, tuple[tuple[str, str], ...]] = {
     "permissions": (("account_id", "accounts"), ("contact_id", "contacts")),
     "asks": (("account_id", "accounts"), ("contact_id", "contacts")),
     "referrals": (("account_id", "accounts"),),
+    "programs": (),
 }
 
 
 def to_record(row: BaseModel) -> dict[str, Any]:
-    """The database row of a validated bundle row (permissions get their stable id)."""
+    """The database row of a validated bundle row (permissions get their stable id; a program
+    is kept whole as its `spec`)."""
+    if isinstance(row, Program):
+        return {"id": row.id, "name": row.name, "spec": row.model_dump(mode="json")}
     record = row.model_dump()
     if isinstance(row, PermissionRow):
         record["id"] = row.stable_id()
     return record
+
+
+def record_columns(key: str) -> list[str]:
+    """The table columns `to_record` fills for a bundle key."""
+    if key == "programs":
+        return ["id", "name", "spec"]
+    return list(ROW_MODELS[key].model_fields)
 
 
 # --- faults: of the file's shape, or of one row (store/bundle_read.py reads the rows) -------

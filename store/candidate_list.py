@@ -37,6 +37,7 @@ class ListQuery:
     arr_max: int | None = None
     review_status: str | None = None
     trigger: str | None = None
+    program: str | None = None
 
 
 TriggerSignal = aliased(Signal)
@@ -103,6 +104,7 @@ def _filtered(statement: AnySelect, query: ListQuery) -> AnySelect:
         (query.arr_max, lambda v: Account.arr <= v),
         (query.review_status, _review_status),
         (query.trigger, lambda v: TriggerSignal.kind == v),
+        (query.program, lambda v: _in_json_list(ScanResult.programs, v)),
     ]
     for value, condition in conditions:
         if value is not None:

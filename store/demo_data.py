@@ -99,6 +99,7 @@ class _Demo(AdvocateHistory):
             )
         for number in range(1, accounts + 1):
             self.account(f"acc-{number:06d}", f"u-{self.rng.randint(1, owners):04d}")
+        self.emit_programs()
 
     def account(self, account_id: str, owner_id: str) -> None:
         rng = self.rng

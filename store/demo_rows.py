@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 from typing import IO, Any
 
 from store.bundle import BUNDLE_KEYS
+from store.demo_programs import DEMO_PROGRAMS
 from store.demo_words import (
     _FIRST,
     _PREFIX,
@@ -39,6 +40,11 @@ class DemoRows:
         separator = ",\n" if self.counts[key] else "\n"
         self.parts[key].write(separator + json.dumps(row, separators=(",", ":")))
         self.counts[key] += 1
+
+    def emit_programs(self) -> None:
+        """The demo's two programs (store/demo_programs.py)."""
+        for program in DEMO_PROGRAMS:
+            self.emit("programs", program)
 
     def next_id(self, prefix: str) -> str:
         self.serial += 1

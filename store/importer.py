@@ -31,6 +31,7 @@ from store.bundle import (
     BundleError,
     PermissionRow,
     Problem,
+    record_columns,
     to_record,
 )
 from store.bundle_read import read_source
@@ -45,6 +46,8 @@ PROGRESS_EVERY = 10_000
 RESOLVE_AT = 10_000
 # Keys that other rows point at, whose ids are remembered.
 PARENT_KEYS = ("owners", "accounts", "contacts")
+# Keys written through COPY on PostgreSQL (programs have JSON columns and are few).
+COPIED_KEYS = frozenset(BUNDLE_KEYS) - {"programs"}
 
 Progress = Callable[[str, int], None]
 
@@ -204,7 +207,7 @@ class _ImportRun:
             self.derived_ids.clear()
         batch = self.batches[key]
         if batch and not self.error_total:
-            if self.copier is not None:
+            if self.copier is not None and key in COPIED_KEYS:
                 self.copier.write(key, list(batch.values()))
             else:
                 self.connection.execute(self._statement(key), list(batch.values()))
@@ -214,7 +217,7 @@ class _ImportRun:
         if key not in self.statements:
             self.statements[key] = upsert_statement(
                 table=Base.metadata.tables[key],
-                columns=list(ROW_MODELS[key].model_fields),
+                columns=record_columns(key),
                 dialect=self.connection.dialect.name,
             )
         return self.statements[key]

@@ -11,38 +11,20 @@ from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import (
-    JSON,
     Boolean,
     Date,
-    ForeignKey,
     Index,
     Integer,
-    MetaData,
     String,
     Text,
     text,
 )
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column
 
+from store.base import Base as Base
+from store.base import Json as Json
+from store.base import _fk
 from store.types import UTCDateTime
-
-NAMING = {
-    "ix": "ix_%(column_0_label)s",
-    "uq": "uq_%(table_name)s_%(column_0_name)s",
-    "ck": "ck_%(table_name)s_%(constraint_name)s",
-    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
-    "pk": "pk_%(table_name)s",
-}
-
-Json = JSON
-
-
-class Base(DeclarativeBase):
-    metadata = MetaData(naming_convention=NAMING)
-
-
-def _fk(target: str) -> ForeignKey:
-    return ForeignKey(target, deferrable=True, initially="DEFERRED")
 
 
 class Owner(Base):
@@ -238,6 +220,8 @@ class ScanResult(Base):
     # The account's evidence version this result read, and the moment a time rule can flip it.
     evidence_version: Mapped[int | None] = mapped_column(Integer)
     recheck_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # Issue 12: the programs a candidate fits.
+    programs: Mapped[list[str] | None] = mapped_column(Json)
 
 
 class LatestResult(Base):
@@ -392,3 +376,12 @@ class MeasurementEvent(Base):
     scan_id: Mapped[str | None] = mapped_column(String(64))
     occurred_at: Mapped[datetime] = mapped_column(UTCDateTime())
     data: Mapped[dict[str, Any]] = mapped_column(Json, default=dict)
+
+
+# Tables of their own modules; importing them here registers them on `Base`.
+from store.auth_models import IdempotencyRecord as IdempotencyRecord  # noqa: E402
+from store.auth_models import User as User  # noqa: E402
+from store.auth_models import WebSession as WebSession  # noqa: E402
+from store.program_models import Pilot as Pilot  # noqa: E402
+from store.program_models import Program as Program  # noqa: E402
+from store.program_models import Reward as Reward  # noqa: E402

@@ -44,6 +44,8 @@ class AccountSelection:
     arr_min: int | None = None
     arr_max: int | None = None
     account_ids: list[str] | None = None
+    # A program scan: that program's eligible accounts and ask types (decided while gating).
+    program_id: str | None = None
 
     def conditions(self) -> list[Any]:
         given: list[tuple[object, Any]] = [

@@ -39,6 +39,7 @@ COPIED = (
     "trigger_signal_id",
     "permission_status",
     "granted_scopes",
+    "programs",
 )
 
 

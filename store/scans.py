@@ -26,6 +26,7 @@ def add_queued_scan(
     account_ids: list[str] | None = None,
     runner: str | None = None,
     selection: dict[str, Any] | None = None,
+    program_id: str | None = None,
 ) -> Scan:
     """Record a scan before it runs, so its id can be handed out (and polled) at once.
 
@@ -36,7 +37,12 @@ def add_queued_scan(
         status="queued",
         as_of=now,
         started_at=started_at,
-        filters={"segment": segment, "account_ids": account_ids, **(selection or {})},
+        filters={
+            "segment": segment,
+            "account_ids": account_ids,
+            "program": program_id,
+            **(selection or {}),
+        },
         runner=runner,
     )
     session.add(scan)

@@ -9,7 +9,7 @@ from sqlalchemy import Insert, Table, delete
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import DeclarativeBase, Session
 
-from store.bundle import ROW_MODELS
+from store.bundle import record_columns
 from store.importer import upsert_statement
 from store.models import Base, MeasurementEvent
 
@@ -45,7 +45,7 @@ def upsert_bundle_rows(session: Session, key: str, records: Sequence[dict[str, A
     """Insert or update rows of one bundle key by id, as the import does (events, outcomes)."""
     statement = upsert_statement(
         table=Base.metadata.tables[key],
-        columns=list(ROW_MODELS[key].model_fields),
+        columns=record_columns(key),
         dialect=session.get_bind().dialect.name,
     )
     session.execute(statement, list(records))

@@ -17,10 +17,12 @@ from datetime import datetime
 from functools import cached_property
 from typing import Any, Generic, TypeVar
 
+from pydantic import BaseModel
 from sqlalchemy import ColumnElement, FromClause, Select, case, func, or_, select, true
 from sqlalchemy.orm import Session
 
 from domain.clock import utc
+from domain.rewards import UNRESOLVED_STATES
 from domain.snapshot import (
     AccountProfile,
     AskItem,
@@ -30,6 +32,7 @@ from domain.snapshot import (
     PreferenceItem,
     ReferralItem,
     RejectionItem,
+    RewardItem,
     SignalItem,
     TicketItem,
 )
@@ -43,21 +46,13 @@ from store.models import (
     Permission,
     Referral,
     Review,
+    Reward,
     Signal,
     Ticket,
 )
 from tools.rows import binary, construct
 
-ItemT = TypeVar(
-    "ItemT",
-    ContactItem,
-    SignalItem,
-    TicketItem,
-    PermissionItem,
-    AskItem,
-    ReferralItem,
-    RejectionItem,
-)
+ItemT = TypeVar("ItemT", bound=BaseModel)
 Columns = Any  # a table's or subquery's `.c`; SQLAlchemy's own type for it is not generic enough
 Order = Callable[[Columns], list[ColumnElement[Any]]]
 Where = Callable[[Columns], ColumnElement[bool]]
@@ -155,6 +150,13 @@ REJECTIONS = EvidenceKind(
     order=lambda c: [c.decided_at.desc(), binary(c.id)],
     where=lambda c: c.status == "rejected",
 )
+REWARDS = EvidenceKind(
+    table=Reward.__table__,
+    item=RewardItem,
+    time="created_at",
+    order=lambda c: [c.created_at.desc(), binary(c.id)],
+    where=lambda c: c.status.in_(tuple(UNRESOLVED_STATES)),
+)
 
 # The snapshot field each kind fills; permissions have their own query (latest per scope).
 RANKED_KINDS: Mapping[str, EvidenceKind[Any]] = {
@@ -164,6 +166,7 @@ RANKED_KINDS: Mapping[str, EvidenceKind[Any]] = {
     "asks": ASKS,
     "referrals": REFERRALS,
     "rejections": REJECTIONS,
+    "rewards": REWARDS,
 }
 
 
@@ -377,5 +380,6 @@ def load_snapshot(
         "referrals": referrals(**args),
         "rejections": rejections(**args),
         "preferences": preferences(session=session, account_id=account_id),
+        "rewards": _single(REWARDS, **args),
     }
     return build_snapshot(as_of=utc(as_of), account=account, parts=parts)

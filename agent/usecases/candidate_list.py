@@ -22,6 +22,7 @@ from domain.errors import Invalid, not_found
 from domain.listing import TriggerFacts, describe_trigger
 from domain.vocabulary import AskType, ReasonCode, Scope, SignalKind
 from domain.vocabulary import Status as GateStatus
+from store import programs as program_store
 from store.candidate_list import (
     ListQuery,
     candidate_list_rows,
@@ -60,6 +61,7 @@ class CandidateFilters(BaseModel):
     arr_max: Annotated[int, Field(ge=0)] | None = None
     review_status: ReviewStatus | None = Field(None, description="`none`: no review yet.")
     trigger: SignalKind | None = Field(None, description="The kind of the newest trigger.")
+    program: Name | None = Field(None, description="Fits this program (its id).")
 
     def given(self) -> dict[str, Any]:
         """The filters actually set, as JSON (what a saved list stores)."""
@@ -73,6 +75,11 @@ def checked_query(*, session: Session, actor: Actor, filters: CandidateFilters) 
     low, high = filters.arr_min, filters.arr_max
     if low is not None and high is not None and low > high:
         raise Invalid(f"arr_min: {low} is larger than arr_max {high}")
+    if filters.program is not None and not program_store.program(
+        session=session, program_id=filters.program
+    ):
+        known = ", ".join(p.id for p in program_store.programs(session=session)) or "none"
+        raise Invalid(f"program: no program {filters.program!r}; known programs: {known}")
     owner_id = owner_filter(actor, filters.owner)
     if owner_id is not None and session.get(Owner, owner_id) is None:
         raise Invalid(f"owner: no owner {owner_id!r}")
@@ -90,6 +97,7 @@ def checked_query(*, session: Session, actor: Actor, filters: CandidateFilters) 
         arr_max=filters.arr_max,
         review_status=filters.review_status,
         trigger=filters.trigger,
+        program=filters.program,
     )
 
 
@@ -172,6 +180,7 @@ def _item(row: Any, actor: Actor, now: datetime) -> CandidateOut:
         granted_scopes=list(result.granted_scopes or []),
         review_status=review_status if result.review_id else None,
         review_age_days=(now - review_created).days if review_created else None,
+        programs=list(result.programs or []),
     )
 
 

@@ -25,6 +25,7 @@ COLUMNS = (
     "eligible_ask_types",
     "permission_status",
     "granted_scopes",
+    "programs",
     "contact_name",
     "contact_title",
     "contact_email",

@@ -14,18 +14,21 @@ from langgraph.types import Command
 from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
+from agent.apply import decided_ask, proposed_ask, with_incentive
 from agent.bootstrap import Services
 from agent.deps import Deps
 from agent.edit_checks import edit_problems, new_text_needed
 from agent.gating import gate_now
 from agent.graph import AdvocateGraph, thread_config
 from agent.records import record_audit
+from agent.rewards import ledger_paragraph, resolve_incentive
 from agent.usecases.reads import visible_review
 from agent.usecases.recovery import claim_is_lost, recover_claim
 from agent.usecases.results import DecisionOut
 from checkpoints.reviews import claim_for_decision, get_review, release_claim
 from checkpoints.schemas import Decision
 from domain.actors import Actor
+from domain.checks import ledger_incentive_problems
 from domain.errors import Conflict, Forbidden, Invalid, NotFound, Refused
 from domain.meaning import problem_codes
 from domain.report import GateReport
@@ -133,6 +136,7 @@ def decide(
         return review
     with deps.session_factory() as session:
         _check_allowed(session, review, decision)
+        _check_incentive(session, review, decision)
     _check_edit(review, decision, deps.clock())
     if decision.until is not None and decision.until <= deps.clock():
         raise InvalidDecision("until: must be in the future (defer re-proposes the account then)")
@@ -187,6 +191,27 @@ def _check_allowed(session: Session, review: Review, decision: Decision) -> None
         )
     if review.status != "pending":
         raise AlreadyDecided(review.id, review.status)
+
+
+def _check_incentive(session: Session, review: Review, decision: Decision) -> None:
+    """An incentive must be one a program the account fits allows for the ask type, and the
+    ask's text with it must pass the ledger check: no incentive words but the ledger's own
+    paragraph, which carries the disclosure (FTC 2024 rule; G2 and Capterra)."""
+    if decision.incentive is None:
+        return
+    ask = decided_ask(proposed_ask(review.payload), decision)
+    try:
+        with_text = with_incentive(session, review, ask, decision.incentive)
+    except Invalid as error:
+        raise InvalidDecision(str(error)) from None
+    program, incentive = resolve_incentive(
+        session, review.payload, ask["ask_type"], decision.incentive
+    )
+    problems = ledger_incentive_problems(with_text["body"], ledger_paragraph(program, incentive))
+    if problems:
+        raise InvalidDecision(
+            "the ask with this incentive fails the ledger check: " + "; ".join(problems)
+        )
 
 
 def _check_edit(review: Review, decision: Decision, now: datetime) -> None:

@@ -10,6 +10,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from agent import rewards
 from agent.bootstrap import Services
 from agent.records import record_audit, record_events
 from agent.usecases.intake import check_writable_row
@@ -98,8 +99,11 @@ def record_outcome(*, services: Services, actor: Actor, outcome: Outcome) -> Out
 def _check_amount(outcome: Outcome) -> None:
     if outcome.amount is None:
         return
-    if outcome.kind != "referral_converted":
-        raise Invalid("amount: only goes with kind 'referral_converted' (pipeline or revenue)")
+    if outcome.kind not in ("referral_generated", "referral_converted"):
+        raise Invalid(
+            "amount: only goes with kind 'referral_generated' (pipeline) or "
+            "'referral_converted' (revenue)"
+        )
     if outcome.amount < 0:
         raise Invalid("amount: must not be negative")
 
@@ -119,6 +123,7 @@ def _follow_up(session: Session, review: Review, kind: str, event: dict[str, Any
         store.close_task(session=session, review_id=review.id, at=at)
     if kind == "complaint":
         insert_or_ignore(session, Signal, [_complaint_signal(review, event)])
+    rewards.after_outcome(session, review, kind, at)
 
 
 def _complaint_signal(review: Review, event: dict[str, Any]) -> dict[str, Any]:

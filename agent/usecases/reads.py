@@ -151,6 +151,7 @@ def _candidate(result: ScanResult, owner_id: str) -> CandidateOut:
         eligible_ask_types=list(result.eligible_ask_types),
         ask_type=result.ask_type,
         review_id=result.review_id,
+        programs=list(result.programs or []),
     )
 
 

@@ -93,6 +93,7 @@ class CandidateOut(BaseModel):
     )
     review_status: str | None = None
     review_age_days: int | None = Field(None, description="Days since the review opened.")
+    programs: list[str] = Field(default_factory=list, description="The programs it fits.")
 
 
 class CandidatePage(Labelled):

@@ -16,6 +16,7 @@ from agent.scan import Progress, ScanDeps, ScanState, new_scan_id, no_progress
 from agent.usecases.reads import scan_view
 from agent.usecases.results import ScanOut
 from domain.errors import Invalid
+from store import programs as program_store
 from store import queries
 from store.candidate_list import known_values, spelled_as_stored
 from store.db import transaction
@@ -36,6 +37,7 @@ def run_scan(
     progress: Progress = no_progress,
     scan_id: str | None = None,
     asked: dict[str, Any] | None = None,
+    program_id: str | None = None,
 ) -> str:
     """Scan the selected accounts as of `now` and return the scan id; a failure marks it failed."""
     scan_id = scan_id or new_scan_id()
@@ -45,6 +47,7 @@ def run_scan(
         "segment": segment,
         "account_ids": account_ids,
         "asked": asked or {},
+        "program_id": program_id,
     }
     context = ScanDeps(deps=services.deps, advocate=services.advocate, progress=progress)
     try:
@@ -73,6 +76,7 @@ def checked_selection(
     owner_id: str | None = None,
     arr_min: int | None = None,
     arr_max: int | None = None,
+    program_id: str | None = None,
 ) -> AccountSelection:
     """The scan's selection, or Invalid naming what matches nothing: a typo must not record an
     empty scan that then hides every candidate as "the latest".
@@ -96,10 +100,19 @@ def checked_selection(
         arr_min=arr_min,
         arr_max=arr_max,
         account_ids=account_ids or None,
+        program_id=program_id,
     )
+    _check_program(session, program_id)
     if chosen.narrowed and not queries.selected_count(session=session, selection=chosen):
         raise Invalid("the scan selects no account: no account matches all of its filters")
     return chosen
+
+
+def _check_program(session: Session, program_id: str | None) -> None:
+    if program_id is None or program_store.program(session=session, program_id=program_id):
+        return
+    known = ", ".join(p.id for p in program_store.programs(session=session)) or "none defined"
+    raise Invalid(f"program: no program {program_id!r}; known programs: {known}")
 
 
 def _spelled(session: Session, name: str, column: Any, value: str | None) -> str | None:
@@ -159,7 +172,7 @@ def start_scan(
 ) -> ScanOut:
     """Record a queued scan and run it on `executor`; its id is returned at once.
 
-    `more`: industry, owner_id, arr_min, arr_max (see `checked_selection`).
+    `more`: industry, owner_id, arr_min, arr_max, program_id (see `checked_selection`).
     """
     deps = services.deps
     as_of = now or deps.clock()
@@ -181,8 +194,10 @@ def start_scan(
             account_ids=account_ids,
             runner=this_runner(),
             selection=described(chosen, limit),
+            program_id=chosen.program_id,
         )
         out = scan_view(scan)
+    program = chosen.program_id
 
     def run() -> None:
         try:
@@ -192,6 +207,7 @@ def start_scan(
                 segment=segment,
                 account_ids=account_ids,
                 scan_id=scan_id,
+                program_id=program,
             )
         except Exception:
             log.exception("scan %s failed", scan_id)

@@ -54,6 +54,12 @@ def candidate_filters(
     arr_max: Annotated[int | None, Query(ge=0)] = None,
     review_status: Annotated[ReviewStatus | None, Query(description="`none`: no review.")] = None,
     trigger: Annotated[SignalKind | None, Query(description="Newest trigger's kind.")] = None,
+    program: Annotated[
+        str | None,
+        Query(
+            min_length=1, max_length=64, pattern=NO_NUL_PATTERN, description="Fits this program."
+        ),
+    ] = None,
 ) -> CandidateFilters:
     """The list's filters, all combined; segment and industry match case-insensitively and an
     unknown value is a 422 that lists the known ones."""
@@ -71,6 +77,7 @@ def candidate_filters(
         "arr_max": arr_max,
         "review_status": review_status,
         "trigger": trigger,
+        "program": program,
     }
     try:
         return CandidateFilters(**fields)

@@ -35,6 +35,7 @@ def post_scan(
         owner_id=body.owner,
         arr_min=body.arr_min,
         arr_max=body.arr_max,
+        program_id=body.program,
     )
     return ScanAccepted(scan_id=scan.scan_id, status=scan.status, href=f"/v1/scans/{scan.scan_id}")
 

@@ -24,6 +24,7 @@ from api.web.advocate_pages import router as advocate_router
 from api.web.candidate_pages import router as candidate_router
 from api.web.deps import PageError, SignInRequired, render
 from api.web.pages import router
+from api.web.program_pages import router as program_router
 from api.web.task_pages import router as task_router
 from domain.errors import DomainError
 
@@ -40,6 +41,9 @@ PAGE_PATHS = (
     "/candidates.csv",
     "/advocates",
     "/metrics",
+    "/programs",
+    "/rewards",
+    "/pilots",
     "/static",
     "/favicon.ico",
 )
@@ -130,6 +134,7 @@ def create_pages(services_of: Callable[[], Services]) -> FastAPI:
     pages.include_router(task_router)
     pages.include_router(candidate_router)
     pages.include_router(advocate_router)
+    pages.include_router(program_router)
     pages.mount("/static", StaticFiles(directory=STATIC), name="static")
     pages.add_api_route("/favicon.ico", _favicon, include_in_schema=False)
     pages.add_exception_handler(PageError, _page_error)

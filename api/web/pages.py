@@ -16,6 +16,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.datastructures import FormData
 
 from agent.bootstrap import Services
+from agent.rewards import review_programs
 from agent.usecases.decisions import check_decision, decide_review
 from agent.usecases.reads import decided_review, metrics_for, visible_review
 from agent.usecases.web_sessions import SESSION_LIFETIME, end_session, start_session, tokens_match
@@ -40,8 +41,10 @@ from api.web.deps import (
     text_field,
 )
 from api.web.views import (
+    day_rows,
     funnel_bars,
     inbox_rows,
+    kpi_rows,
     life_rows,
     not_proposed,
     rate_rows,
@@ -175,6 +178,11 @@ def _review(
     with services.deps.session_factory() as session:
         review = visible_review(session=session, actor=user, review_id=review_id)
         context = review_context(review, services.deps.clock())
+        context["incentives"] = [
+            (program, incentive)
+            for program in review_programs(session, review.payload)
+            for incentive in program.incentives
+        ]
     draft = context["draft"]
     context["values"] = {
         "ask_type": review.ask_type,
@@ -182,6 +190,7 @@ def _review(
         "body": draft.get("body") or "",
         "reason": "",
         "until": "",
+        "incentive": "",
         **(values or {}),
     }
     context["problem"] = problem
@@ -202,7 +211,7 @@ def post_decision(
     with services.deps.session_factory() as session:
         review = visible_review(session=session, actor=user, review_id=review_id)
     values = {name: text_field(form, name) for name in ("ask_type", "subject", "body")}
-    values |= {name: text_field(form, name) for name in ("reason", "until")}
+    values |= {name: text_field(form, name) for name in ("reason", "until", "incentive")}
     try:
         fields = decision_body(form, review).model_dump(exclude_none=True)
         decision = check_decision(services=services, actor=user, review_id=review_id, fields=fields)
@@ -234,6 +243,8 @@ def decision_body(form: FormData, review: Review) -> DecisionBody:
         data = _edits(form, review)
         if data["action"] == "edit" and text_field(form, "accept_problems") == "true":
             data["accept_problems"] = True
+        if text_field(form, "incentive"):
+            data["incentive"] = text_field(form, "incentive")
     elif action == "reject":
         data["reason"] = text_field(form, "reason") or None
     elif action == "defer":
@@ -280,6 +291,9 @@ def metrics_page(request: Request, services: PageServices, visitor: Visitor) -> 
         "title": "Measurements",
         "bars": bars,
         "rates": rate_rows(figures),
+        "kpis": kpi_rows(figures),
+        "days": day_rows(figures),
+        "participation": figures.get("program_participation", {}),
         "life": life_rows(figures),
         "own": visitor.role == "owner",
         "chart_height": len(bars) * 26,

@@ -55,6 +55,7 @@ class InboxRow:
     ask_type: str
     flags: list[str]
     owner_only: bool
+    programs: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -92,6 +93,7 @@ def inbox_rows(*, session: Session, owner_id: str, now: datetime) -> list[InboxR
             ask_type=review.ask_type,
             flags=[flag for flag in review.flags if flag != "owner_only"],
             owner_only=review.owner_only,
+            programs=list(review.payload.get("programs") or []),
         )
         for review in review_queue(session=session, owner_id=owner_id)
     ]
@@ -202,6 +204,10 @@ def funnel_bars(figures: dict[str, Any]) -> list[Bar]:
 RATES: tuple[str, ...] = (
     "advocate_candidate_eligibility_rate",
     "referral_request_readiness_rate",
+    "promoter_rate",
+    "repeat_advocacy_rate",
+    "advocate_retention_rate",
+    "referral_conversion_rate",
     "pilot_approved_with_value_proof_share",
     "pilot_referral_asks_with_value_proof_share",
 )
@@ -213,6 +219,35 @@ PASSES = {
 
 def percent(value: float | None) -> str:
     return "no data yet" if value is None else f"{value * 100:.1f}%"
+
+
+# The seeds' KPIs that are counts or amounts, not rates: (key, words).
+KPI_FIGURES: tuple[tuple[str, str], ...] = (
+    ("advocate_pool_size", "contacts with a completed ask"),
+    ("activities_per_advocate", "completed asks per advocate"),
+    ("asks_per_customer", "asks in the period per account (touches)"),
+    ("referral_pipeline_amount", "amount of generated referrals"),
+    ("referral_revenue_amount", "amount of converted referrals"),
+)
+
+
+def kpi_rows(figures: dict[str, Any]) -> list[tuple[str, str, str]]:
+    """(KPI, what it counts, value) for the figures that are not rates."""
+    return [
+        (name, words, "no data yet" if figures.get(name) is None else str(figures[name]))
+        for name, words in KPI_FIGURES
+    ]
+
+
+def day_rows(figures: dict[str, Any]) -> list[tuple[str, int, int, str]]:
+    """(days since the trigger, sent, responded, rate) for the response-rate table."""
+    table = figures.get("response_rate_by_days_since_trigger") or {}
+    return [
+        (bucket, row["sent"], row["responded"], percent(row["rate"]))
+        for bucket, row in sorted(
+            table.items(), key=lambda item: int(item[0].split("-")[0].rstrip("+"))
+        )
+    ]
 
 
 def rate_rows(figures: dict[str, Any]) -> list[tuple[str, str, str, str]]:

@@ -24,6 +24,7 @@ RESULT_KEYS = {
     "eligible_ask_types",
     "ask_type",
     "review_id",
+    "programs",
 }
 
 
@@ -82,6 +83,7 @@ def test_scan_json_has_the_documented_shape(demo_folder: Path) -> None:
         "eligible_ask_types",
         "ask_type",
         "review_id",
+        "programs",
     }
     assert all(set(result) == keys for result in printed["results"])
     statuses = {result["status"] for result in printed["results"]}
@@ -106,8 +108,9 @@ def test_a_new_process_decides_a_paused_review_once(demo_folder: Path) -> None:
     assert shown["status"] == "approved"
     assert review_id not in {r["review_id"] for r in pending(demo_folder)}
     metrics = json.loads(run(demo_folder, "metrics", "--json").stdout)
-    assert metrics["ask_approved"] == 1
-    assert metrics["ask_rejected"] == 0
+    # This one, and the one the demo approved with a program's incentive (a reward to show).
+    assert metrics["ask_approved"] == 2
+    assert (metrics["reward_proposed"], metrics["ask_rejected"]) == (1, 0)
 
 
 @pytest.mark.parametrize(

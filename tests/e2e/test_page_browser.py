@@ -32,6 +32,7 @@ from agent.usecases.timers import tick
 from agent.usecases.users import create_user
 from api.app import create_app
 from store.db import make_engine
+from store.demo_programs import DEMO_PROGRAMS
 from store.importer import import_bundle
 from store.models import AuditEntry, OwnerTask, Review
 from tests.e2e.api_fixtures import BOB_BUNDLE, EXAMPLE, NOW
@@ -110,6 +111,9 @@ def seed(database_url: str, folder: Path) -> dict[str, str]:
         import_bundle(engine=services.engine, source=EXAMPLE)
         import_bundle(engine=services.engine, source=bob)
         import_page_extras(services.engine, folder)
+        programs = folder / "programs.json"
+        programs.write_text(json.dumps({"programs": list(DEMO_PROGRAMS)}))
+        import_bundle(engine=services.engine, source=programs)
         tokens = {
             who: create_user(
                 session_factory=services.deps.session_factory, user_id=uid, role=role, now=NOW
@@ -359,7 +363,7 @@ def test_marketing_reads_tasks_and_notifications_accessibly_without_actions(
         assert "read-only" in page.inner_text("main"), path
         assert page.locator("main form").count() == 0, path
         assert fits_the_width(page) and serious_violations(page) == [], path
-    for path in ("/backlog", "/metrics"):
+    for path in ("/backlog", "/metrics", "/programs"):
         page.goto(f"{site.base}{path}")
         assert fits_the_width(page) and serious_violations(page) == [], path
     assert site.dialogs == [] and site.csp_errors == []

@@ -74,6 +74,7 @@ def test_design_example_round_trip(engine: Engine) -> None:
         "permissions": 1,
         "asks": 1,
         "referrals": 1,
+        "programs": 0,
     }
     account = row(engine, "accounts", "acc-001")
     assert account["customer_since"] == date(2023, 4, 1)

@@ -19,6 +19,7 @@ from domain.snapshot import (
     PreferenceItem,
     ReferralItem,
     RejectionItem,
+    RewardItem,
     SignalItem,
     TicketItem,
 )
@@ -33,6 +34,7 @@ Item = (
     | ContactItem
     | RejectionItem
     | PreferenceItem
+    | RewardItem
 )
 
 
@@ -113,6 +115,12 @@ def preference(contact_id: str = "c-1", **fields: Any) -> PreferenceItem:
     return PreferenceItem(contact_id=contact_id, **fields)
 
 
+def reward(status: str = "proposed", days: float = 5, **fields: Any) -> RewardItem:
+    """An unresolved row of the rewards ledger, created `days` ago."""
+    fields.setdefault("id", f"reward:rv-{status}-{days}")
+    return RewardItem(status=status, created_at=days_ago(days), **fields)
+
+
 def account(**fields: Any) -> AccountProfile:
     base: dict[str, Any] = {
         "id": "acc-001",
@@ -134,6 +142,7 @@ _GROUPS = {
     ContactItem: "contacts",
     RejectionItem: "rejections",
     PreferenceItem: "preferences",
+    RewardItem: "rewards",
 }
 
 

@@ -20,6 +20,7 @@ from tests.unit.snapshots import (
     permission,
     referral,
     rejection,
+    reward,
     signal,
     snap,
     ticket,
@@ -284,6 +285,24 @@ STATUS_ROWS = [
         "stopped",
         ("pending_ask", "reward_unresolved"),
         id="reward_unresolved_pending_ask_incentive",
+    ),
+    pytest.param(
+        snap(TRIGGER, reward("proposed")),
+        "stopped",
+        ("reward_unresolved",),
+        id="reward_unresolved_ledger_proposed",
+    ),
+    pytest.param(
+        snap(TRIGGER, reward("approved")),
+        "stopped",
+        ("reward_unresolved",),
+        id="reward_unresolved_ledger_approved",
+    ),
+    pytest.param(
+        snap(TRIGGER, reward("proposed", days=-1)),
+        "candidate",
+        (),
+        id="reward_unresolved_ledger_after_now",
     ),
     pytest.param(
         snap(TRIGGER, permission("reference_call", "granted", expires_at=days_ago(1))),

@@ -1,0 +1,131 @@
+"""`advocacy programs|rewards|pilot` and `reviews decide --incentive` as a user runs them:
+separate processes on the demo's SQLite file (two programs, one reward)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.e2e.test_cli import run
+
+KPIS = {
+    "advocate_pool_size",
+    "promoter_rate",
+    "activities_per_advocate",
+    "program_participation",
+    "repeat_advocacy_rate",
+    "advocate_retention_rate",
+    "referral_conversion_rate",
+    "referral_pipeline_amount",
+    "referral_revenue_amount",
+    "asks_per_customer",
+    "response_rate_by_days_since_trigger",
+    "advocate_candidate_eligibility_rate",
+    "referral_request_readiness_rate",
+}
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    folder = tmp_path_factory.mktemp("programs")
+    done = run(folder, "demo", "--accounts", "80")
+    assert done.returncode == 0, done.stderr
+    assert "a program ask with an incentive" in done.stdout
+    return folder
+
+
+def json_of(folder: Path, *args: str) -> Any:
+    done = run(folder, *args)
+    assert done.returncode == 0, done.stderr
+    return json.loads(done.stdout)
+
+
+def test_programs_list_and_show(demo: Path) -> None:
+    listed = json_of(demo, "programs", "list", "--json")
+    assert [p["program"]["id"] for p in listed] == ["customer-voice", "reference-champions"]
+    shown = json_of(demo, "programs", "show", "customer-voice", "--json")
+    assert shown["program"]["incentives"][0]["id"] == "donation-25"
+    missing = run(demo, "programs", "show", "nope")
+    assert missing.returncode == 2
+    assert "no program nope" in missing.stderr
+
+
+def test_the_demo_leaves_one_reward_in_the_ledger(demo: Path) -> None:
+    (reward,) = json_of(demo, "rewards", "list", "--json")
+    assert reward["status"] == "proposed"
+    mine = json_of(demo, "rewards", "list", "--contact", reward["contact_id"], "--json")
+    assert [r["reward_id"] for r in mine] == [reward["reward_id"]]
+    assert json_of(demo, "rewards", "list", "--contact", "c-nobody", "--json") == []
+    early = run(demo, "rewards", "fulfil", reward["reward_id"])
+    assert (early.returncode, "is proposed" in early.stderr) == (1, True)
+
+
+def test_a_scan_of_one_program(demo: Path) -> None:
+    unknown = run(demo, "scan", "--program", "nope")
+    assert unknown.returncode == 2
+    assert "no program 'nope'" in unknown.stderr
+    printed = json_of(demo, "scan", "--program", "reference-champions", "--json")
+    candidates = [r for r in printed["results"] if r["status"] == "candidate"]
+    assert all("reference-champions" in r["programs"] for r in candidates)
+    held = [r for r in printed["results"] if "not_in_program" in r["reasons"]]
+    assert held, "smb accounts are outside the program"
+
+
+def test_an_incentive_on_a_decision(demo: Path) -> None:
+    reviews = json_of(demo, "reviews", "list", "--json")
+    shown = [json_of(demo, "reviews", "show", r["review_id"], "--json") for r in reviews]
+    voice = [
+        r
+        for r in shown
+        if "customer-voice" in r["programs"]
+        and r["recommended_ask_type"] in ("review", "testimonial", "referral")
+    ]
+    review_id = voice[0]["review_id"]
+    wrong = run(demo, "reviews", "decide", review_id, "reject", "--reason", "x", "--incentive", "d")
+    assert wrong.returncode == 2
+    assert "incentive only goes with action" in wrong.stderr
+    unknown = run(demo, "reviews", "decide", review_id, "approve", "--incentive", "free-hoodie")
+    assert unknown.returncode == 2
+    assert "not allowed" in unknown.stderr
+    approved = run(demo, "reviews", "decide", review_id, "approve", "--incentive", "donation-25")
+    assert approved.returncode == 0, approved.stderr
+    task = json_of(demo, "tasks", "show", f"task:{review_id}", "--json")
+    assert "does not depend on what you say" in task["body"]
+    rewards = {r["review_id"]: r for r in json_of(demo, "rewards", "list", "--json")}
+    reward_id = rewards[review_id]["reward_id"]
+    assert run(demo, "rewards", "cancel", reward_id).returncode == 0
+    again = run(demo, "rewards", "cancel", reward_id)
+    assert (again.returncode, "is cancelled" in again.stderr) == (1, True)
+
+
+def test_a_pilot_and_its_report(demo: Path) -> None:
+    none = run(demo, "pilot", "start", "--name", "x", "--days", "60")
+    assert none.returncode == 2
+    started = run(demo, "pilot", "start", "--name", "Q1", "--top-healthy", "50", "--days", "60")
+    assert started.returncode == 0, started.stderr
+    report = json_of(demo, "pilot", "report", "--json")
+    assert len(report["pilot"]["cohort"]) == 50
+    names = [t["name"] for t in report["thresholds"]]
+    assert names == ["candidates_ready", "referral_asks_ready"]
+    text = run(demo, "pilot", "report")
+    assert text.returncode == 0 and "candidates_ready" in text.stdout
+
+
+def test_metrics_json_has_the_kpis(demo: Path) -> None:
+    figures = json_of(demo, "metrics", "--json")
+    assert set(figures) >= KPIS
+    assert figures["program_participation"]
+
+
+@pytest.mark.parametrize(
+    "command",
+    [("programs", "list"), ("programs", "show"), ("rewards", "list"), ("rewards", "fulfil"),
+     ("rewards", "cancel"), ("pilot", "start"), ("pilot", "report")],
+)  # fmt: skip
+def test_every_new_command_has_help_with_an_example(demo: Path, command: tuple[str, ...]) -> None:
+    done = run(demo, *command, "--help")
+    assert done.returncode == 0
+    assert "advocacy " + " ".join(command) in done.stdout
