@@ -11,6 +11,7 @@ from cli import (
     demo_command,
     evals_commands,
     tasks_commands,
+    worker_command,
     workflow_commands,
 )
 
@@ -28,3 +29,4 @@ tasks_commands.register(app)
 db_commands.register(app)
 api_commands.register(app)
 evals_commands.register(app)
+worker_command.register(app)

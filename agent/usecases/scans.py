@@ -1,4 +1,5 @@
-"""Scans: queue one and run it in the background (API), or run it now (CLI); record a failure."""
+"""Scans: queue one (the job queue on PostgreSQL, a thread of this process on SQLite), or run it
+now (CLI); record a failure."""
 
 from __future__ import annotations
 
@@ -12,7 +13,8 @@ from sqlalchemy.orm import Session
 from agent.bootstrap import Services
 from agent.deps import Deps
 from agent.runner import this_runner
-from agent.scan import Progress, ScanDeps, ScanState, new_scan_id, no_progress
+from agent.scan import Progress, new_scan_id, no_progress
+from agent.scan_batches import run_in_process
 from agent.usecases.reads import scan_view
 from agent.usecases.results import ScanOut
 from domain.errors import Invalid
@@ -34,17 +36,23 @@ def run_scan(
     progress: Progress = no_progress,
     scan_id: str | None = None,
 ) -> str:
-    """Scan the selected accounts as of `now` and return the scan id; a failure marks it failed."""
+    """Scan the selected accounts as of `now` in this process, batch after batch (the same
+    batch functions a queue worker runs), and return the scan id; a failure marks it failed."""
     scan_id = scan_id or new_scan_id()
-    state: ScanState = {
-        "scan_id": scan_id,
-        "now": now.isoformat(),
-        "segment": segment,
-        "account_ids": account_ids,
-    }
-    context = ScanDeps(deps=services.deps, advocate=services.advocate, progress=progress)
+    deps = services.deps
+    with transaction(deps.session_factory) as session:
+        if session.get(Scan, scan_id) is None:
+            add_queued_scan(
+                session,
+                scan_id=scan_id,
+                now=now,
+                started_at=deps.clock(),
+                segment=segment,
+                account_ids=account_ids,
+                runner=this_runner(),
+            )
     try:
-        services.scan.invoke(state, context=context)
+        run_in_process(services, scan_id, runner=this_runner(), progress=progress)
     except BaseException as error:
         _mark_failed(services.deps, scan_id, error)
         raise
@@ -105,16 +113,24 @@ def check_scan_selection(
 def start_scan(
     *,
     services: Services,
-    executor: Executor,
+    executor: Executor | None,
     now: datetime | None,
     segment: str | None,
     account_ids: list[str] | None,
     limit: int | None,
 ) -> ScanOut:
-    """Record a queued scan and run it on `executor`; its id is returned at once."""
+    """Record a queued scan and hand it to its runner; its id is returned at once.
+
+    With the job queue (PostgreSQL), its planning job is enqueued in the transaction that
+    records it: both commit, or neither. Without (SQLite), it runs on `executor` in this process;
+    with neither (`scan --queue` on SQLite) it is Invalid and nothing is recorded.
+    """
     deps = services.deps
     as_of = now or deps.clock()
     scan_id = new_scan_id()
+    queue = services.queue
+    if queue is None and executor is None:
+        raise Invalid("--queue: there is no job queue: it needs PostgreSQL (ADVOCACY_DATABASE_URL)")
     with transaction(deps.session_factory) as session:
         chosen = checked_selection(session=session, segment=segment, account_ids=account_ids)
         segment, account_ids = chosen.segment, chosen.account_ids
@@ -129,21 +145,21 @@ def start_scan(
             started_at=deps.clock(),
             segment=segment,
             account_ids=account_ids,
-            runner=this_runner(),
+            # A queued scan belongs to no process: the queue retries its jobs elsewhere.
+            runner=None if queue else this_runner(),
         )
+        if queue is not None:
+            session.flush()
+            queue.enqueue_scan(session, scan_id)
         out = scan_view(scan)
-
-    def run() -> None:
-        try:
-            run_scan(
-                services=services,
-                now=as_of,
-                segment=segment,
-                account_ids=account_ids,
-                scan_id=scan_id,
-            )
-        except Exception:
-            log.exception("scan %s failed", scan_id)
-
-    executor.submit(run)
+    if executor is not None and queue is None:
+        executor.submit(_run_logged, services, scan_id)
     return out
+
+
+def _run_logged(services: Services, scan_id: str) -> None:
+    try:
+        run_in_process(services, scan_id, runner=this_runner())
+    except Exception as error:
+        _mark_failed(services.deps, scan_id, error)
+        log.exception("scan %s failed", scan_id)
