@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -88,6 +89,32 @@ def run_scan_batch(
 ) -> bool:
     """Gate the batch's accounts, store their results, draft its candidates; True when this
     batch was the scan's last. Safe to run again after a crash (see the module docstring)."""
+    gated = gate_scan_batch(services, scan_id, number, runner=runner, progress=progress)
+    if gated is None:
+        return False
+    draft_candidates(services, scan_id, gated.now, gated.candidates, progress)
+    return finish_scan_batch(services, gated)
+
+
+@dataclass(frozen=True)
+class GatedBatch:
+    """A batch whose results are stored: its candidates wait for their drafts."""
+
+    scan_id: str
+    number: int
+    now: datetime
+    candidates: list[str]
+
+
+def gate_scan_batch(
+    services: Services,
+    scan_id: str,
+    number: int,
+    *,
+    runner: str | None = None,
+    progress: Progress = no_progress,
+) -> GatedBatch | None:
+    """The batch's gate results stored (by this run or an earlier one); None when it is done."""
     deps = services.deps
     with transaction(deps.session_factory) as session:
         scan = store.lock_scan(session, scan_id)
@@ -97,17 +124,25 @@ def run_scan_batch(
         status, account_ids = batch.status, list(batch.account_ids)
         now, total = scan.as_of, scan.total
     if status == "done":
-        return False
+        return None
     if status == "queued":
         candidates = _gate_and_store(deps, scan_id, number, account_ids, now)
     else:  # gated by an earlier run, which died while drafting
         candidates = _resume_drafting(services, scan_id, account_ids)
     progress("gating", _processed(deps, scan_id), total)
-    counts = draft_candidates(services, scan_id, now, candidates, progress)
+    return GatedBatch(scan_id=scan_id, number=number, now=now, candidates=candidates)
+
+
+def finish_scan_batch(services: Services, gated: GatedBatch) -> bool:
+    """The batch is done with its review counts; True when it was the scan's last."""
+    deps = services.deps
+    counts = review_counts(services, gated.scan_id, gated.now, gated.candidates)
     with transaction(deps.session_factory) as session:
-        scan = store.lock_scan(session, scan_id)
+        scan = store.lock_scan(session, gated.scan_id)
         assert scan is not None
-        store.mark_done(session=session, scan_id=scan_id, number=number, counts=counts, now=now)
+        store.mark_done(
+            session=session, scan_id=scan.id, number=gated.number, counts=counts, now=gated.now
+        )
         session.flush()
         return store.settle_scan(session=session, scan=scan, now=deps.clock())
 
@@ -165,12 +200,19 @@ def draft_candidates(
     now: datetime,
     candidates: Sequence[str],
     progress: Progress = no_progress,
-) -> dict[str, int]:
-    """Open a review per candidate without one (the scan graph's `open_reviews`); the batch's
-    review counts, read back so that a second run counts the first run's reviews as opened."""
+) -> None:
+    """Open a review per candidate without one: the scan graph's `open_reviews`, which drafts
+    `llm_concurrency` candidates at once."""
     state: ScanState = {"scan_id": scan_id, "now": now.isoformat(), "candidates": list(candidates)}
     context = ScanDeps(deps=services.deps, advocate=services.advocate, progress=progress)
     open_reviews(state, Runtime(context=context))
+
+
+def review_counts(
+    services: Services, scan_id: str, now: datetime, candidates: Sequence[str]
+) -> dict[str, int]:
+    """Candidates with a review this scan opened, and with one opened before; read back, so
+    that a batch run twice counts the first run's reviews as opened by the scan."""
     with services.deps.session_factory() as session:
         held = blocking_review_ids(session=session, account_ids=list(candidates), now=now)
     opened = sum(1 for a, rid in held.items() if rid == review_id_for(scan_id, a))
@@ -186,9 +228,19 @@ def _processed(deps: Deps, scan_id: str) -> int:
 def run_in_process(
     services: Services, scan_id: str, *, runner: str | None, progress: Progress = no_progress
 ) -> None:
-    """The runner without a queue (SQLite, `advocacy scan`): plan, then each batch in turn."""
-    for number in plan_scan(services, scan_id):
-        run_scan_batch(services, scan_id, number, runner=runner, progress=progress)
+    """The runner without a queue (SQLite, `advocacy scan`): plan, gate every batch, then draft
+    all their candidates at once (one pool, no tail per batch), then finish the batches."""
+    gated = [
+        gate_scan_batch(services, scan_id, number, runner=runner, progress=progress)
+        for number in plan_scan(services, scan_id)
+    ]
+    batches = [batch for batch in gated if batch is not None]
+    if not batches:
+        return
+    candidates = [account_id for batch in batches for account_id in batch.candidates]
+    draft_candidates(services, scan_id, batches[0].now, candidates, progress)
+    for batch in batches:
+        finish_scan_batch(services, batch)
 
 
 def fail_scan(services: Services, scan_id: str, error: BaseException) -> None:

@@ -14,6 +14,7 @@ on the wire); `live/run.sh` starts a local llama.cpp server and sets them.
     .venv/bin/python bench/scan_bench.py --big           # 100k accounts
     .venv/bin/python bench/scan_bench.py --stub-process  # the stub outside this process's GIL
     live/run.sh .venv/bin/python bench/scan_bench.py --live --accounts 80
+    .venv/bin/python bench/scan_bench.py --workers 1,2,4   # PostgreSQL, `advocacy worker` x N
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ import multiprocessing
 import os
 import queue as queue_module
 import resource
+import sys
 import tempfile
 import time
 from collections.abc import Iterator
@@ -396,7 +398,17 @@ def parse_args(folder: Path) -> argparse.Namespace:
         "--server-slots", type=int, default=1, help="live: requests the server serves at once"
     )
     parser.add_argument("--database-url", default=f"sqlite:///{folder / 'scan_bench.db'}")
+    parser.add_argument(
+        "--workers",
+        default=None,
+        help="e.g. 1,2,4: the scan on PostgreSQL run by that many `advocacy worker` processes "
+        "(bench/worker_bench.py; default 3,000 accounts)",
+    )
+    parser.add_argument("--worker-batch-size", type=int, default=250, help="--workers: batch size")
     args = parser.parse_args()
+    args.folder = str(folder)
+    if args.workers and "--accounts" not in sys.argv:
+        args.accounts = 3_000
     if args.big:
         args.accounts = 100_000
     if args.live:
@@ -460,6 +472,11 @@ def main() -> None:
         folder = Path(name)
         args = parse_args(folder)
         out = Figures()
+        if args.workers:
+            from worker_bench import run_workers  # bench/ is first on sys.path
+
+            run_workers(args, prepare_database, NOW)
+            return
         print(f"preparing {args.accounts:,} demo accounts ...", flush=True)
         prepared = prepare_database(args.database_url, folder, args.accounts, args.seed)
         out.add("demo rows", f"{prepared['rows']:,}")
