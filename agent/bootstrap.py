@@ -71,6 +71,6 @@ def open_services(
 def _job_queue(settings: Settings) -> JobQueue | None:
     if not settings.uses_job_queue:
         return None
-    from agent.queue import ProcrastinateQueue  # procrastinate: only where the queue is used
+    from agent.queue_client import ProcrastinateQueue  # procrastinate: only with the queue
 
     return ProcrastinateQueue(settings)

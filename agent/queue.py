@@ -3,7 +3,7 @@
 The tasks are thin: each calls the function the in-process runner calls (agent/scan_batches.py,
 `intake.review_account`, `timers.tick`); only the runner differs. `advocacy worker` runs them
 (`run_worker`) on any machine that reaches the database; the API and the CLI only enqueue, in
-their own transaction (`ProcrastinateQueue`).
+their own transaction (`agent/queue_client.py`).
 
 - A scan is one planning job, enqueued with the scan row; it enqueues one job per batch with
   the batches it records. The batch that finishes last finishes the scan.
@@ -19,15 +19,12 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime
-from typing import Any
 
 import procrastinate
 from procrastinate import JobContext, PsycopgConnector, RetryStrategy
-from procrastinate.types import JSONValue
-from sqlalchemy import make_url
-from sqlalchemy.orm import Session
 
 from agent.bootstrap import Services
+from agent.queue_client import PLAN_SCAN, REVIEW_ACCOUNT, SCAN_BATCH, TIMERS, conninfo
 from agent.scan_batches import fail_scan, plan_scan, run_scan_batch
 from agent.settings import Settings
 from agent.usecases.intake import review_account
@@ -35,22 +32,10 @@ from agent.usecases.timers import tick
 
 log = logging.getLogger("advocacy.queue")
 
-PLAN_SCAN = "advocacy.plan_scan"
-SCAN_BATCH = "advocacy.scan_batch"
-REVIEW_ACCOUNT = "advocacy.review_account"
-TIMERS = "advocacy.timers"
 RETRY_STALLED = "advocacy.retry_stalled"
 # Runs of a failing job after its first (a database hiccup); a stalled job's re-run is extra.
 RETRIES = 2
 SERVICES = "services"
-
-
-def conninfo(database_url: str) -> str:
-    """SQLAlchemy's `postgresql+psycopg://…` as the libpq URL procrastinate's psycopg takes."""
-    url = make_url(database_url)
-    if not url.drivername.startswith("postgresql"):
-        raise ValueError("the job queue needs PostgreSQL (ADVOCACY_DATABASE_URL=postgresql://…)")
-    return url.set(drivername="postgresql").render_as_string(hide_password=False)
 
 
 def cron_every(seconds: float) -> str:
@@ -134,37 +119,6 @@ def _fail_on_last_attempt(
 ) -> None:
     if context.job.attempts >= RETRIES:
         fail_scan(services, scan_id, error)
-
-
-def _driver_connection(session: Session) -> Any:
-    """The psycopg connection under the session's transaction: jobs commit with it."""
-    return session.connection().connection.driver_connection
-
-
-class ProcrastinateQueue:
-    """Enqueues our jobs in the caller's transaction (never opened: no pool of its own)."""
-
-    def __init__(self, settings: Settings) -> None:
-        self.settings = settings
-        self.app = build_app(settings)
-
-    def _defer(self, session: Session, task: str, **arguments: Any) -> None:
-        self.app.configure_task(task, connection=_driver_connection(session)).defer(**arguments)
-
-    def enqueue_scan(self, session: Session, scan_id: str) -> None:
-        self._defer(session, PLAN_SCAN, scan_id=scan_id)
-
-    def enqueue_batches(self, session: Session, scan_id: str, numbers: list[int]) -> None:
-        deferrer = self.app.configure_task(SCAN_BATCH, connection=_driver_connection(session))
-        jobs: list[dict[str, JSONValue]] = [{"scan_id": scan_id, "number": n} for n in numbers]
-        deferrer.batch_defer(*jobs)
-
-    def enqueue_review(
-        self, session: Session, *, account_id: str, now: datetime, cause: str
-    ) -> None:
-        self._defer(
-            session, REVIEW_ACCOUNT, account_id=account_id, now=now.isoformat(), cause=cause
-        )
 
 
 def run_worker(services: Services, *, concurrency: int, name: str | None = None) -> None:

@@ -16,7 +16,8 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func, select, text
 
 from agent.bootstrap import Services, open_services
-from agent.queue import SERVICES, build_app, conninfo, cron_every
+from agent.queue import SERVICES, build_app, cron_every
+from agent.queue_client import conninfo
 from agent.scan_batches import (
     draft_candidates,
     gate_scan_batch,
