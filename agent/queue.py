@@ -36,6 +36,8 @@ RETRY_STALLED = "advocacy.retry_stalled"
 # Runs of a failing job after its first (a database hiccup); a stalled job's re-run is extra.
 RETRIES = 2
 SERVICES = "services"
+# The queue's own connections per worker: LISTEN, job fetches, heartbeats, periodic defers.
+QUEUE_CONNECTIONS = 3
 
 
 def cron_every(seconds: float) -> str:
@@ -55,8 +57,22 @@ def _services(context: JobContext) -> Services:
 
 
 def build_app(settings: Settings) -> procrastinate.App:
-    """The procrastinate app with our tasks; unopened (open it to run a worker)."""
-    app = procrastinate.App(connector=PsycopgConnector(conninfo=conninfo(settings.database_url)))
+    """The procrastinate app with our tasks; unopened (open it to run a worker).
+
+    Its own pool stays small (the tasks use our engine): a busy PostgreSQL's max_connections is
+    what several workers run out of first.
+    """
+    connector = PsycopgConnector(
+        conninfo=conninfo(settings.database_url), min_size=1, max_size=QUEUE_CONNECTIONS
+    )
+    app = procrastinate.App(connector=connector)
+    _add_work(app)
+    _add_periodic(app, settings)
+    return app
+
+
+def _add_work(app: procrastinate.App) -> None:
+    """Scan planning, scan batches, webhook runs: retried twice when they fail."""
     retry = RetryStrategy(max_attempts=RETRIES, wait=1)
 
     @app.task(name=PLAN_SCAN, pass_context=True, retry=retry)
@@ -90,6 +106,11 @@ def build_app(settings: Settings) -> procrastinate.App:
             cause=cause,
         )
 
+    del plan_scan_job, scan_batch_job, review_account_job
+
+
+def _add_periodic(app: procrastinate.App, settings: Settings) -> None:
+    """The timers, and the hand-back of jobs whose worker died, each once per tick."""
     if settings.tick_every_seconds > 0:
 
         @app.periodic(cron=cron_every(settings.tick_every_seconds), periodic_id="timers")
@@ -110,8 +131,7 @@ def build_app(settings: Settings) -> procrastinate.App:
             log.warning("job %s (%s) lost its worker: retried", job.id, job.task_name)
             await manager.retry_job(job)
 
-    del plan_scan_job, scan_batch_job, review_account_job, retry_stalled_job
-    return app
+    del retry_stalled_job
 
 
 def _fail_on_last_attempt(

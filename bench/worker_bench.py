@@ -3,8 +3,10 @@ processes (`scan_bench.py --workers 1,2,4`).
 
 One database (a fresh one on the local server, dropped at the end; ADVOCACY_BENCH_PG_URL names
 the server's admin URL) gets the demo data once. For each worker count: the reviews, results and
-checkpoints of the previous round are emptied, N workers start (each `--concurrency 2`, so a
-worker overlaps two batches of `llm_concurrency` drafts), one scan is enqueued as the API does,
+checkpoints of the previous round are emptied, N workers start (each `--concurrency 1`: one
+batch at a time, `llm_concurrency` drafts at once; two batches per worker ran this machine's
+PostgreSQL, max_connections 100 and shared, out of connections at 4 workers), one scan is
+enqueued as the API does,
 and the clock runs until the last batch finishes it. The stub model server runs in its own
 process, threaded, answering after a fixed latency: its peak of requests at once is printed, to
 show it was never what the workers waited for.
@@ -46,7 +48,7 @@ ROUND_TABLES = (
     "scan_results, scan_batches, scans, reviews, measurement_events, checkpoints, "
     "checkpoint_blobs, checkpoint_writes, procrastinate_jobs, procrastinate_workers"
 )
-WORKER_JOBS = 2
+WORKER_JOBS = 1
 Prepare = Callable[[str, Path, int, int], dict[str, float]]
 
 
@@ -107,11 +109,12 @@ def one_round(
         subprocess.Popen(
             [ADVOCACY, "worker", "--concurrency", str(WORKER_JOBS)],
             env=env,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
+            stdout=log,
+            stderr=subprocess.STDOUT,
             start_new_session=True,
         )
-        for _ in range(workers)
+        for n in range(workers)
+        for log in [(Path(args.folder) / f"workers-{workers}-{n}.log").open("wb")]
     ]
     try:
         _until(lambda: _scalar(engine, "SELECT count(*) FROM procrastinate_workers") == workers)
@@ -128,7 +131,9 @@ def one_round(
         wall = time.perf_counter() - began
         cpu = sum(cpu_seconds(p.pid) for p in started) - cpu_before
         counts = _scalar(engine, f"SELECT counts FROM scans WHERE id = '{scan.scan_id}'")
-        assert _scalar(engine, done) == "done", "the scan failed: see the workers"
+        if _scalar(engine, done) != "done":
+            error = _scalar(engine, f"SELECT error FROM scans WHERE id = '{scan.scan_id}'")
+            raise SystemExit(f"the scan failed ({error}); the workers' logs: {args.folder}")
     finally:
         for process in started:
             process.send_signal(signal.SIGTERM)

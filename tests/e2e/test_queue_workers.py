@@ -138,7 +138,7 @@ def test_a_worker_killed_mid_batch_loses_and_doubles_nothing(
     cluster: Cluster, stub_url: str
 ) -> None:
     cluster.env.update(
-        OPENAI_BASE_URL=stub_url, OPENAI_API_KEY="stub", ADVOCACY_LLM_CONCURRENCY="8",
+        OPENAI_BASE_URL=stub_url, OPENAI_API_KEY="stub", ADVOCACY_LLM_CONCURRENCY="4",
         ADVOCACY_SCAN_BATCH_SIZE="100", ADVOCACY_TICK_EVERY_SECONDS="0",
     )  # fmt: skip
     workers = [cluster.worker(n) for n in range(3)]  # they start while the data is imported
