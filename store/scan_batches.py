@@ -118,14 +118,6 @@ def fail_scan(*, session: Session, scan_id: str, error: str, now: datetime) -> N
     )
 
 
-def batch_accounts(*, session: Session, scan_id: str, number: int) -> list[str]:
-    return list(session.get_one(ScanBatch, (scan_id, number)).account_ids)
-
-
-def scan_filters(*, session: Session, scan_id: str) -> dict[str, Any]:
-    return dict(session.get_one(Scan, scan_id).filters or {})
-
-
 def add_batch_results(*, session: Session, rows: Sequence[dict[str, Any]]) -> None:
     """A batch's per-account results (the scan's progress is settled from the batches)."""
     if rows:
