@@ -17,6 +17,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
+from sqlalchemy.orm import Session
+
 from agent.deps import Deps
 from agent.records import record_events
 from agent.settings import Settings
@@ -27,7 +29,6 @@ from domain.gates import evaluate
 from domain.listing import ListingFacts, listing_facts
 from domain.report import GateReport
 from domain.snapshot import EvidenceSnapshot
-from store.db import transaction
 from store.scan_reuse import (
     Previous,
     copy_results,
@@ -59,12 +60,21 @@ class Base:
 
 @dataclass
 class GatedBatch:
-    """A batch after gating: its counts, each candidate's evidence and report, and the reused
-    candidates with the review that blocks them (account -> review id)."""
+    """A batch after gating, not stored yet: its counts, its result rows and events, the
+    accounts whose base result it copies, each fresh candidate's evidence and report, and the
+    reused candidates with the review that blocks them (account -> review id)."""
 
     counts: Counter[str]
     candidates: dict[str, tuple[EvidenceSnapshot, GateReport]]
     reused_blocked: dict[str, str] = field(default_factory=dict)
+    rows: list[dict[str, Any]] = field(default_factory=list)
+    events: list[dict[str, Any]] = field(default_factory=list)
+    reused: list[str] = field(default_factory=list)
+
+    @property
+    def all_candidates(self) -> list[str]:
+        """Every candidate of the batch: gated now, or reused with the review that blocks it."""
+        return sorted({*self.candidates, *self.reused_blocked})
 
 
 @dataclass
@@ -75,6 +85,7 @@ class _Read:
     snapshots: dict[str, EvidenceSnapshot]
     reports: dict[str, GateReport]
     later: dict[str, datetime]
+    reused_events: list[dict[str, Any]]
 
 
 def gate_batch(
@@ -83,38 +94,53 @@ def gate_batch(
     scan_id: str,
     now: datetime,
     account_ids: list[str],
-    before: Counter[str] | None = None,
     base: Base | None = None,
 ) -> GatedBatch:
-    """Gate `account_ids` as of `now` (reusing `base`'s unchanged results) and store each result
-    and the held/stopped events in one transaction, with the scan's progress: `before` (its
-    counts before this batch) plus these."""
+    """Gate `account_ids` as of `now`, reusing `base`'s unchanged results: the rows and events
+    to store (`store_gated`, in the caller's transaction). Reads only."""
     # The rules build many small acyclic objects: generation-2 collections find nothing to free.
     with gc_paused(), deps.session_factory() as reader:
-        read = _read(reader, deps, account_ids, now, base)
+        read = _read(reader, deps, scan_id, account_ids, now, base)
     counts: Counter[str] = Counter(report.status for report in read.reports.values())
     counts.update(previous.status for previous in read.reused.values())
     counts["not_triggered"] += len(account_ids) - len(read.reports) - len(read.reused)
     counts[SKIPPED] += len(read.reused)
-    progress = Counter(before or {})
-    progress.update(counts)
-    _store(deps, scan_id, account_ids, read, now, progress, base)
     candidates = {
         account_id: (read.snapshots[account_id], report)
         for account_id, report in read.reports.items()
         if report.status == "candidate"
     }
-    return GatedBatch(counts=counts, candidates=candidates, reused_blocked=read.blocked)
+    return GatedBatch(
+        counts=counts,
+        candidates=candidates,
+        reused_blocked=read.blocked,
+        rows=_rows(deps, scan_id, account_ids, read, now),
+        events=_events(scan_id, read, now),
+        reused=sorted(read.reused),
+    )
 
 
-def _read(reader: Any, deps: Deps, batch: list[str], now: datetime, base: Base | None) -> _Read:
+def store_gated(*, session: Session, scan_id: str, gated: GatedBatch, base: Base | None) -> None:
+    """The batch's results (copied from `base` where reused) and events, in `session`."""
+    if base is not None and gated.reused:
+        copy_results(
+            session=session, from_scan=base.scan_id, to_scan=scan_id, account_ids=gated.reused
+        )
+    add_results(session=session, rows=gated.rows)
+    record_events(session, gated.events)
+
+
+def _read(
+    reader: Any, deps: Deps, scan_id: str, batch: list[str], now: datetime, base: Base | None
+) -> _Read:
     # Versions first: a change committed after this read is seen by the next scan, never lost.
     versions = evidence_versions(session=reader, account_ids=batch)
     reused, blocked = _reusable(reader, batch, versions, now, base) if base else ({}, {})
     fresh = [account_id for account_id in batch if account_id not in reused]
     snapshots, reports = _gate(reader, deps, fresh, now)
     later = first_future_evidence(session=reader, account_ids=fresh, now=now)
-    return _Read(versions, reused, blocked, snapshots, reports, later)
+    reused_events = _reused_events(reader, scan_id, base, reused, now) if base else []
+    return _Read(versions, reused, blocked, snapshots, reports, later, reused_events)
 
 
 def _reusable(
@@ -153,15 +179,9 @@ def _gate(
     return snapshots, reports
 
 
-def _store(
-    deps: Deps,
-    scan_id: str,
-    batch: list[str],
-    read: _Read,
-    now: datetime,
-    progress: Counter[str],
-    base: Base | None,
-) -> None:
+def _rows(
+    deps: Deps, scan_id: str, batch: list[str], read: _Read, now: datetime
+) -> list[dict[str, Any]]:
     policy = deps.settings.policy
     rows = []
     for account_id in batch:
@@ -178,26 +198,15 @@ def _store(
         row["evidence_version"] = read.versions.get(account_id)
         row["recheck_at"] = min((edge for edge in edges if edge is not None), default=None)
         rows.append(row)
+    return rows
+
+
+def _events(scan_id: str, read: _Read, now: datetime) -> list[dict[str, Any]]:
     keyed = (
         gate_event(report, key=f"{scan_id}:{account_id}", at=now, scan_id=scan_id)
         for account_id, report in read.reports.items()
     )
-    events = [event for event in keyed if event is not None]
-    with transaction(deps.session_factory) as session:
-        if base is not None and read.reused:
-            reused = sorted(read.reused)
-            copy_results(
-                session=session, from_scan=base.scan_id, to_scan=scan_id, account_ids=reused
-            )
-            events += _reused_events(session, scan_id, base, read.reused, now)
-        add_results(
-            session=session,
-            scan_id=scan_id,
-            rows=rows,
-            processed=sum(progress[s] for s in STATUSES),
-            counts=dict(progress),
-        )
-        record_events(session, events)
+    return [event for event in keyed if event is not None] + read.reused_events
 
 
 def _reused_events(

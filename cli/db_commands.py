@@ -17,13 +17,21 @@ console = Console()
 
 @db_app.command("upgrade")
 def upgrade_command() -> None:
-    """Create the tables or bring them to the newest revision (ADVOCACY_DATABASE_URL)."""
+    """Create the tables or bring them to the newest revision (ADVOCACY_DATABASE_URL).
+
+    The checkpointer's tables too: workers and API processes then start side by side without
+    racing to create them (on PostgreSQL, also the job queue's schema: migration 0009).
+    """
+    from checkpoints.saver import open_checkpointer
+
     settings = load_settings()
     engine = make_engine(settings.database_url)
     try:
         revision = upgrade(engine)
     finally:
         engine.dispose()
+    with open_checkpointer(settings.database_url, pool_size=1):
+        pass
     console.print(f"schema at revision [bold]{revision}[/bold] ({engine.url.render_as_string()})")
 
 

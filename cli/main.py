@@ -12,6 +12,7 @@ from cli import (
     evals_commands,
     marketing_commands,
     tasks_commands,
+    worker_command,
     workflow_commands,
 )
 
@@ -30,3 +31,4 @@ marketing_commands.register(app)
 db_commands.register(app)
 api_commands.register(app)
 evals_commands.register(app)
+worker_command.register(app)

@@ -21,7 +21,7 @@ from agent.metrics import funnel
 from agent.scan import Progress as ProgressFn
 from agent.usecases import reads
 from agent.usecases.decisions import decide
-from agent.usecases.scans import checked_selection, described, run_scan, scanned_ids
+from agent.usecases.scans import checked_selection, described, run_scan, scanned_ids, start_scan
 from checkpoints.schemas import Decision
 from cli.context import exits_on_domain_errors, load_clock, load_settings
 from cli.render import (
@@ -145,6 +145,14 @@ def scan(
         bool, typer.Option("--json", help="Print the result as one JSON object.")
     ] = False,
     per_status: Annotated[int, typer.Option(help="Accounts shown per status in the table.")] = 15,
+    queue: Annotated[
+        bool,
+        typer.Option(
+            "--queue",
+            help="Enqueue the scan for `advocacy worker` processes and print its id "
+            "(PostgreSQL); poll it with GET /v1/scans/{id}.",
+        ),
+    ] = False,
 ) -> None:
     """Gate accounts and open one review per candidate for its owner.
 
@@ -157,18 +165,20 @@ def scan(
       advocacy scan --segment enterprise --json
       advocacy scan --account acc-001 --account acc-002 --now 2026-11-27T09:00:00Z
       advocacy scan --industry healthcare --arr-min 20000 --limit 100
+      advocacy scan --queue --segment smb      # PostgreSQL: the workers run it
     """
     as_of = parse_time(now, option="--now")
+    more = {"industry": industry, "owner_id": owner, "arr_min": arr_min, "arr_max": arr_max}
+    if queue:
+        _queue_scan(as_of, segment, account, limit, more, as_json)
+        return
     with services() as built:
         with exits_on_domain_errors(err), built.deps.session_factory() as session:
             chosen = checked_selection(
                 session=session,
                 segment=segment,
                 account_ids=account or None,
-                industry=industry,
-                owner_id=owner,
-                arr_min=arr_min,
-                arr_max=arr_max,
+                **more,
             )
             ids = scanned_ids(
                 session=session, services=built, selection=chosen, limit=limit, as_of=as_of
@@ -194,6 +204,40 @@ def scan(
     console.print(
         f"scan [bold]{scan_id}[/bold] as of {as_of.isoformat()};"
         " next: [bold]advocacy reviews list[/bold]"
+    )
+
+
+def _queue_scan(
+    as_of: datetime,
+    segment: str | None,
+    account: list[str] | None,
+    limit: int | None,
+    more: dict[str, Any],
+    as_json: bool,
+) -> None:
+    """`scan --queue`: record the scan and its planning job together; the workers run it."""
+    if not load_settings().uses_job_queue:
+        print_error(
+            err, "--queue: there is no job queue: it needs PostgreSQL (ADVOCACY_DATABASE_URL)"
+        )
+        raise typer.Exit(2)
+    with services() as built, exits_on_domain_errors(err):
+        scan = start_scan(
+            services=built,
+            executor=None,
+            now=as_of,
+            segment=segment,
+            account_ids=account or None,
+            limit=limit,
+            **more,
+        )
+    if as_json:
+        payload = {"scan_id": scan.scan_id, "now": as_of.isoformat(), "status": scan.status}
+        sys.stdout.write(json.dumps(payload) + "\n")
+        return
+    console.print(
+        f"scan [bold]{scan.scan_id}[/bold] queued as of {as_of.isoformat()}; "
+        "`advocacy worker` processes run it"
     )
 
 

@@ -57,24 +57,32 @@ class AccountRun:
 
 
 def receive_event(*, services: Services, actor: Actor, kind: str, row: BaseModel) -> EventOut:
-    """Upsert one row like the import, then gate the account; a trigger may open a review."""
+    """Upsert one row like the import, then gate the account; a trigger may open a review.
+
+    With the job queue (PostgreSQL) a trigger's run is a job enqueued with the row: the answer
+    has the gate result now, `queued` true, and the review comes from a worker.
+    """
     deps = services.deps
     _check_happened(row, deps.clock())
     record = to_record(row)
-    with transaction(deps.session_factory) as session:
-        check_writable_row(session, actor, EVENT_TABLES[kind], record)
-        upsert_bundle_rows(session, EVENT_TABLES[kind], [record])
     now = deps.clock()
     triggered = kind == "referral" or (
         isinstance(row, SignalRow) and is_positive(row, deps.settings.policy)
     )
-    if triggered:
+    cause = f"event:{kind}:{record['id']}"
+    queue = services.queue if triggered else None
+    with transaction(deps.session_factory) as session:
+        check_writable_row(session, actor, EVENT_TABLES[kind], record)
+        upsert_bundle_rows(session, EVENT_TABLES[kind], [record])
+        if queue is not None:
+            queue.enqueue_review(session, account_id=record["account_id"], now=now, cause=cause)
+    if triggered and queue is None:
         run = review_account(
             deps=deps,
             advocate=services.advocate,
             account_id=record["account_id"],
             now=now,
-            cause=f"event:{kind}:{record['id']}",
+            cause=cause,
         )
     else:
         run = _gate_only(deps, record["account_id"], now)
@@ -92,6 +100,7 @@ def receive_event(*, services: Services, actor: Actor, kind: str, row: BaseModel
         ),
         review_id=run.review_id,
         opened=run.opened,
+        queued=queue is not None,
     )
 
 
