@@ -175,7 +175,8 @@ def test_a_worker_killed_mid_batch_loses_and_doubles_nothing(
     wait_for(finished, 240, "the scan to finish")
     scan = httpx.get(f"{base}/v1/scans/{scan_id}", headers=headers, timeout=30).json()
     assert scan["status"] == "done", scan
-    assert scan["progress"] == {"processed": 2000, "total": 2000}
+    assert scan["phase"] == "done"
+    assert (scan["progress"]["processed"], scan["progress"]["total"]) == (2000, 2000)
     assert progress == sorted(progress), "progress sums the batches, never going back"
     assert cluster.one("SELECT max(attempts) FROM scan_batches") >= 2, "a batch ran again"
 
@@ -194,6 +195,9 @@ def test_a_worker_killed_mid_batch_loses_and_doubles_nothing(
     events = "SELECT count(*) FROM measurement_events WHERE kind = 'candidate_identified'"
     assert cluster.one(events) == candidates, "no candidate counted twice"
     assert scan["counts"]["reviews_opened"] == candidates
+    assert scan["progress"]["drafted"] == scan["progress"]["to_draft"] == candidates
+    latest = "SELECT count(*) FROM latest_results WHERE scan_id = :scan"
+    assert cluster.one(latest, scan=scan_id) == 2000, "the finished scan is the latest, once"
     stuck = cluster.sql(
         "SELECT task_name, status FROM procrastinate_jobs "
         "WHERE task_name NOT IN ('advocacy.retry_stalled', 'advocacy.timers')"

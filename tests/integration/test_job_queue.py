@@ -278,3 +278,21 @@ def test_the_queue_settings_are_checked() -> None:
     assert Settings(database_url="postgresql+psycopg://h/db").uses_job_queue
     queue_off = Settings(database_url="postgresql+psycopg://h/db", job_queue="in_process")
     assert not queue_off.uses_job_queue
+
+
+def test_in_process_gating_of_the_next_batch_overlaps_drafting(services: Services) -> None:
+    """The scan graph keeps the pool busy: batch 1 is gated before batch 0's drafts are waited
+    for (the bench's wall/ideal depends on it); a worker runs one batch the same way."""
+    seen: list[tuple[str, int, int]] = []
+    scan_id = run_scan(
+        services=services,
+        now=NOW,
+        progress=lambda phase, done, total: seen.append((phase, done, total)),
+    )
+    phases = [phase for phase, _, _ in seen]
+    assert seen[:2] == [("gating", 1, 3), ("gating", 2, 3)], seen
+    assert phases.index("drafting") == 2, "batch 0 drafted after batch 1 was gated"
+    assert seen[-1] == ("drafting", 2, 2)
+    with services.deps.session_factory() as session:
+        scan = session.get_one(Scan, scan_id)
+        assert (scan.phase, scan.drafted, scan.to_draft) == ("done", 2, 2)
