@@ -28,7 +28,7 @@ from agent.queue_client import PLAN_SCAN, REVIEW_ACCOUNT, SCAN_BATCH, TIMERS, co
 from agent.scan_batches import fail_scan, plan_scan, run_scan_batch
 from agent.scan_context import ScanDeps
 from agent.settings import Settings
-from agent.usecases.intake import review_account
+from agent.usecases.intake import run_queued_review
 from agent.usecases.timers import tick
 
 log = logging.getLogger("advocacy.queue")
@@ -100,7 +100,7 @@ def _add_work(app: procrastinate.App) -> None:
     @app.task(name=REVIEW_ACCOUNT, pass_context=True, retry=retry)
     def review_account_job(context: JobContext, account_id: str, now: str, cause: str) -> None:
         services = _services(context)
-        review_account(
+        run_queued_review(
             deps=services.deps,
             advocate=services.advocate,
             account_id=account_id,

@@ -23,8 +23,15 @@ import httpx
 import pytest
 from sqlalchemy import Engine, text
 
+from agent.bootstrap import open_services
+from agent.settings import Settings
+from agent.usecases.scans import run_scan
 from agent.usecases.users import create_user
+from checkpoints.saver import open_checkpointer
 from store.db import make_engine, make_session_factory
+from store.demo_data import write_demo_bundle
+from store.importer import import_bundle
+from store.migrate import upgrade
 from tests.e2e.test_api_serve import free_port
 from tests.e2e.test_cli import ADVOCACY, clean_env
 
@@ -47,13 +54,11 @@ class Cluster:
         self.processes: list[subprocess.Popen[bytes]] = []
         self.engine: Engine = make_engine(env["ADVOCACY_DATABASE_URL"])
 
-    def run(self, *args: str) -> str:
-        done = subprocess.run(
-            [ADVOCACY, *args], cwd=self.folder, env=self.env, capture_output=True, text=True,
-            timeout=300,
-        )  # fmt: skip
-        assert done.returncode == 0, done.stderr
-        return done.stdout
+    def seed(self, accounts: int, seed: int) -> None:
+        """Demo accounts imported (in this process: four CLI starts would cost seconds)."""
+        bundle = self.folder / "demo.json"
+        write_demo_bundle(out=bundle, accounts=accounts, seed=seed, now=datetime.now(UTC))
+        import_bundle(engine=self.engine, source=bundle)
 
     def start(self, *args: str, log: str) -> subprocess.Popen[bytes]:
         with (self.folder / log).open("wb") as out:
@@ -90,7 +95,9 @@ def cluster(pg_url: str, tmp_path: Path) -> Iterator[Cluster]:
     env = {**clean_env(), "ADVOCACY_DATABASE_URL": pg_url, **FAST_QUEUE}
     built = Cluster(tmp_path, env)
     try:
-        built.run("db", "upgrade")
+        upgrade(built.engine)  # what `advocacy db upgrade` does, the checkpointer's tables too
+        with open_checkpointer(pg_url, pool_size=1):
+            pass
         yield built
     finally:
         built.stop()
@@ -99,7 +106,7 @@ def cluster(pg_url: str, tmp_path: Path) -> Iterator[Cluster]:
 @pytest.fixture
 def stub_url() -> Iterator[str]:
     stub = subprocess.Popen(
-        [sys.executable, str(STUB), "--port", "0", "--latency", "0.1"],
+        [sys.executable, str(STUB), "--port", "0", "--latency", "0.05"],
         stdout=subprocess.PIPE, text=True,
     )  # fmt: skip
     try:
@@ -144,8 +151,7 @@ def test_a_worker_killed_mid_batch_loses_and_doubles_nothing(
     workers = [cluster.worker(n) for n in range(3)]  # they start while the data is imported
     port = free_port()
     cluster.start("serve", "--workers", "2", "--port", str(port), log="serve.log")
-    cluster.run("demo-data", "--accounts", "2000", "--seed", "11", "--out", "demo.json")
-    cluster.run("import", "demo.json")
+    cluster.seed(2000, 11)
     base = until_healthy(port)
     factory = make_session_factory(cluster.engine)
     token = create_user(
@@ -209,9 +215,10 @@ TIMER_RUN = re.compile(r"Starting job advocacy\.timers\[\d+\]\(timestamp=(\d+)\)
 
 
 def test_the_timers_fire_once_per_tick_and_due_step_with_three_workers(cluster: Cluster) -> None:
-    cluster.run("demo-data", "--accounts", "300", "--seed", "5", "--out", "demo.json")
-    cluster.run("import", "demo.json")
-    cluster.run("scan")  # in this process (no --queue): reviews for the timers to chase
+    cluster.seed(300, 5)
+    settings = Settings(database_url=cluster.env["ADVOCACY_DATABASE_URL"], job_queue="in_process")
+    with open_services(settings) as services:  # reviews for the timers to chase
+        run_scan(services=services, now=datetime.now(UTC))
     pending = cluster.one("SELECT count(*) FROM reviews WHERE status = 'pending'")
     assert pending > 10
     # Undecided for 4 days: the first reminder is due now (review_reminder_days is 3).

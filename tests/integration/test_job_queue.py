@@ -22,6 +22,7 @@ from agent.scan_batches import gate_scan_batch, plan_scan, run_scan_batch
 from agent.scan_context import ScanDeps
 from agent.scan_drafting import drafting
 from agent.settings import Settings
+from agent.usecases.intake import run_queued_review
 from agent.usecases.scans import run_scan
 from agent.usecases.users import create_user
 from api.app import create_app
@@ -218,6 +219,37 @@ def test_a_batch_run_again_after_a_crash_mid_draft_opens_nothing_twice(
     assert statuses == ["pending", "pending"]
     assert reviews_per_account(services) == {"acc-001": 1, "acc-002": 1}
     assert candidate_events == 2
+
+
+def test_an_event_run_again_after_a_crash_mid_draft_drafts_it_again(services: Services) -> None:
+    def run() -> str | None:
+        done = run_queued_review(
+            deps=services.deps,
+            advocate=services.advocate,
+            account_id="acc-002",
+            now=NOW,
+            cause="event:signal:s-20",
+        )
+        assert done is not None
+        return done.review_id
+
+    review_id = run()
+    assert review_id is not None
+    # The worker died mid-draft: the review inserted, its thread not paused yet.
+    with services.deps.session_factory() as session, session.begin():
+        session.get_one(Review, review_id).status = "drafting"
+    services.advocate.checkpointer.delete_thread(review_id)  # type: ignore[union-attr]
+
+    assert run() == review_id, "the job run again finds its own draft"
+    with services.deps.session_factory() as session:
+        assert session.get_one(Review, review_id).status == "pending"
+        events = session.scalar(
+            select(func.count())
+            .select_from(MeasurementEvent)
+            .where(MeasurementEvent.kind == "candidate_identified")
+        )
+    assert reviews_per_account(services) == {"acc-002": 1}
+    assert events == 1
 
 
 def test_the_in_process_scan_runs_the_batches_too(services: Services) -> None:
