@@ -1,8 +1,9 @@
 # The README's first two commands are `make demo` and `make test`; both set up what they need.
 VENV ?= .venv
+PORT ?= 8000
 PY := $(VENV)/bin/python
 
-.PHONY: demo test install lint types bench live bench-live live-raw clean
+.PHONY: demo test install lint types bench live bench-live live-raw clean screenshots
 
 $(VENV)/.installed: pyproject.toml
 	python3 -m venv $(VENV)
@@ -12,11 +13,16 @@ $(VENV)/.installed: pyproject.toml
 
 install: $(VENV)/.installed
 
+# `make demo PORT=8001` serves on another port; a port already taken is refused before any work.
 demo: install
-	$(VENV)/bin/advocacy demo --serve
+	$(VENV)/bin/advocacy demo --serve --port $(PORT)
 
 test: install
 	$(VENV)/bin/pytest -q --junitxml=build/junit.xml
+
+# The README's screenshots in docs/, from `make demo`'s own data (Debian's Chromium).
+screenshots: install
+	$(PY) docs/screenshots.py --out docs
 
 lint: install
 	$(VENV)/bin/ruff check . && $(VENV)/bin/ruff format --check .

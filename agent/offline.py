@@ -183,17 +183,48 @@ def _compose(
         if name
         else (f"Thank you: {_SUBJECTS[ask_type]}")
     )
-    body = _email_body(snapshot, ask_type, name, result)
+    body = _email_body(snapshot, ask_type, name, result, thanks=_thanks(snapshot, report))
     return AskDraft(channel="email", subject=subject, body=body, evidence_ids=ids)
 
 
+# What the opening thanks them for, by the kind of the signal that triggered the ask: "kind
+# words" only when they wrote some.
+_THANKS: dict[str, str] = {
+    "nps": "Thank you for the great score you gave us recently.",
+    "csat": "Thank you for the great rating you gave our team recently.",
+    "review": "Thank you for taking the time to review us recently.",
+    "renewal": "Thank you for renewing with us and for the trust it shows.",
+    "expansion": "Thank you for growing your work with us.",
+    "project_close": "Thank you for the work your team put into the project we just wrapped up.",
+    "usage_milestone": "Congratulations on the milestone your team just reached with us.",
+    "outcome": "Thank you for the time your team has shared with us recently.",
+}
+_KIND_WORDS = "Thank you for the kind words and the time your team has shared with us recently."
+_NEUTRAL_THANKS = "Thank you for the time your team has shared with us recently."
+
+
+def _thanks(snapshot: EvidenceSnapshot, report: GateReport) -> str:
+    """The opening thanks, true to the trigger: kind words only when they wrote some."""
+    by_id = {signal.id: signal for signal in snapshot.signals}
+    triggers = [by_id[i] for i in report.trigger_signal_ids if i in by_id]
+    if any(signal.text and signal.text.strip() for signal in triggers):
+        return _KIND_WORDS
+    if triggers:
+        return _THANKS.get(triggers[0].kind, _NEUTRAL_THANKS)
+    return _NEUTRAL_THANKS
+
+
 def _email_body(
-    snapshot: EvidenceSnapshot, ask_type: AskType, name: str | None, result: str | None
+    snapshot: EvidenceSnapshot,
+    ask_type: AskType,
+    name: str | None,
+    result: str | None,
+    *,
+    thanks: str = _NEUTRAL_THANKS,
 ) -> str:
     paragraphs = [
         f"Hi {name}," if name else "Hello,",
-        "Thank you for the kind words and the time your team has shared with us recently. "
-        "It means a lot to everyone here.",
+        f"{thanks} It means a lot to everyone here.",
     ]
     if result:
         paragraphs.append(f"Seeing your results on {result} has been a highlight for us too.")

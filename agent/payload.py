@@ -36,6 +36,9 @@ def build_payload(
 ) -> ReviewPayload:
     account = snapshot.account
     contact = ask_contact(snapshot, report)
+    # The contact's own preferred channel, as their owner recorded it, before the account's.
+    preference = snapshot.preference_of(contact.id if contact else None)
+    channel = (preference.preferred_channel if preference else None) or account.preferred_channel
     triggers = set(report.trigger_signal_ids)
     policy = report.ask_policy
     assert report.ask_type is not None, "only candidates reach the owner"
@@ -52,7 +55,7 @@ def build_payload(
         recommended_ask_type=report.ask_type,
         ask_reasons=[o.model_dump(mode="json") for o in policy.options] if policy else [],
         timing=timing(report, snapshot, now=now, send_within_days=send_within_days),
-        channel=account.preferred_channel,
+        channel=channel,
         contact=contact.model_dump(mode="json") if contact else None,
         summary=summary,
         draft=draft,

@@ -19,6 +19,7 @@ from api.deps import current_user, refuse_unknown_query
 from api.errors import BodyLimitMiddleware, CatchAllMiddleware, install_handlers
 from api.lifetime import die_with_parent_if_asked
 from api.routers import (
+    advocates,
     backlog,
     candidates,
     events,
@@ -81,7 +82,7 @@ def create_app(
     app.include_router(health.router)
     protected = [Depends(current_user), Depends(refuse_unknown_query)]
     routers = [scans, candidates, lists, reviews, tasks, events, outcomes, notifications, backlog]
-    routers += [metrics, users]
+    routers += [metrics, users, advocates]
     for module in routers:
         app.include_router(module.router, prefix="/v1", dependencies=protected, responses=ERRORS)
     app.router.routes.append(page_mount(app))

@@ -17,7 +17,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from domain.errors import Conflict, DomainError, Forbidden, Invalid, NotFound
+from domain.errors import Conflict, DomainError, Forbidden, Invalid, NotFound, plain_message
 
 log = logging.getLogger("advocacy.api")
 
@@ -83,7 +83,11 @@ async def _validation_error(_request: Request, exc: Exception) -> JSONResponse:
     """422 listing each problem as `where: what` plus FastAPI's structured list."""
     assert isinstance(exc, RequestValidationError)
     errors = [
-        {"loc": list(error["loc"]), "msg": str(error["msg"]), "type": str(error["type"])}
+        {
+            "loc": list(error["loc"]),
+            "msg": plain_message(str(error["msg"])),
+            "type": str(error["type"]),
+        }
         for error in exc.errors()
     ]
     readable = "; ".join(f"{_where(e['loc'])}: {e['msg']}" for e in errors[:20])

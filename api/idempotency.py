@@ -21,9 +21,9 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from agent.bootstrap import Services
 from api.errors import Answer, ApiError
+from store.auth_models import IdempotencyRecord
 from store.db import transaction
 from store.idempotency import IN_PROGRESS, forget_key, keep_answer, reserve_key, take_over_key
-from store.models import IdempotencyRecord
 
 
 def _take_over(

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import errno
 import os
+import socket
 import sys
 from typing import Annotated
 
@@ -10,10 +12,8 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from agent.usecases.users import UserError, create_user, list_users, revoke_user
 from cli.context import exit_code_of, load_clock, load_settings, open_engine
 from cli.render import print_error
-from store.db import is_sqlite, make_session_factory
 
 console = Console()
 err = Console(stderr=True)
@@ -33,6 +33,9 @@ def add_user(
       advocacy users add --id u-ana --role owner
       advocacy users add --id mkt-1 --role marketing
     """
+    from agent.usecases.users import UserError, create_user
+    from store.db import make_session_factory
+
     with open_engine(load_settings()) as engine:
         try:
             token = create_user(
@@ -50,7 +53,14 @@ def add_user(
 
 @users_app.command("revoke")
 def revoke(user_id: Annotated[str, typer.Option("--id", help="The user id.")]) -> None:
-    """Revoke a user's token: its requests get 401 from now on."""
+    """Revoke a user's token: its requests get 401 from now on.
+
+    Examples:
+      advocacy users revoke --id mkt-1
+    """
+    from agent.usecases.users import UserError, revoke_user
+    from store.db import make_session_factory
+
     with open_engine(load_settings()) as engine:
         try:
             revoke_user(
@@ -66,7 +76,14 @@ def revoke(user_id: Annotated[str, typer.Option("--id", help="The user id.")]) -
 
 @users_app.command("list")
 def list_all() -> None:
-    """Every API user, its role and whether it is revoked (tokens are never shown)."""
+    """Every API user, its role and whether it is revoked (tokens are never shown).
+
+    Examples:
+      advocacy users list
+    """
+    from agent.usecases.users import list_users
+    from store.db import make_session_factory
+
     with open_engine(load_settings()) as engine, make_session_factory(engine)() as session:
         users = list_users(session=session)
     table = Table("id", "role", "created", "revoked")
@@ -74,6 +91,23 @@ def list_all() -> None:
         revoked = user.revoked_at.isoformat() if user.revoked_at else ""
         table.add_row(user.id, user.role, user.created_at.isoformat(), revoked)
     console.print(table)
+
+
+def refuse_a_taken_port(host: str, port: int) -> None:
+    """Exit 2 with a plain message when `host:port` cannot be listened on (before any work)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((host, port))
+        except OSError as error:
+            taken = error.errno == errno.EADDRINUSE
+            why = "is already in use (another server?)" if taken else f"cannot be used ({error})"
+            print_error(
+                err,
+                f"--port: {host}:{port} {why}; choose another port, e.g. --port {port + 1}"
+                f" (make demo PORT={port + 1})",
+            )
+            raise typer.Exit(2) from None
 
 
 # How long a worker may take to start, and to answer a health check, before it is replaced.
@@ -99,7 +133,9 @@ def serve(
     import uvicorn
 
     from api.lifetime import die_with_parent_environ
+    from store.db import is_sqlite
 
+    refuse_a_taken_port(host, port)
     settings = load_settings()
     if workers > 1 and is_sqlite(settings.database_url):
         print_error(

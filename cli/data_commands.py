@@ -4,15 +4,16 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
 from rich.table import Table
 
 from cli.context import load_clock, load_settings, open_engine
-from store.demo_data import write_demo_bundle
-from store.importer import BundleInvalid, ImportReport, import_bundle
+
+if TYPE_CHECKING:
+    from store.importer import BundleInvalid, ImportReport
 
 console = Console()
 errors = Console(stderr=True)
@@ -36,14 +37,13 @@ def import_command(
     leaves the database exactly as it was (exit code 2). Rows whose ids exist already are
     updated, so importing the same file twice changes nothing.
 
-    [bold]Examples[/bold]
-
+    Examples:
       advocacy import bundle.json
-
       advocacy import exports/          [dim]# owners.csv, accounts.csv, contacts.csv, ...[/dim]
-
       ADVOCACY_DATABASE_URL=postgresql+psycopg://app@db/advocacy advocacy import bundle.json
     """
+    from store.importer import BundleInvalid, import_bundle
+
     if not source.exists():
         errors.print(f"[red]no such file or folder:[/red] {source}")
         raise typer.Exit(EXIT_INVALID)
@@ -114,12 +114,12 @@ def demo_data_command(
     (do-not-contact, disputed referrals, unclear consent) and the rest are candidates for every
     ask type. The file is written as a stream: 100000 accounts take little memory.
 
-    [bold]Examples[/bold]
-
+    Examples:
       advocacy demo-data --out demo.json && advocacy import demo.json
-
       advocacy demo-data --accounts 100000 --seed 1 --now 2026-11-27T00:00:00Z --out big.json
     """
+    from store.demo_data import write_demo_bundle
+
     moment = _today() if now is None else _parse_now(now)
     counts = write_demo_bundle(out=out, accounts=accounts, seed=seed, now=moment)
     console.print(f"wrote {out} (now = {moment.isoformat()})", highlight=False)

@@ -6,8 +6,6 @@ import typer
 from rich.console import Console
 
 from cli.context import load_settings
-from store.db import make_engine
-from store.migrate import current_revision, head_revision, upgrade
 
 db_app = typer.Typer(
     help="Database schema: create or upgrade it with Alembic.", no_args_is_help=True
@@ -21,8 +19,14 @@ def upgrade_command() -> None:
 
     The checkpointer's tables too: workers and API processes then start side by side without
     racing to create them (on PostgreSQL, also the job queue's schema: migration 0009).
+
+    Examples:
+      advocacy db upgrade
+      ADVOCACY_DATABASE_URL=postgresql+psycopg://postgres@127.0.0.1/adv advocacy db upgrade
     """
     from checkpoints.saver import open_checkpointer
+    from store.db import make_engine
+    from store.migrate import upgrade
 
     settings = load_settings()
     engine = make_engine(settings.database_url)
@@ -37,7 +41,14 @@ def upgrade_command() -> None:
 
 @db_app.command("current")
 def current_command() -> None:
-    """Print the schema revision of the database and the newest one the code knows."""
+    """Print the schema revision of the database and the newest one the code knows.
+
+    Examples:
+      advocacy db current
+    """
+    from store.db import make_engine
+    from store.migrate import current_revision, head_revision
+
     settings = load_settings()
     engine = make_engine(settings.database_url)
     try:

@@ -4,24 +4,20 @@ from __future__ import annotations
 
 from datetime import datetime
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
 from rich.rule import Rule
 
-from agent.bootstrap import open_services
-from agent.settings import Settings
-from agent.usecases.reads import review_queue
-from agent.usecases.scans import run_scan
-from agent.usecases.users import rotate_token
+from cli.api_commands import refuse_a_taken_port
 from cli.api_commands import serve as serve_api
 from cli.context import load_clock, load_settings
 from cli.render import results_table, review_panel, status_counts_table
 from cli.workflow_commands import method_warning, progress_bar, scan_results
-from store.db import make_engine, make_session_factory
-from store.demo_data import write_demo_bundle
-from store.importer import import_bundle
+
+if TYPE_CHECKING:
+    from agent.settings import Settings
 
 console = Console()
 
@@ -51,8 +47,23 @@ def demo(
     the drafts come from the offline template drafter, labelled `offline-template`.
     Running it again refreshes the same demo accounts; open reviews are not duplicated.
     With --serve it ends by serving http://127.0.0.1:8000/ (Ctrl-C stops) and prints a fresh
-    token of the shown review's owner to sign in with (`make demo` does this).
+    token of the shown review's owner to sign in with (`make demo` does this; `make demo
+    PORT=8001` serves on another port). A port already taken is refused before any work.
+
+    Examples:
+      advocacy demo
+      advocacy demo --accounts 1000 --seed 3
+      advocacy demo --serve --port 8001
     """
+    from agent.bootstrap import open_services
+    from agent.usecases.reads import review_queue
+    from agent.usecases.scans import run_scan
+    from store.demo_advocates import record_demo_preferences
+    from store.demo_data import write_demo_bundle
+    from store.importer import import_bundle
+
+    if serve:
+        refuse_a_taken_port("127.0.0.1", port)
     settings, clock = load_settings(), load_clock()
     now = clock().replace(microsecond=0)
     today = now.replace(hour=0, minute=0, second=0)
@@ -65,6 +76,11 @@ def demo(
         report = import_bundle(engine=built.engine, source=out)
         console.print(
             f"imported {report.total} rows into {settings.database_url} in {report.seconds:.1f} s"
+        )
+        noted = record_demo_preferences(factory=built.deps.session_factory, now=today)
+        console.print(
+            f"owners' notes on {len(noted)} advocate(s): {', '.join(noted)}"
+            " (advocacy advocates show ID; advocacy advocates search; advocacy queue referral)"
         )
         console.print(Rule("3. scan"))
         with progress_bar(True) as progress:
@@ -84,7 +100,7 @@ def demo(
         if warning:
             console.print(warning, style="yellow", soft_wrap=True, markup=False)
         return
-    console.print(review_panel(waiting[0]))
+    console.print(review_panel(waiting[0], now=now))
     _next_steps(waiting[0].id, len(waiting))
     if warning:
         console.print(warning, style="yellow", soft_wrap=True, markup=False)
@@ -96,6 +112,9 @@ def demo(
 
 def _serve_as(settings: Settings, owner_id: str, port: int, *, now: datetime) -> None:
     """Serve the API and the page, with a fresh sign-in token for the owner (demo only)."""
+    from agent.usecases.users import rotate_token
+    from store.db import make_engine, make_session_factory
+
     engine = make_engine(settings.database_url)
     try:
         token = rotate_token(

@@ -7,23 +7,26 @@ import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from pydantic import ValidationError
 from rich.console import Console
 
 from cli.context import load_settings
 from cli.render import print_error
-from evals.app import ConfigError, Options, compare_evals, run_evals
-from evals.baseline import RUNS_DIR
-from evals.cache import CASSETTES_DIR, CacheMode
-from evals.cases import DATASETS_DIR
-from evals.judge_settings import JudgeSettings
-from evals.prices import PRICES_FILE
-from evals.reports.compare_terminal import render_comparison
-from evals.reports.terminal import render
-from evals.results import RunResult
+
+if TYPE_CHECKING:
+    from evals.app import Options
+    from evals.cache import CacheMode
+    from evals.results import RunResult
+
+# The evals' own folders, named here so that `--help` needs no import of the evals runner.
+EVALS_DIR = Path(__file__).resolve().parents[1] / "evals"
+RUNS_DIR = EVALS_DIR / "runs"
+CASSETTES_DIR = EVALS_DIR / "cassettes"
+DATASETS_DIR = EVALS_DIR / "datasets"
+PRICES_FILE = EVALS_DIR / "prices.yaml"
+COMMITTED_BASELINE = "baseline"  # evals/runs/baseline.json
 
 err = Console(stderr=True)
 
@@ -40,17 +43,20 @@ evals_app = typer.Typer(
 )
 
 RUN_EXAMPLES = """
-Examples:
 
-  advocacy evals run                                   # shipped dataset, cassettes (replay)
+With no option it replays the committed cassettes and gates on the committed baseline
+(evals/runs/baseline.json): no case may fail that passed there.
+
+Examples:
+  advocacy evals run                                  # replay, against the baseline: exit 0
+  advocacy evals run --model stub-model --min-pass-rate 1   # a failing gate: exit 100
   advocacy evals run --prompt summarize=v1,v2 --prompt draft=v1 --model stub-model
-  advocacy evals run --record --model my-model         # live server, (re)record cassettes
-  advocacy evals run --baseline evals/runs/baseline.json --fail-on-regression
+  advocacy evals run --record --model my-model        # live server, (re)record cassettes
   advocacy evals run --repeat 3 -j 8 --max-cost 0.50 --html build/evals.html
 """
 COMPARE_EXAMPLES = """
-Examples:
 
+Examples:
   advocacy evals compare --prompt draft=v1,v2                # replay, B=v2 against A=v1
   advocacy evals compare --prompt draft=v1,v2 --fail-if-worse --min-win-rate 0.5
   advocacy evals compare --prompt summarize=v1,v2 --model stub-model --html build/cmp.html
@@ -71,7 +77,7 @@ Repeat = Annotated[int, typer.Option(help="Runs per case; pass rate and flakines
 Jobs = Annotated[int, typer.Option("-j", "--jobs", help="Cells run at once.")]
 Replay = Annotated[bool, typer.Option(help="Cassettes only; a miss is an error.")]
 Record = Annotated[bool, typer.Option(help="Call the server, (re)write cassettes.")]
-NoCache = Annotated[bool, typer.Option(help="Call the server, no cassettes.")]
+NoCache = Annotated[bool, typer.Option("--no-cache", help="Call the server, no cassettes.")]
 Cassettes = Annotated[Path, typer.Option(help="Cassette folder.")]
 Prices = Annotated[Path, typer.Option(help="Price table (YAML).")]
 MaxCost = Annotated[float | None, typer.Option(help="Stop the run past this USD.")]
@@ -93,6 +99,8 @@ Html = Annotated[Path | None, typer.Option(help="Write one HTML file.")]
 
 
 def _mode(replay: bool, record: bool, no_cache: bool) -> CacheMode | None:
+    from evals.app import ConfigError
+
     chosen = [
         name for name, on in (("replay", replay), ("record", record), ("off", no_cache)) if on
     ]
@@ -116,11 +124,20 @@ def run_command(
     prices: Prices = PRICES_FILE,
     max_cost: MaxCost = None,
     min_pass_rate: Annotated[
-        float, typer.Option(help="Quality gate (0-1); below: exit 100.")
-    ] = 1.0,
-    baseline: Annotated[str | None, typer.Option(help="A saved run (path or id).")] = None,
+        float | None,
+        typer.Option(
+            help="Quality gate (0-1); below: exit 100. Default: no regression against the"
+            " baseline, or 1 when there is no baseline.",
+            show_default=False,
+        ),
+    ] = None,
+    baseline: Annotated[
+        str | None,
+        typer.Option(help="A saved run (path or id); 'none': no baseline.", show_default=False),
+    ] = COMMITTED_BASELINE,
     fail_on_regression: Annotated[
-        bool, typer.Option(help="Newly failing cases: exit 100.")
+        bool,
+        typer.Option(help="Newly failing cases: exit 100 (on when --min-pass-rate is not given)."),
     ] = False,
     judge_model: JudgeModel = None,
     judge_base_url: JudgeBaseUrl = None,
@@ -135,9 +152,12 @@ def run_command(
     html: Html = None,
     problems_only: Annotated[bool, typer.Option(help="Table rows with a problem only.")] = False,
 ) -> None:
-    options = dict(locals())
+    options = dict(locals())  # before any import: the options only
     problems_only = options.pop("problems_only")
-    result, code, written = _execute(run_evals, options)
+    from evals.app import run_evals
+    from evals.reports.terminal import render
+
+    result, code, written = _execute(run_evals, _default_gate(options))
     console = report_console()
     render(result, console, only_problems=problems_only)
     _finish(console, written, code)
@@ -187,15 +207,35 @@ def compare_command(
     changes_only: Annotated[bool, typer.Option(help="Table rows B won or lost only.")] = False,
     diffs: Annotated[bool, typer.Option(help="Word diffs of the cases B won or lost.")] = True,
 ) -> None:
-    options = dict(locals())
+    options = dict(locals())  # before any import: the options only
     changes_only, diffs = options.pop("changes_only"), options.pop("diffs")
+    from evals.app import compare_evals
+    from evals.reports.compare_terminal import render_comparison
+
     result, code, written = _execute(compare_evals, options)
     console = report_console()
     render_comparison(result, console, only_changes=changes_only, show_diffs=diffs)
     _finish(console, written, code)
 
 
-Command = Callable[[Options], tuple[RunResult, int, list[Path]]]
+def _default_gate(options: dict[str, Any]) -> dict[str, Any]:
+    """No --min-pass-rate: gate on the baseline (no newly failing case), or on 100% without one.
+
+    The committed baseline counts only when it exists in --runs-dir; `--baseline none` drops it.
+    """
+    baseline = options["baseline"]
+    if (baseline is not None and baseline.lower() == "none") or (
+        baseline == COMMITTED_BASELINE and not (options["runs_dir"] / f"{baseline}.json").exists()
+    ):
+        baseline = None
+    options["baseline"] = baseline
+    if options["min_pass_rate"] is None:
+        options["min_pass_rate"] = 0.0 if baseline else 1.0
+        options["fail_on_regression"] = options["fail_on_regression"] or baseline is not None
+    return options
+
+
+Command = Callable[["Options"], tuple["RunResult", int, list[Path]]]
 
 
 def _options(
@@ -214,6 +254,12 @@ def _options(
     **same_names: Any,
 ) -> Options:
     """The command line's values as Options (most options carry the field's own name)."""
+    from pydantic import ValidationError
+
+    from domain.errors import plain_message
+    from evals.app import ConfigError, Options
+    from evals.judge_settings import JudgeSettings
+
     judge = {
         name: same_names.pop(f"judge_{name}")
         for name in ("model", "base_url", "api_key", "prompt", "threshold")
@@ -222,7 +268,8 @@ def _options(
         judge_settings = JudgeSettings(**{k: v for k, v in judge.items() if v is not None})
     except ValidationError as error:
         problems = [
-            f"--judge-{str(e['loc'][0]).replace('_', '-')}: {e['msg']}" for e in error.errors()
+            f"--judge-{str(e['loc'][0]).replace('_', '-')}: {plain_message(e['msg'])}"
+            for e in error.errors()
         ]
         raise ConfigError("; ".join(problems)) from None
     return Options(
@@ -242,6 +289,8 @@ def _options(
 
 
 def _execute(command: Command, values: dict[str, Any]) -> tuple[RunResult, int, list[Path]]:
+    from evals.app import ConfigError
+
     try:
         return command(_options(**values))
     except ConfigError as error:

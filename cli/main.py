@@ -1,15 +1,21 @@
-"""The `advocacy` command. Each command group registers itself from its own module."""
+"""The `advocacy` command. Each command group registers itself from its own module.
+
+A command module imports only typer, rich and the standard library at its top (the heavy parts
+inside the command), so `--help` answers at once; `cli/help.py` makes every help read alike.
+"""
 
 from __future__ import annotations
 
 import typer
 
 from cli import (
+    advocates_commands,
     api_commands,
     data_commands,
     db_commands,
     demo_command,
     evals_commands,
+    help,
     marketing_commands,
     tasks_commands,
     worker_command,
@@ -21,6 +27,7 @@ app = typer.Typer(
     help="Find customers ready to advocate and help their owner ask, with the owner's approval.",
     no_args_is_help=True,
     rich_markup_mode="rich",
+    cls=help.HumanGroup,
 )
 
 demo_command.register(app)
@@ -31,4 +38,5 @@ marketing_commands.register(app)
 db_commands.register(app)
 api_commands.register(app)
 evals_commands.register(app)
+advocates_commands.register(app)
 worker_command.register(app)

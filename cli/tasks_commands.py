@@ -10,25 +10,21 @@ from __future__ import annotations
 import json
 import sys
 from datetime import datetime
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
 from rich.table import Table
 
-from agent.bootstrap import Services
-from agent.usecases.notices import list_notifications
-from agent.usecases.outcomes import Outcome, record_outcome
-from agent.usecases.reads import find_review
-from agent.usecases.results import TaskOut
-from agent.usecases.sending import send_task
-from agent.usecases.tasks import list_tasks, mark_task_sent, read_task, record_response
-from agent.usecases.timers import tick as run_timers
-from cli.context import exits_on_domain_errors
+from cli.context import exits_on_domain_errors, services
+from cli.context import parse_time as _parse_time
 from cli.render import print_error
-from cli.workflow_commands import parse_time, services
 from domain.actors import Actor
 from domain.vocabulary import OUTCOME_KINDS, TASK_RESPONSES, TaskResponse
+
+if TYPE_CHECKING:
+    from agent.bootstrap import Services
+    from agent.usecases.results import TaskOut
 
 console = Console()
 err = Console(stderr=True)
@@ -43,11 +39,17 @@ notifications_app = typer.Typer(
 )
 
 
+def parse_time(value: str | None, *, option: str) -> datetime:
+    return _parse_time(value, option=option, err=err)
+
+
 def _at(value: str | None) -> datetime | None:
     return None if value is None else parse_time(value, option="--at")
 
 
 def _owner_of_task(built: Services, task_id: str) -> Actor:
+    from agent.usecases.tasks import read_task
+
     with exits_on_domain_errors(err):
         task = read_task(services=built, actor=OPERATOR, task_id=task_id)
     return Actor(id=task.owner_id, role="owner")
@@ -90,7 +92,14 @@ def list_command(
     --json prints a list of {task_id, review_id, account_id, contact_id, owner_id, ask_type,
     channel, status, send_by, sent_at, subject, body} plus overdue, response, responded_at,
     message_id, contact_name, contact_email and mailto.
+
+    Examples:
+      advocacy tasks list
+      advocacy tasks list --status overdue --owner u-ana
+      advocacy tasks list --json
     """
+    from agent.usecases.tasks import list_tasks
+
     with (
         services() as built,
         built.deps.session_factory() as session,
@@ -135,7 +144,14 @@ def show_command(
     task_id: Annotated[str, typer.Argument(help="The task id (task:<review id>).")],
     as_json: Annotated[bool, typer.Option("--json", help="Print it as JSON.")] = False,
 ) -> None:
-    """One task in full: the approved text, the contact, and a mailto: link."""
+    """One task in full: the approved text, the contact, and a mailto: link.
+
+    Examples:
+      advocacy tasks show task:rv-1a2b-acc-001
+      advocacy tasks show task:rv-1a2b-acc-001 --json
+    """
+    from agent.usecases.tasks import read_task
+
     with services() as built, exits_on_domain_errors(err):
         task = read_task(services=built, actor=OPERATOR, task_id=task_id)
     if as_json:
@@ -156,7 +172,14 @@ def sent_command(
     ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the task as JSON.")] = False,
 ) -> None:
-    """Record that the owner sent the ask themselves (open -> sent), once."""
+    """Record that the owner sent the ask themselves (open -> sent), once.
+
+    Examples:
+      advocacy tasks sent task:rv-1a2b-acc-001
+      advocacy tasks sent task:rv-1a2b-acc-001 --at 2026-11-28T10:30:00Z
+    """
+    from agent.usecases.tasks import mark_task_sent
+
     when = _at(at)
     with services() as built:
         owner = _owner_of_task(built, task_id)
@@ -174,7 +197,12 @@ def send_command(
 
     The gates are read again first: a do-not-contact account or a revoked permission refuses
     it (exit 1, with the reasons). Nothing is sent when the mail server fails (exit 1).
+
+    Examples:
+      ADVOCACY_SMTP_URL=smtp://mail.example.com:587 advocacy tasks send task:rv-1a2b-acc-001
     """
+    from agent.usecases.sending import send_task
+
     with services() as built:
         owner = _owner_of_task(built, task_id)
         with exits_on_domain_errors(err):
@@ -194,7 +222,13 @@ def response_command(
 
     accepted: the ask completes when its outcome is recorded (`advocacy outcomes add`);
     declined / no_response: the ask and the task close.
+
+    Examples:
+      advocacy tasks response task:rv-1a2b-acc-001 accepted --note "Happy to talk in January"
+      advocacy tasks response task:rv-1a2b-acc-001 declined
     """
+    from agent.usecases.tasks import record_response
+
     if response not in TASK_RESPONSES:
         print_error(err, f"response: expected one of {', '.join(TASK_RESPONSES)}, got {response!r}")
         raise typer.Exit(2)
@@ -227,7 +261,14 @@ def add_outcome(
     its task; a complaint holds the account. Refused (exit 1) for a review not approved.
 
     permission_granted needs the consent record: use POST /v1/outcomes.
+
+    Examples:
+      advocacy outcomes add participation --review rv-1a2b-acc-001
+      advocacy outcomes add referral_converted --review rv-1a2b-acc-001 --amount 12000
     """
+    from agent.usecases.outcomes import Outcome, record_outcome
+    from agent.usecases.reads import find_review
+
     if kind not in OUTCOME_KINDS or kind == "permission_granted":
         print_error(err, f"KIND: expected one of {', '.join(OUTCOME_KINDS)}, got {kind!r}")
         raise typer.Exit(2)
@@ -253,7 +294,14 @@ def list_notifications_command(
     owner: Annotated[str | None, typer.Option(help="Those sent to this owner (or admins).")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print a JSON list.")] = False,
 ) -> None:
-    """Reminders and escalations sent to owners, newest first."""
+    """Reminders and escalations sent to owners, newest first.
+
+    Examples:
+      advocacy notifications list
+      advocacy notifications list --owner u-ana --json
+    """
+    from agent.usecases.notices import list_notifications
+
     with services() as built, exits_on_domain_errors(err):
         rows = list_notifications(
             session_factory=built.deps.session_factory,
@@ -288,7 +336,13 @@ def tick(
 
     Safe to run twice or at once: each due step happens once. `advocacy serve` runs it every
     ADVOCACY_TICK_EVERY_SECONDS; run it from cron when the server is not up.
+
+    Examples:
+      advocacy tick
+      advocacy tick --now 2026-12-15T09:00:00Z --json
     """
+    from agent.usecases.timers import tick as run_timers
+
     when = parse_time(now, option="--now")
     with services() as built:
         done = run_timers(services=built, now=when)

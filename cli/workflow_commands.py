@@ -6,26 +6,18 @@ import json
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from pydantic import ValidationError
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from agent.bootstrap import Services, open_services
-from agent.llm import method_refusal_warning
-from agent.metrics import funnel
-from agent.scan import Progress as ProgressFn
-from agent.usecases import reads
-from agent.usecases.decisions import decide
-from agent.usecases.scans import checked_selection, described, run_scan, scanned_ids, start_scan
-from checkpoints.schemas import Decision
-from cli.context import exits_on_domain_errors, load_clock, load_settings
+from cli.context import exits_on_domain_errors, services
+from cli.context import parse_time as _parse_time
 from cli.render import (
     backlog_table,
+    metrics_tables,
     owners_table,
     print_error,
     results_table,
@@ -33,7 +25,12 @@ from cli.render import (
     reviews_table,
     status_counts_table,
 )
-from store.models import ScanResult
+
+if TYPE_CHECKING:
+    from agent.bootstrap import Services
+    from agent.scan import Progress as ProgressFn
+    from checkpoints.schemas import Decision
+    from store.models import ScanResult
 
 console = Console()
 err = Console(stderr=True)
@@ -44,25 +41,14 @@ reviews_app = typer.Typer(
 
 def parse_time(value: str | None, *, option: str) -> datetime:
     """An ISO 8601 time (naive = UTC), else now; exits 2 with the option's name for a bad one."""
-    if value is None:
-        return load_clock()()
-    try:
-        parsed = datetime.fromisoformat(value)
-    except ValueError:
-        print_error(err, f"{option}: {value!r} is not an ISO 8601 time (e.g. 2026-11-27T09:00:00Z)")
-        raise typer.Exit(2) from None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
-
-
-@contextmanager
-def services() -> Iterator[Services]:
-    with open_services(load_settings(), clock=load_clock()) as built:
-        yield built
+    return _parse_time(value, option=option, err=err)
 
 
 @contextmanager
 def progress_bar(enabled: bool) -> Iterator[ProgressFn]:
     """A Rich progress bar on a terminal; silent when piped or asked for JSON."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
     bar = Progress(
         TextColumn("{task.description:<9}"),
         BarColumn(),
@@ -84,6 +70,8 @@ def progress_bar(enabled: bool) -> Iterator[ProgressFn]:
 
 
 def scan_results(built: Services, scan_id: str) -> list[ScanResult]:
+    from agent.usecases import reads
+
     with built.deps.session_factory() as session:
         return reads.scan_results(session=session, scan_id=scan_id)
 
@@ -91,6 +79,9 @@ def scan_results(built: Services, scan_id: str) -> list[ScanResult]:
 def method_warning(built: Services, scan_id: str) -> str | None:
     """A one-line warning when most of the scan's texts fell back because the model server
     refused the structured output method (the reasons are in each review's `written_by`)."""
+    from agent.llm import method_refusal_warning
+    from agent.usecases import reads
+
     with built.deps.session_factory() as session:
         failures = reads.scan_write_failures(session=session, scan_id=scan_id)
     return method_refusal_warning(failures, built.deps.settings)
@@ -167,6 +158,8 @@ def scan(
       advocacy scan --industry healthcare --arr-min 20000 --limit 100
       advocacy scan --queue --segment smb      # PostgreSQL: the workers run it
     """
+    from agent.usecases.scans import checked_selection, described, run_scan, scanned_ids
+
     as_of = parse_time(now, option="--now")
     more = {"industry": industry, "owner_id": owner, "arr_min": arr_min, "arr_max": arr_max}
     if queue:
@@ -216,6 +209,9 @@ def _queue_scan(
     as_json: bool,
 ) -> None:
     """`scan --queue`: record the scan and its planning job together; the workers run it."""
+    from agent.usecases.scans import start_scan
+    from cli.context import load_settings
+
     if not load_settings().uses_job_queue:
         print_error(
             err, "--queue: there is no job queue: it needs PostgreSQL (ADVOCACY_DATABASE_URL)"
@@ -246,7 +242,14 @@ def list_reviews(
     owner: Annotated[str | None, typer.Option(help="Only this owner's reviews.")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print a JSON list.")] = False,
 ) -> None:
-    """List reviews waiting for a decision, oldest trigger signal first."""
+    """List reviews waiting for a decision, oldest trigger signal first.
+
+    Examples:
+      advocacy reviews list
+      advocacy reviews list --owner u-ana --json
+    """
+    from agent.usecases import reads
+
     with services() as built, built.deps.session_factory() as session:
         reviews = reads.review_queue(session=session, owner_id=owner)
         now = built.deps.clock()
@@ -275,9 +278,17 @@ def show_review(
         bool, typer.Option("--json", help="Print the whole checkpoint payload as JSON.")
     ] = False,
 ) -> None:
-    """Show one review: evidence, gate report, summary and draft."""
+    """Show one review: evidence, gate report, summary and draft.
+
+    Examples:
+      advocacy reviews show rv-1a2b-acc-001
+      advocacy reviews show rv-1a2b-acc-001 --json
+    """
+    from agent.usecases import reads
+
     with services() as built, built.deps.session_factory() as session:
         review = reads.find_review(session=session, review_id=review_id)
+        now = built.deps.clock()
     if review is None:
         print_error(err, f"no review {review_id!r}; see `advocacy reviews list`")
         raise typer.Exit(2)
@@ -294,7 +305,7 @@ def show_review(
             + "\n"
         )
         return
-    console.print(review_panel(review))
+    console.print(review_panel(review, now=now))
 
 
 @reviews_app.command("decide")
@@ -335,6 +346,9 @@ def decide_review(
     An edited subject or body gets the draft's checks (placeholders, incentives, contact
     details...): problems refuse the edit (exit 2) unless you pass --accept-problems.
     """
+    from agent.usecases import reads
+    from agent.usecases.decisions import decide
+
     if body_file is not None:
         body = body_file.read_text(encoding="utf-8")
     with services() as built:
@@ -363,6 +377,11 @@ def _decision(
     until: str | None,
     accept_problems: bool = False,
 ) -> Decision:
+    from pydantic import ValidationError
+
+    from checkpoints.schemas import Decision
+    from domain.errors import plain_message
+
     fields: dict[str, Any] = {
         "accept_problems": accept_problems,
         "action": action,
@@ -379,23 +398,32 @@ def _decision(
     except ValidationError as error:
         for problem in error.errors():
             where = ".".join(str(part) for part in problem["loc"]) or "decision"
-            print_error(err, f"{where}: {problem['msg']}")
+            print_error(err, f"{where}: {plain_message(problem['msg'])}")
         raise typer.Exit(2) from None
 
 
 def metrics(
     as_json: Annotated[bool, typer.Option("--json", help="Print the funnel as JSON.")] = False,
 ) -> None:
-    """The measurement funnel (events, readiness rates, pilot thresholds) from recorded events."""
+    """The measurement funnel (events, readiness rates, pilot thresholds) from recorded events.
+
+    Examples:
+      advocacy metrics
+      advocacy metrics --json
+    """
+    from agent.metrics import funnel
+
     with services() as built, built.deps.session_factory() as session:
         figures = funnel(session=session, now=built.deps.clock())
     if as_json:
         sys.stdout.write(json.dumps(figures) + "\n")
         return
+    from agent.metrics import FUNNEL
+
     by_owner = figures.pop("by_owner", {})
     backlog = figures.pop("backlog", [])
-    for name, value in figures.items():
-        console.print(f"{name:<45} {value}")
+    for table in metrics_tables(figures, FUNNEL):
+        console.print(table)
     if by_owner:
         console.print(owners_table(by_owner))
     if backlog:

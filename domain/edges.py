@@ -22,6 +22,7 @@ from bisect import bisect_right
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, time, timedelta
 
+from domain.journeys import YEAR_DAYS
 from domain.settings import PolicySettings
 from domain.snapshot import EvidenceSnapshot
 
@@ -40,8 +41,9 @@ GATE_WINDOWS = (
 
 
 def window_lengths(policy: PolicySettings) -> tuple[timedelta, ...]:
-    """Every window length a gate rule measures from a dated item, shortest first."""
-    days = {int(getattr(policy, name)) for name in GATE_WINDOWS}
+    """Every window length a gate rule measures from a dated item, shortest first (the
+    advocate's own yearly limit counts a fixed year, whatever the policy's windows)."""
+    days = {int(getattr(policy, name)) for name in GATE_WINDOWS} | {YEAR_DAYS}
     return tuple(timedelta(days=value) for value in sorted(days))
 
 
@@ -68,6 +70,8 @@ def evidence_moments(snapshot: EvidenceSnapshot) -> Iterator[datetime]:
     yield from (ask.asked_at for ask in snapshot.asks)
     yield from (referral.submitted_at for referral in snapshot.referrals)
     yield from (rejection.decided_at for rejection in snapshot.rejections)
+    # An owner's "unavailable until" lifts its hold at that moment.
+    yield from (p.unavailable_until for p in snapshot.preferences if p.unavailable_until)
 
 
 def next_edge(snapshot: EvidenceSnapshot, policy: PolicySettings, now: datetime) -> datetime | None:

@@ -45,3 +45,11 @@ class Refused(Conflict):
 def not_found(what: str) -> NotFound:
     """`no <what>`, for a missing object and another owner's object alike."""
     return NotFound(f"no {what}")
+
+
+def plain_message(message: str) -> str:
+    """A validation message as a person writes it: without pydantic's "Value error, " or
+    "Assertion failed, " prefix."""
+    for prefix in ("Value error, ", "Assertion failed, "):
+        message = message.removeprefix(prefix)
+    return message

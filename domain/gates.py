@@ -8,7 +8,9 @@ ignored. Every window is inclusive: "within 90 days" holds at exactly 90 days, n
 Precedence: without a positive signal in the trigger window the account is `not_triggered` and
 nothing else is evaluated. Otherwise every hold and stop rule runs; any stop reason makes it
 `stopped`, else any hold reason `held`, else it is a candidate: the ask policy picks the ask type
-and the consent check on that type's scope may still stop it. Each rule is a small function
+and the consent check on that type's scope may still stop it, and the owner's preferences for
+the contact that ask goes to may still hold it (`advocate_unavailable`, `advocate_ask_limit`:
+domain/journeys.py). Each rule is a small function
 returning a RuleCheck (passed or not), so the owner's page can list every rule with its why.
 """
 
@@ -18,6 +20,7 @@ from collections.abc import Callable, Sequence
 from datetime import datetime
 
 from domain.flags import account_flags, live_tickets, permission_flag
+from domain.journeys import advocate_ask_limit, advocate_unavailable, skipped
 from domain.policy import choose_ask, trigger_ids, value_proof_ids, within
 from domain.report import AskPolicyResult, GateReport, RuleCheck
 from domain.settings import PolicySettings
@@ -27,6 +30,7 @@ from domain.snapshot import (
     SignalItem,
     scope_status,
 )
+from domain.timing import contact_for
 from domain.vocabulary import SCOPE_OF_ASK, STOP_REASONS, AskType, ReasonCode, Status
 
 Rule = Callable[[EvidenceSnapshot, PolicySettings, datetime], RuleCheck]
@@ -332,11 +336,20 @@ def evaluate(snapshot: EvidenceSnapshot, policy: PolicySettings, now: datetime) 
     flags = account_flags(snapshot, now, policy, triggers)
     ask: AskPolicyResult | None = None
     if _reasons(checks):
-        checks.append(_skipped_consent())
+        checks += [
+            _skipped_consent(),
+            skipped("advocate_unavailable"),
+            skipped("advocate_ask_limit"),
+        ]
     else:
         ask = choose_ask(snapshot, policy, now, trigger_ids=triggers, value_proof_ids=proof)
         flags, consent = _consent(snapshot, now, ask, flags)
-        checks.append(consent)
+        contact = contact_for(snapshot, ask.recommended, triggers)
+        checks += [
+            consent,
+            advocate_unavailable(snapshot, contact, now),
+            advocate_ask_limit(snapshot, contact, now),
+        ]
     reasons = _reasons(checks)
     return GateReport(
         account_id=account_id,

@@ -15,9 +15,11 @@ from collections.abc import Callable, Iterable
 from datetime import datetime, timedelta
 from typing import NamedTuple, Protocol
 
+from domain.journeys import avoided, completed_before
 from domain.report import AskOption, AskPolicyResult
 from domain.settings import PolicySettings
 from domain.snapshot import ContactItem, EvidenceSnapshot, SignalItem, scope_status
+from domain.timing import contact_for
 from domain.vocabulary import ALWAYS_POSITIVE_KINDS, SCOPE_OF_ASK, VALUE_PROOF_KINDS, AskType
 
 # Ladder order, highest proof and relationship first; the recommendation is the first eligible.
@@ -242,7 +244,7 @@ def _review(facts: _Facts) -> list[_Need]:
 
 def _private_feedback(facts: _Facts) -> list[_Need]:
     """Always eligible once the account is triggered."""
-    return [_Need("the account is triggered", bool(facts.trigger_ids))]
+    return [_Need("a recent positive signal", bool(facts.trigger_ids))]
 
 
 _NEEDS: dict[AskType, Callable[[_Facts], list[_Need]]] = {
@@ -262,12 +264,22 @@ def _option(facts: _Facts, ask_type: AskType) -> AskOption:
         if status in BLOCKING_SCOPE_STATUSES:
             why = f"Not eligible: the {scope} scope is {status}."
             return AskOption(ask_type=ask_type, eligible=False, why=why)
+    contact = contact_for(facts.snapshot, ask_type, facts.trigger_ids)
+    if contact is not None and avoided(facts.snapshot, ask_type, contact):
+        why = f"Not eligible: the owner recorded that {contact.id} does not want {ask_type} asks."
+        return AskOption(ask_type=ask_type, eligible=False, why=why)
     needs = _NEEDS[ask_type](facts)
     missing = [need.text for need in needs if not need.met]
     if missing:
         return AskOption(ask_type=ask_type, eligible=False, why="Missing: " + "; ".join(missing))
     why = "Has " + "; ".join(need.text for need in needs) + "."
-    return AskOption(ask_type=ask_type, eligible=True, why=why)
+    done = completed_before(facts.snapshot, ask_type, contact, facts.now)
+    if done is not None and contact is not None:
+        why += (
+            f" Ranks below the types {contact.id} has not done: they completed a {ask_type}"
+            f" on {done.asked_at.date().isoformat()} ({done.id})."
+        )
+    return AskOption(ask_type=ask_type, eligible=True, why=why, repeat=done is not None)
 
 
 def choose_ask(
@@ -279,10 +291,12 @@ def choose_ask(
     value_proof_ids: tuple[str, ...],
 ) -> AskPolicyResult:
     """Walk the ladder (case_study, reference_call, testimonial, referral, review,
-    private_feedback) and recommend the highest eligible type.
+    private_feedback) and recommend the highest eligible type the contact to ask has not
+    completed within a year (domain/journeys.py); a repeat only when nothing else is eligible.
 
-    A type whose scope's latest status is denied or revoked is never eligible. Every option
-    carries a `why` that names what it has or what it is missing, with evidence ids.
+    A type whose scope's latest status is denied or revoked, or that the contact asked to
+    avoid, is never eligible. Every option carries a `why` that names what it has or what it
+    is missing, with evidence ids.
     """
     facts = _Facts(
         snapshot=snapshot,
@@ -297,8 +311,25 @@ def choose_ask(
         tenure=tenure_days(snapshot, now),
     )
     options = tuple(_option(facts, ask_type) for ask_type in LADDER)
-    recommended = next((option for option in options if option.eligible), None)
-    if recommended is None:
-        return AskPolicyResult(options=options, recommended=None, why="No ask type is eligible.")
-    why = f"{recommended.ask_type} is the highest eligible ask type: {recommended.why}"
-    return AskPolicyResult(options=options, recommended=recommended.ask_type, why=why)
+    result = AskPolicyResult(options=options, recommended=None, why="No ask type is eligible.")
+    if not result.eligible:
+        return result
+    chosen = next(o for o in options if o.ask_type == result.eligible[0])
+    passed = [
+        o.ask_type
+        for o in options
+        if o.repeat and LADDER.index(o.ask_type) < LADDER.index(chosen.ask_type)
+    ]
+    if chosen.repeat:
+        why = (
+            f"{chosen.ask_type} is the highest eligible ask type; the contact has done every"
+            f" eligible type in the last year: {chosen.why}"
+        )
+    elif passed:
+        why = (
+            f"{chosen.ask_type} is the highest eligible ask type the contact has not done in"
+            f" the last year ({', '.join(passed)} done already, ranked below): {chosen.why}"
+        )
+    else:
+        why = f"{chosen.ask_type} is the highest eligible ask type: {chosen.why}"
+    return AskPolicyResult(options=options, recommended=chosen.ask_type, why=why)

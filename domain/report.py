@@ -27,13 +27,17 @@ class RuleCheck(_Value):
 
 
 class AskOption(_Value):
+    """One ask type as the ladder judged it. `repeat`: eligible, but the contact to ask
+    completed it within a year, so it ranks below the eligible types they have not done."""
+
     ask_type: AskType
     eligible: bool
     why: str
+    repeat: bool = False
 
 
 class AskPolicyResult(_Value):
-    """The ladder, highest first; `recommended` is the highest eligible type, if any."""
+    """The ladder, highest first; `recommended` is the first of `eligible`, if any."""
 
     options: tuple[AskOption, ...]
     recommended: AskType | None
@@ -41,7 +45,12 @@ class AskPolicyResult(_Value):
 
     @property
     def eligible(self) -> tuple[AskType, ...]:
-        return tuple(option.ask_type for option in self.options if option.eligible)
+        """The eligible types, best first: those the contact has not done, then the repeats."""
+        fresh = [
+            option.ask_type for option in self.options if option.eligible and not option.repeat
+        ]
+        again = [option.ask_type for option in self.options if option.eligible and option.repeat]
+        return (*fresh, *again)
 
 
 class GateReport(_Value):

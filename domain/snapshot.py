@@ -118,6 +118,20 @@ class RejectionItem(_Item):
     decided_at: datetime
 
 
+class PreferenceItem(_Item):
+    """How a contact wants to be asked, as their account owner recorded it (issue 12).
+
+    Never read from customer text: only the owner (or an admin) sets these, and the gates and
+    the ask policy read them as they are.
+    """
+
+    contact_id: str
+    avoid_ask_types: tuple[AskType, ...] = ()
+    max_asks_per_year: int | None = None
+    unavailable_until: datetime | None = None
+    preferred_channel: Channel | None = None
+
+
 class EvidenceSnapshot(_Item):
     """One account's evidence as of `as_of`; nothing after it is included.
 
@@ -135,6 +149,8 @@ class EvidenceSnapshot(_Item):
     referrals: tuple[ReferralItem, ...] = ()
     # Our own workflow's record, not customer evidence: never cited, never shown to the drafter.
     rejections: tuple[RejectionItem, ...] = ()
+    # The owner's record of how each contact wants to be asked: gates, never cited.
+    preferences: tuple[PreferenceItem, ...] = ()
 
     def evidence_ids(self) -> set[str]:
         """Every id the drafter may cite."""
@@ -147,6 +163,10 @@ class EvidenceSnapshot(_Item):
             self.referrals,
         )
         return {item.id for group in groups for item in group if hasattr(item, "id")}
+
+    def preference_of(self, contact_id: str | None) -> PreferenceItem | None:
+        """The owner's recorded preferences for this contact, if any."""
+        return next((p for p in self.preferences if p.contact_id == contact_id), None)
 
 
 ScopeStatus = Literal["granted", "denied", "revoked", "expired", "unknown", "unclear"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -16,14 +17,21 @@ def ask_contact(snapshot: EvidenceSnapshot, report: GateReport) -> ContactItem |
     """Whom to ask, the one contact the review names and the draft greets: the person behind
     the newest trigger signal, else a champion, else the first contact. For a case study or
     a reference call only champions are asked (their needs include one)."""
+    return contact_for(snapshot, report.ask_type, report.trigger_signal_ids)
+
+
+def contact_for(
+    snapshot: EvidenceSnapshot, ask_type: str | None, trigger_ids: Sequence[str]
+) -> ContactItem | None:
+    """The contact an ask of `ask_type` would go to (see `ask_contact`); the ask policy reads
+    the same person's history and preferences for each ask type."""
     champions = [contact for contact in snapshot.contacts if contact.champion]
-    needs_champion = report.ask_type in CHAMPION_ASKS and champions
+    needs_champion = ask_type in CHAMPION_ASKS and champions
     pool = champions if needs_champion else list(snapshot.contacts)
     by_id = {contact.id: contact for contact in pool}
+    wanted = set(trigger_ids)
     triggers = [
-        signal
-        for signal in snapshot.signals
-        if signal.id in report.trigger_signal_ids and signal.contact_id in by_id
+        signal for signal in snapshot.signals if signal.id in wanted and signal.contact_id in by_id
     ]
     if triggers:
         newest = max(triggers, key=lambda signal: signal.occurred_at)

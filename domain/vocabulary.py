@@ -80,6 +80,8 @@ ReasonCode = Literal[
     "ask_limit",
     "recent_decline",
     "recently_rejected",
+    "advocate_unavailable",
+    "advocate_ask_limit",
     "do_not_contact",
     "attribution_disputed",
     "reward_unresolved",
@@ -96,6 +98,8 @@ HOLD_REASONS: frozenset[str] = frozenset(
         "ask_limit",
         "recent_decline",
         "recently_rejected",
+        "advocate_unavailable",
+        "advocate_ask_limit",
     }
 )
 STOP_REASONS: frozenset[str] = frozenset(

@@ -274,6 +274,9 @@ class RunResult(BaseModel):
     infrastructure_errors: int = 0
     error_causes: list[ErrorGroup] = Field(default_factory=list)
     cost_usd: float | None = 0.0
+    # What this run paid: the cost of the answers that came from a server. A replay from the
+    # cassettes calls no model and spends 0, whatever `cost_usd` (the recorded calls) says.
+    spent_usd: float = 0.0
     usage: Usage = Field(default_factory=Usage)
     baseline: BaselineDiff | None = None
     comparisons: list[Comparison] = Field(default_factory=list)

@@ -182,5 +182,6 @@ def run(spec: RunSpec, env: Environment, *, mode_label: str | None = None) -> Ru
         infrastructure_errors=sum(r.status == "error" for r in results),
         error_causes=group_errors(cases),
         cost_usd=None if any(c is None for c in costs) else round(sum(c or 0 for c in costs), 6),
+        spent_usd=round(sum(r.cost_usd or 0 for r in results if r.network_calls), 6),
         usage=usage,
     )

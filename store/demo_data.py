@@ -19,6 +19,7 @@ from typing import IO, Any
 
 from domain.clock import utc
 from store.bundle import BUNDLE_KEYS
+from store.demo_advocates import AdvocateHistory
 from store.demo_mix import (
     HOLD_REASONS,
     LADDER,
@@ -28,7 +29,6 @@ from store.demo_mix import (
     SEGMENTS,
     STOP_REASONS,
 )
-from store.demo_rows import DemoRows
 from store.demo_words import (
     _CORE,
     _FIRST,
@@ -86,7 +86,7 @@ def _scope_to_skip(reason: str, shape: str) -> str | None:
     return None
 
 
-class _Demo(DemoRows):
+class _Demo(AdvocateHistory):
     # --- accounts -----------------------------------------------------------------------------
 
     def generate(self, accounts: int) -> None:
@@ -124,6 +124,7 @@ class _Demo(DemoRows):
             return
         if profile == "candidate" or consent_stop:
             self.candidate(account_id, contacts, shape)
+            self.advocate_history(account_id, contacts, shape, profile=profile)
         else:
             self.trigger(account_id, contacts)
         if profile == "held":

@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import delete, update
 from sqlalchemy.orm import Session
 
-from store.models import IdempotencyRecord
+from store.auth_models import IdempotencyRecord
 from store.writes import insert_or_ignore
 
 IN_PROGRESS = 0

@@ -135,7 +135,11 @@ class Permission(Base):
 
 class Ask(Base):
     __tablename__ = "asks"
-    __table_args__ = (Index("ix_asks_account_time", "account_id", "asked_at"),)
+    __table_args__ = (
+        Index("ix_asks_account_time", "account_id", "asked_at"),
+        # A person's history: the advocate profile and the reference finder (issue 12).
+        Index("ix_asks_contact_time", "contact_id", "asked_at"),
+    )
     id: Mapped[str] = mapped_column(String(64), primary_key=True)
     account_id: Mapped[str] = mapped_column(_fk("accounts.id"))
     contact_id: Mapped[str | None] = mapped_column(_fk("contacts.id"))
@@ -157,6 +161,36 @@ class Referral(Base):
     attribution_disputed: Mapped[bool] = mapped_column(Boolean, default=False)
     reward: Mapped[str | None] = mapped_column(String(200))
     reward_status: Mapped[str | None] = mapped_column(String(16))
+
+
+class AdvocatePreference(Base):
+    """How a contact wants to be asked, as their account owner recorded it (issue 12): the
+    gates read it (domain/journeys.py). One row per contact; edits are kept in
+    `advocate_preference_changes`."""
+
+    __tablename__ = "advocate_preferences"
+    contact_id: Mapped[str] = mapped_column(_fk("contacts.id"), primary_key=True)
+    account_id: Mapped[str] = mapped_column(_fk("accounts.id"), index=True)
+    avoid_ask_types: Mapped[list[str]] = mapped_column(Json, default=list)
+    max_asks_per_year: Mapped[int | None] = mapped_column(Integer)
+    unavailable_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    preferred_channel: Mapped[str | None] = mapped_column(String(16))
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    updated_by: Mapped[str] = mapped_column(String(64))
+
+
+class PreferenceChange(Base):
+    """The audit of an edit to a contact's preferences: who, when, each field's old and new."""
+
+    __tablename__ = "advocate_preference_changes"
+    __table_args__ = (Index("ix_preference_changes_contact_time", "contact_id", "at"),)
+    # `<contact id>:<number>`: the contact's edits in order, and two at once cannot both land.
+    id: Mapped[str] = mapped_column(String(80), primary_key=True)
+    contact_id: Mapped[str] = mapped_column(String(64))
+    account_id: Mapped[str] = mapped_column(String(64))
+    actor: Mapped[str] = mapped_column(String(64))
+    at: Mapped[datetime] = mapped_column(UTCDateTime())
+    changes: Mapped[dict[str, Any]] = mapped_column(Json, default=dict)
 
 
 # --- workflow records -------------------------------------------------------------------------
@@ -381,39 +415,3 @@ class MeasurementEvent(Base):
     scan_id: Mapped[str | None] = mapped_column(String(64))
     occurred_at: Mapped[datetime] = mapped_column(UTCDateTime())
     data: Mapped[dict[str, Any]] = mapped_column(Json, default=dict)
-
-
-# --- API users and idempotency ----------------------------------------------------------------
-
-
-class User(Base):
-    """An API user. Only the sha256 of the bearer token is stored; the token is shown once."""
-
-    __tablename__ = "users"
-    id: Mapped[str] = mapped_column(String(64), primary_key=True)
-    role: Mapped[str] = mapped_column(String(16))  # owner | marketing | admin
-    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
-    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
-
-
-class IdempotencyRecord(Base):
-    """The first answer to a request sent with an Idempotency-Key, replayed for the same key."""
-
-    __tablename__ = "idempotency_records"
-    key: Mapped[str] = mapped_column(String(200), primary_key=True)
-    user_id: Mapped[str] = mapped_column(String(64), primary_key=True)
-    request_hash: Mapped[str] = mapped_column(String(64))
-    status_code: Mapped[int] = mapped_column(Integer)
-    response_body: Mapped[dict[str, Any]] = mapped_column(Json, default=dict)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
-
-
-class WebSession(Base):
-    """A signed-in browser on the review page. Only the sha256 of the cookie's id is stored."""
-
-    __tablename__ = "web_sessions"
-    id_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
-    user_id: Mapped[str] = mapped_column(_fk("users.id"), index=True)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
-    expires_at: Mapped[datetime] = mapped_column(UTCDateTime())

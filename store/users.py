@@ -7,7 +7,7 @@ from datetime import datetime
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from store.models import User, WebSession
+from store.auth_models import User, WebSession
 
 
 def all_users(*, session: Session) -> list[User]:

@@ -27,9 +27,11 @@ from tools.evidence import (
     PERMISSIONS,
     RANKED_KINDS,
     EvidenceKind,
+    build_preference,
     build_profile,
     build_snapshot,
     permissions_select,
+    preferences_select,
     profiles_select,
     ranked_select,
 )
@@ -70,6 +72,10 @@ def _load_chunk(
     parts["permissions"] = _grouped(
         session, PERMISSIONS, permissions_select(account_ids=found, as_of=as_of, limit=limit)
     )
+    preferences: dict[str, list[Any]] = defaultdict(list)
+    for row in session.execute(preferences_select(account_ids=found)):
+        preferences[row[-1]].append(build_preference(row))
+    parts["preferences"] = preferences
     return {
         account_id: build_snapshot(
             as_of=as_of,

@@ -17,12 +17,8 @@ from datetime import datetime
 from functools import cached_property
 from typing import Any, Generic, TypeVar
 
-from pydantic import BaseModel
-from sqlalchemy import ColumnElement, FromClause, Select, String, case, func, or_, select, true
-from sqlalchemy.ext.compiler import compiles
+from sqlalchemy import ColumnElement, FromClause, Select, case, func, or_, select, true
 from sqlalchemy.orm import Session
-from sqlalchemy.sql.compiler import SQLCompiler
-from sqlalchemy.sql.functions import FunctionElement
 
 from domain.clock import utc
 from domain.snapshot import (
@@ -31,6 +27,7 @@ from domain.snapshot import (
     ContactItem,
     EvidenceSnapshot,
     PermissionItem,
+    PreferenceItem,
     ReferralItem,
     RejectionItem,
     SignalItem,
@@ -39,6 +36,7 @@ from domain.snapshot import (
 from store.ids import ids_in
 from store.models import (
     Account,
+    AdvocatePreference,
     Ask,
     Contact,
     Owner,
@@ -48,6 +46,7 @@ from store.models import (
     Signal,
     Ticket,
 )
+from tools.rows import binary, construct
 
 ItemT = TypeVar(
     "ItemT",
@@ -62,43 +61,6 @@ ItemT = TypeVar(
 Columns = Any  # a table's or subquery's `.c`; SQLAlchemy's own type for it is not generic enough
 Order = Callable[[Columns], list[ColumnElement[Any]]]
 Where = Callable[[Columns], ColumnElement[bool]]
-
-
-class binary(FunctionElement[str]):
-    """A string compared byte by byte: ties order alike on SQLite and any PostgreSQL collation."""
-
-    type = String()
-    name = "binary"
-    inherit_cache = True
-
-
-@compiles(binary)
-def _binary_default(element: binary, compiler: SQLCompiler, **kw: Any) -> str:
-    return compiler.process(element.clauses, **kw)
-
-
-@compiles(binary, "postgresql")
-def _binary_postgresql(element: binary, compiler: SQLCompiler, **kw: Any) -> str:
-    return f'{compiler.process(element.clauses, **kw)} COLLATE "C"'
-
-
-ModelT = TypeVar("ModelT", bound=BaseModel)
-
-
-def construct(model: type[ModelT], values: dict[str, Any]) -> ModelT:
-    """`model.model_construct(**values)` for `values` holding every field, about 4x faster.
-
-    The scan builds a few million items; pydantic's own `model_construct` spends most of its
-    time filling defaults and aliases, which a complete row never needs. The attributes set
-    here are the ones `model_construct` sets (tests/integration/test_evidence_tools.py checks
-    that the two agree).
-    """
-    instance = model.__new__(model)
-    object.__setattr__(instance, "__dict__", values)
-    object.__setattr__(instance, "__pydantic_fields_set__", set(values))
-    object.__setattr__(instance, "__pydantic_extra__", None)
-    object.__setattr__(instance, "__pydantic_private__", None)
-    return instance
 
 
 def _first_when(condition: ColumnElement[bool]) -> ColumnElement[int]:
@@ -264,6 +226,24 @@ def permissions_select(*, account_ids: Sequence[str], as_of: datetime, limit: in
     )
 
 
+def preferences_select(*, account_ids: Sequence[str]) -> Select[Any]:
+    """The owner's preferences for the accounts' contacts, then `account_id` (one per contact)."""
+    p = AdvocatePreference.__table__.c
+    columns = [p[name] for name in PreferenceItem.model_fields]
+    return (
+        select(*columns, p.account_id)
+        .where(p.account_id.in_(account_ids))
+        .order_by(p.account_id, binary(p.contact_id))
+    )
+
+
+def build_preference(row: Sequence[Any]) -> PreferenceItem:
+    """A preference item from a row of `preferences_select` (a stored list becomes a tuple)."""
+    values = dict(zip(PreferenceItem.model_fields, row, strict=False))
+    values["avoid_ask_types"] = tuple(values["avoid_ask_types"] or ())
+    return construct(PreferenceItem, values)
+
+
 def profiles_select(*, account_ids: Sequence[str]) -> Select[Any]:
     """Accounts with their owner's name, in `AccountProfile` field order."""
     a = Account.__table__.c
@@ -288,7 +268,7 @@ def build_snapshot(
     *, as_of: datetime, account: AccountProfile, parts: Mapping[str, Sequence[Any]]
 ) -> EvidenceSnapshot:
     """The snapshot from its account and item lists; missing kinds are empty."""
-    fields = ("contacts", "signals", "tickets", "permissions", "asks", "referrals", "rejections")
+    fields = [name for name in EvidenceSnapshot.model_fields if name not in ("as_of", "account")]
     values: dict[str, Any] = {name: tuple(parts.get(name, ())) for name in fields}
     return EvidenceSnapshot.model_construct(as_of=as_of, account=account, **values)
 
@@ -369,6 +349,12 @@ def rejections(
     return _single(REJECTIONS, session=session, account_id=account_id, as_of=as_of, limit=limit)
 
 
+def preferences(*, session: Session, account_id: str) -> tuple[PreferenceItem, ...]:
+    """The owner's preferences for the account's contacts (current: they are not dated)."""
+    stmt = preferences_select(account_ids=[account_id])
+    return tuple(build_preference(row) for row in session.execute(stmt))
+
+
 def load_snapshot(
     *, session: Session, account_id: str, as_of: datetime, limit: int
 ) -> EvidenceSnapshot | None:
@@ -390,5 +376,6 @@ def load_snapshot(
         "asks": ask_history(**args),
         "referrals": referrals(**args),
         "rejections": rejections(**args),
+        "preferences": preferences(session=session, account_id=account_id),
     }
     return build_snapshot(as_of=utc(as_of), account=account, parts=parts)

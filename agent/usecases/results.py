@@ -5,13 +5,35 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, SerializerFunctionWrapHandler, model_serializer
 
 from domain.vocabulary import NotificationKind, OutcomeKind, TaskResponse, TaskStatus
 from domain.vocabulary import Status as GateStatus
 
 ScanStatus = Literal["queued", "running", "done", "failed", "interrupted"]
 ScanPhase = Literal["gating", "drafting", "done"]
+
+
+class CodeLabel(BaseModel):
+    label: str
+    explanation: str
+
+
+class Labelled(BaseModel):
+    """An answer that may carry `labels` (asked with `?labels=true`); absent otherwise."""
+
+    labels: dict[str, CodeLabel] | None = Field(
+        default=None,
+        description="Only with ?labels=true: each code in this answer (reason, flag, status, "
+        "ask type) -> its label and a one-line explanation, as the page shows them.",
+    )
+
+    @model_serializer(mode="wrap")
+    def _labels_only_when_asked(self, handler: SerializerFunctionWrapHandler) -> Any:
+        data = handler(self)
+        if isinstance(data, dict) and data.get("labels") is None:
+            data.pop("labels", None)
+        return data
 
 
 class ScanOut(BaseModel):
@@ -73,7 +95,7 @@ class CandidateOut(BaseModel):
     review_age_days: int | None = Field(None, description="Days since the review opened.")
 
 
-class CandidatePage(BaseModel):
+class CandidatePage(Labelled):
     scan_id: str | None
     items: list[CandidateOut]
     next_cursor: str | None = Field(description="Pass as `cursor` for the next page; null: done.")
@@ -89,12 +111,12 @@ class ReviewSummary(BaseModel):
     created_at: datetime
 
 
-class ReviewPage(BaseModel):
+class ReviewPage(Labelled):
     items: list[ReviewSummary]
     next_cursor: str | None
 
 
-class ReviewOut(BaseModel):
+class ReviewOut(Labelled):
     """The whole checkpoint payload (DESIGN.md section 5) plus status, decision and refusal."""
 
     model_config = ConfigDict(extra="allow")

@@ -10,8 +10,9 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from domain.actors import ROLES
 from domain.errors import Invalid
+from store.auth_models import User
 from store.db import transaction
-from store.models import Owner, User
+from store.models import Owner
 from store.users import all_users, user_by_token_hash
 
 

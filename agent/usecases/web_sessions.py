@@ -15,8 +15,8 @@ from datetime import datetime, timedelta
 from sqlalchemy.orm import Session, sessionmaker
 
 from agent.usecases.users import authenticate
+from store.auth_models import User, WebSession
 from store.db import transaction
-from store.models import User, WebSession
 from store.users import delete_expired_sessions, delete_session
 
 SESSION_LIFETIME = timedelta(hours=12)

@@ -19,6 +19,7 @@ from agent.usecases.candidate_list import (
     iter_candidates,
 )
 from agent.usecases.candidates_csv import csv_lines
+from agent.usecases.labels import label_candidates
 from agent.usecases.results import CandidatePage
 from api.deps import AnyUser, ServicesDep, SessionDep
 from domain.actors import Actor
@@ -88,6 +89,9 @@ def list_candidates(
     filters: Filters,
     cursor: Annotated[str | None, Query(max_length=500, pattern=NO_NUL_PATTERN)] = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
+    labels: Annotated[
+        bool, Query(description="Add `labels`: each code of the answer in words.")
+    ] = False,
 ) -> CandidatePage:
     """A page of candidates (every gate status unless `status` says), by account id, each with
     the account, its owner, the contact the ask would go to (email for the owner and admins
@@ -95,7 +99,7 @@ def list_candidates(
 
     Owners see only their own accounts (another owner's id: 404).
     """
-    return candidate_list_page(
+    page = candidate_list_page(
         session=session,
         actor=user,
         filters=filters,
@@ -103,6 +107,7 @@ def list_candidates(
         limit=limit,
         now=services.deps.clock(),
     )
+    return label_candidates(page) if labels else page
 
 
 @router.get(

@@ -8,6 +8,7 @@ from fastapi import APIRouter, Header, Path, Query
 from fastapi.responses import JSONResponse
 
 from agent.usecases.decisions import check_decision, decide_review
+from agent.usecases.labels import label_review, label_reviews
 from agent.usecases.reads import review_detail, reviews_page
 from agent.usecases.results import DecisionOut, ReviewOut, ReviewPage
 from api.deps import OwnerUser, ReaderOfReviews, ServicesDep, SessionDep
@@ -27,20 +28,32 @@ def list_reviews(
     owner: Annotated[str | None, Query(max_length=64, pattern=NO_NUL_PATTERN)] = None,
     cursor: Annotated[str | None, Query(max_length=500, pattern=NO_NUL_PATTERN)] = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
+    labels: Annotated[
+        bool, Query(description="Add `labels`: each code of the answer in words.")
+    ] = False,
 ) -> ReviewPage:
     """Pending reviews, oldest trigger signal first.
 
     An owner gets their own; an admin gets everyone's (or one owner's with `owner`);
     marketing: 403 (it reads candidates instead).
     """
-    return reviews_page(session=session, actor=user, owner_id=owner, cursor=cursor, limit=limit)
+    page = reviews_page(session=session, actor=user, owner_id=owner, cursor=cursor, limit=limit)
+    return label_reviews(page) if labels else page
 
 
 @router.get("/{review_id}", response_model=ReviewOut)
-def read_review(review_id: ReviewIdPath, session: SessionDep, user: ReaderOfReviews) -> ReviewOut:
+def read_review(
+    review_id: ReviewIdPath,
+    session: SessionDep,
+    user: ReaderOfReviews,
+    labels: Annotated[
+        bool, Query(description="Add `labels`: each code of the answer in words.")
+    ] = False,
+) -> ReviewOut:
     """The whole checkpoint payload (evidence, gate report, summary, draft) plus status,
     decision and refusal."""
-    return review_detail(session=session, actor=user, review_id=review_id)
+    review = review_detail(session=session, actor=user, review_id=review_id)
+    return label_review(review) if labels else review
 
 
 @router.post("/{review_id}/decision", response_model=DecisionOut)

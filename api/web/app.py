@@ -12,7 +12,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from fastapi import FastAPI, Request
-from fastapi.responses import RedirectResponse, Response
+from fastapi.responses import FileResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Match, Mount
@@ -20,6 +20,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from agent.bootstrap import Services
 from api.errors import ApiError, status_of
+from api.web.advocate_pages import router as advocate_router
 from api.web.candidate_pages import router as candidate_router
 from api.web.deps import PageError, SignInRequired, render
 from api.web.pages import router
@@ -37,8 +38,10 @@ PAGE_PATHS = (
     "/backlog",
     "/candidates",
     "/candidates.csv",
+    "/advocates",
     "/metrics",
     "/static",
+    "/favicon.ico",
 )
 CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
@@ -110,6 +113,11 @@ async def _http_error(request: Request, exc: Exception) -> Response:
     )
 
 
+async def _favicon() -> Response:
+    """Browsers ask for /favicon.ico on every page, whatever the page links: no 404 for it."""
+    return FileResponse(STATIC / "favicon.svg", media_type="image/svg+xml")
+
+
 async def _sign_in(_request: Request, _exc: Exception) -> Response:
     return RedirectResponse("/signin", status_code=303)
 
@@ -121,7 +129,9 @@ def create_pages(services_of: Callable[[], Services]) -> FastAPI:
     pages.include_router(router)
     pages.include_router(task_router)
     pages.include_router(candidate_router)
+    pages.include_router(advocate_router)
     pages.mount("/static", StaticFiles(directory=STATIC), name="static")
+    pages.add_api_route("/favicon.ico", _favicon, include_in_schema=False)
     pages.add_exception_handler(PageError, _page_error)
     pages.add_exception_handler(ApiError, _api_error)
     pages.add_exception_handler(DomainError, _domain_error)

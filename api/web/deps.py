@@ -21,7 +21,9 @@ from agent.usecases.notices import unread
 from agent.usecases.web_sessions import SignedIn, signed_in, tokens_match
 from api.deps import ApiUser
 from api.errors import ApiError
-from api.web.views import evidence_fields, reason_words, urlpart
+from api.web.views import explain, reason_words, urlpart
+from domain.errors import plain_message
+from domain.labels import rule_label
 
 TEMPLATES = Path(__file__).parent / "templates"
 SESSION_COOKIE = "advocacy_session"
@@ -51,7 +53,9 @@ def _environment() -> Environment:
         lstrip_blocks=True,
     )
     env.filters["reason_words"] = reason_words
-    env.filters["evidence_fields"] = evidence_fields
+    env.filters["explain"] = explain
+    env.filters["rule_label"] = lambda rule: rule_label(rule).label
+    env.filters["rule_explain"] = lambda rule: rule_label(rule).explanation
     env.filters["urlpart"] = urlpart
     return env
 
@@ -110,6 +114,15 @@ def owner_visitor(visitor: Visitor) -> SignedIn:
 
 OwnerVisitor = Annotated[SignedIn, Depends(owner_visitor)]
 
+
+def review_reader(visitor: Visitor) -> SignedIn:
+    """Owners (their reviews, to decide) and admins (any review, read-only: for prompt
+    engineers, why the model's text was not used)."""
+    return visitor if visitor.role == "admin" else owner_visitor(visitor)
+
+
+ReviewReader = Annotated[SignedIn, Depends(review_reader)]
+
 CSRF_REFUSED = (
     "This form did not carry this session's security token, so nothing was changed."
     " Reload the page and try again."
@@ -152,7 +165,7 @@ def parsed(model: type[Body], data: dict[str, Any]) -> Body:
         return model.model_validate(data)
     except ValidationError as error:
         problems = "; ".join(
-            f"{'.'.join(str(p) for p in item['loc']) or 'form'}: {item['msg']}"
+            f"{'.'.join(str(p) for p in item['loc']) or 'form'}: {plain_message(item['msg'])}"
             for item in error.errors()
         )
         raise ApiError(422, problems) from None

@@ -30,6 +30,7 @@ from api.web.deps import (
     PageError,
     PageServices,
     PostedForm,
+    ReviewReader,
     SignInRequired,
     Visitor,
     api_user,
@@ -154,9 +155,10 @@ def inbox(
 
 @router.get("/reviews/{review_id}")
 def review_page(
-    review_id: ReviewIdPath, request: Request, services: PageServices, visitor: OwnerVisitor
+    review_id: ReviewIdPath, request: Request, services: PageServices, visitor: ReviewReader
 ) -> Response:
-    """One review in full: evidence, summary, gate report, permission, the draft to decide."""
+    """One review in full: evidence, summary, gate report, permission, the draft to decide
+    (an admin reads it without the forms: decisions stay the owners')."""
     return _review(request, services, api_user(visitor), review_id)
 
 

@@ -15,33 +15,22 @@ from sqlalchemy.orm import Session
 
 from agent.metrics import FUNNEL
 from agent.usecases.reads import not_proposed_results, review_queue
+from domain.evidence_words import describe_evidence, relative, title_of
+from domain.labels import label_of
 from domain.vocabulary import SCOPE_OF_ASK
 from store.models import Review
 
-REASON_WORDS: dict[str, str] = {
-    "no_positive_signal": "no positive signal in the window",
-    "open_ticket": "a support ticket is open",
-    "billing_or_delivery_ticket": "a billing or delivery ticket is open",
-    "recent_complaint": "a recent complaint, negative feedback or detractor score",
-    "low_health": "health score below the threshold",
-    "pending_ask": "a previous ask is still pending",
-    "recent_ask": "asked within the last 90 days",
-    "ask_limit": "already asked 3 times this year",
-    "recent_decline": "declined an ask recently",
-    "do_not_contact": "marked do not contact",
-    "attribution_disputed": "a referral's attribution is disputed",
-    "reward_unresolved": "a reward or incentive is unresolved",
-    "consent_unclear": "consent for the ask's scope is unclear",
-    "account_missing": "the account no longer exists",
-}
 NOT_PROPOSED_STATUSES = ("held", "stopped")
 LISTED_ACCOUNTS = 100
 
 
 def reason_words(code: str) -> str:
-    if code.startswith("ask_type_no_longer_eligible:"):
-        return f"the ask type {code.split(':', 1)[1]} is no longer eligible"
-    return REASON_WORDS.get(code, code)
+    """A code's label from the one label table (domain/labels.py)."""
+    return label_of(code).label
+
+
+def explain(code: str) -> str:
+    return label_of(code).explanation
 
 
 def urlpart(value: str) -> str:
@@ -50,10 +39,7 @@ def urlpart(value: str) -> str:
 
 
 def age_words(then: datetime, now: datetime) -> str:
-    days = (now - then).days
-    if days <= 0:
-        return "today"
-    return "1 day ago" if days == 1 else f"{days} days ago"
+    return relative(then, now)
 
 
 # --- inbox -------------------------------------------------------------------------------------
@@ -83,12 +69,8 @@ class NotProposed:
 
 
 def describe_signal(signal: dict[str, Any]) -> str:
-    kind = str(signal.get("kind", "signal"))
-    if signal.get("score") is not None:
-        return f"{kind} {signal['score']}"
-    if signal.get("metric") and signal.get("value"):
-        return f"{kind}: {signal['metric']} {signal['value']}"
-    return kind
+    """The trigger signal's title in words ("G2 review, 4 of 5 stars")."""
+    return title_of(signal) if signal else "signal"
 
 
 def _trigger(review: Review) -> dict[str, Any]:
@@ -138,9 +120,6 @@ def not_proposed(*, session: Session, owner_id: str) -> NotProposed:
 # --- one review -----------------------------------------------------------------------------------
 
 
-HIDDEN_EVIDENCE_FIELDS = ("id", "source")
-
-
 @dataclass(frozen=True)
 class Permission:
     scope: str | None
@@ -157,15 +136,6 @@ def permission_for(review: Review, ask_type: str) -> Permission:
     return Permission(scope=scope, status=status or "unknown")
 
 
-def evidence_fields(item: dict[str, Any]) -> list[tuple[str, str]]:
-    """An evidence row's facts, minus its id and source (shown apart) and empty values."""
-    return [
-        (name, str(value))
-        for name, value in item.items()
-        if name not in HIDDEN_EVIDENCE_FIELDS and value is not None
-    ]
-
-
 def review_context(review: Review, now: datetime) -> dict[str, Any]:
     payload = review.payload
     return {
@@ -174,6 +144,8 @@ def review_context(review: Review, now: datetime) -> dict[str, Any]:
         "account": payload.get("account", {}),
         "trigger_age": age_words(review.trigger_at, now),
         "evidence": payload.get("evidence", []),
+        "evidence_words": describe_evidence(payload, now),
+        "fallback_reasons": fallback_reasons(payload),
         "evidence_ids": {str(item.get("id")) for item in payload.get("evidence", [])},
         "summary": payload.get("summary", {}),
         "checks": payload.get("gate_report", {}).get("checks", []),
@@ -184,11 +156,23 @@ def review_context(review: Review, now: datetime) -> dict[str, Any]:
     }
 
 
+def fallback_reasons(payload: dict[str, Any]) -> list[tuple[str, list[str]]]:
+    """(part, the checks' own words) for each text the offline template wrote instead of the
+    model: why the model's text was not used."""
+    written = payload.get("written_by", {})
+    return [
+        (part, [str(reason) for reason in written[part].get("failures", [])])
+        for part in ("summary", "draft")
+        if written.get(part, {}).get("fallback")
+    ]
+
+
 # --- measurements ------------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
 class Bar:
+    code: str
     label: str
     count: int
     y: int
@@ -205,7 +189,8 @@ def funnel_bars(figures: dict[str, Any]) -> list[Bar]:
     largest = max([*counts, 1])
     return [
         Bar(
-            label=kind,
+            code=kind,
+            label=label_of(kind).label,
             count=count,
             y=index * ROW_HEIGHT,
             width=max(round(CHART_WIDTH * count / largest), 1 if count else 0),
@@ -214,14 +199,12 @@ def funnel_bars(figures: dict[str, Any]) -> list[Bar]:
     ]
 
 
-RATES: tuple[tuple[str, str], ...] = (
-    ("advocate_candidate_eligibility_rate", "candidates with satisfaction, value proof, contact"
-     " and ask type"),
-    ("referral_request_readiness_rate", "referral candidates with value proof"),
-    ("pilot_approved_with_value_proof_share", "pilot: approved asks with value proof (>= 90%)"),
-    ("pilot_referral_asks_with_value_proof_share", "pilot: approved referral asks with value"
-     " proof (100%)"),
-)  # fmt: skip
+RATES: tuple[str, ...] = (
+    "advocate_candidate_eligibility_rate",
+    "referral_request_readiness_rate",
+    "pilot_approved_with_value_proof_share",
+    "pilot_referral_asks_with_value_proof_share",
+)
 PASSES = {
     "pilot_approved_with_value_proof_share": "pilot_approved_with_value_proof_pass",
     "pilot_referral_asks_with_value_proof_share": "pilot_referral_asks_with_value_proof_pass",
@@ -233,14 +216,15 @@ def percent(value: float | None) -> str:
 
 
 def rate_rows(figures: dict[str, Any]) -> list[tuple[str, str, str, str]]:
-    """(metric, what it measures, value, pilot verdict) for the rates table."""
+    """(metric, what it measures, value, pilot verdict) for the rates table, in words."""
     rows = []
-    for name, words in RATES:
-        verdict = ""
+    for name in RATES:
+        verdict = "not a pilot threshold"
         if name in PASSES:
             passed = figures.get(PASSES[name])
-            verdict = "" if passed is None else ("pass" if passed else "fail")
-        rows.append((name, words, percent(figures.get(name)), verdict))
+            verdict = "not measured yet" if passed is None else ("pass" if passed else "fail")
+        label = label_of(name)
+        rows.append((label.label, label.explanation, percent(figures.get(name)), verdict))
     return rows
 
 

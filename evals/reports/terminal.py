@@ -208,6 +208,16 @@ def error_lines(run: RunResult) -> list[Text]:
     return lines
 
 
+def cost_words(run: RunResult) -> str:
+    """What the run cost; a replay says it called no model (and what the recording cost)."""
+    if run.mode == "replay":
+        return (
+            f"cost {money(run.spent_usd)}: replayed from cassettes, no model was called "
+            f"(the recorded calls cost {money(run.cost_usd)})"
+        )
+    return f"cost {money(run.spent_usd)} ({money(run.cost_usd)} counting cassette answers)"
+
+
 def gate_line(run: RunResult) -> list[Text]:
     if run.gate is None:
         return []
@@ -221,8 +231,7 @@ def render(run: RunResult, console: Console, *, only_problems: bool = False) -> 
         notes.append(Text(f"stopped: {run.stopped_reason}", style="bold red"))
     notes += error_lines(run)
     rate = "-" if run.pass_rate is None else f"{run.pass_rate:.1%}"
-    cost = money(run.cost_usd)
-    notes.append(Text(f"pass rate {rate}; tokens {run.usage.total_tokens}; cost {cost}"))
+    notes.append(Text(f"pass rate {rate}; tokens {run.usage.total_tokens}; {cost_words(run)}"))
     notes += corpus_lines(run)
     notes += gate_line(run)
     console.print(

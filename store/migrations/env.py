@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from alembic import context
 
+import store.auth_models  # noqa: F401  (its tables join Base.metadata)
 from store.migrate import include_object
 from store.models import Base
 

@@ -23,8 +23,9 @@ import pytest
 from sqlalchemy import Engine, func, select
 
 from agent.usecases.users import create_user
+from store.auth_models import IdempotencyRecord
 from store.db import make_engine, make_session_factory
-from store.models import IdempotencyRecord, MeasurementEvent, Review, Scan
+from store.models import MeasurementEvent, Review, Scan
 from tests.e2e.test_api_serve import free_port
 from tests.e2e.test_cli import ADVOCACY, clean_env
 

@@ -1,8 +1,9 @@
 """The review pages in a real Chromium (Debian's, never a downloaded one) against a live server.
 
 Without /usr/bin/chromium these tests fail; ADVOCACY_SKIP_BROWSER=1 skips them for local runs.
-They also write the README's screenshots, docs/inbox.png, docs/review.png and docs/tasks.png.
-Every page checked with axe has no serious or critical violation, at desktop and phone width.
+Their screenshots go under build/screenshots/ (the README's, in docs/, come from `make
+screenshots` over `make demo`'s data). Every page checked with axe has no serious or critical
+violation, and none scrolls sideways, at 390 and 1280 px.
 """
 
 from __future__ import annotations
@@ -41,7 +42,7 @@ from tests.e2e.test_api_serve import free_port
 # Read at import: the autouse settings fixture removes ADVOCACY_* variables before each test.
 SKIP_BROWSER = os.environ.get("ADVOCACY_SKIP_BROWSER") == "1"
 CHROMIUM = Path(os.environ.get("ADVOCACY_CHROMIUM", "/usr/bin/chromium"))
-DOCS = Path(__file__).resolve().parents[2] / "docs"
+SHOTS = Path(__file__).resolve().parents[2] / "build" / "screenshots"
 CHROMIUM_ARGS = [
     "--headless",
     "--no-sandbox",
@@ -55,8 +56,8 @@ pytestmark = pytest.mark.skipif(
     SKIP_BROWSER, reason="ADVOCACY_SKIP_BROWSER=1: the Chromium page tests are skipped"
 )
 
-PHONE = {"width": 375, "height": 800}
-DESKTOP = {"width": 1200, "height": 900}
+PHONE = {"width": 390, "height": 844}
+DESKTOP = {"width": 1280, "height": 900}
 
 if not SKIP_BROWSER:
     from axe_playwright_python.sync_playwright import Axe
@@ -185,16 +186,16 @@ def test_an_owner_edits_and_approves_a_review_and_finds_it_counted(
     review_id = site.review_id("acc-001")
     row = page.locator(f'tr[data-review-id="{review_id}"]')
     assert row.count() == 1
-    assert "case_study" in row.inner_text()
+    assert "Case study" in row.inner_text()
     assert page.locator("#held-count").inner_text() == "1 held"
     assert page.locator("#stopped-count").inner_text() == "1 stopped"
-    DOCS.mkdir(exist_ok=True)
-    page.screenshot(path=str(DOCS / "inbox.png"), full_page=True)
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SHOTS / "inbox.png"), full_page=True)
 
     row.get_by_role("link", name="Northwind Dental").click()
     assert page.url == f"{site.base}/reviews/{review_id}"
     assert page.get_by_role("heading", name="Gate report: candidate").is_visible()
-    page.screenshot(path=str(DOCS / "review.png"))
+    page.screenshot(path=str(SHOTS / "review.png"))
     page.locator(".sources a", has_text="s-1").first.click()
     assert page.url.endswith("#ev-s-1")
     assert page.locator("#ev-s-1").is_visible()
@@ -293,8 +294,8 @@ def test_an_owner_sends_an_ask_and_records_the_answer_on_a_phone(
         .startswith("mailto:lee@northwind.example?subject=")
     )  # type: ignore[union-attr]
     assert fits_the_width(page) and serious_violations(page) == []
-    DOCS.mkdir(exist_ok=True)
-    card.screenshot(path=str(DOCS / "tasks.png"))
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    card.screenshot(path=str(SHOTS / "tasks.png"))
 
     body = card.get_by_label("Body").input_value()
     assert body.startswith("Hi Lee,")
@@ -362,3 +363,38 @@ def test_marketing_reads_tasks_and_notifications_accessibly_without_actions(
         page.goto(f"{site.base}{path}")
         assert fits_the_width(page) and serious_violations(page) == [], path
     assert site.dialogs == [] and site.csp_errors == []
+
+
+@pytest.mark.parametrize("viewport", [PHONE, DESKTOP], ids=["390px", "1280px"])
+def test_the_owner_pages_fit_the_screen_and_pass_axe(
+    browser: Browser, site: Site, viewport: dict[str, int]
+) -> None:
+    page = signed_in_page(browser, site, "ana", viewport)
+    review = f"/reviews/{site.review_id('acc-001')}"
+    for path in ("/inbox", review):
+        page.goto(f"{site.base}{path}")
+        assert fits_the_width(page), (path, page.evaluate("document.documentElement.scrollWidth"))
+        assert serious_violations(page) == [], path
+    approve_on_the_page(page, site, "acc-001")
+    for path in ("/tasks", "/metrics", review):
+        page.goto(f"{site.base}{path}")
+        assert fits_the_width(page), (path, page.evaluate("document.documentElement.scrollWidth"))
+        assert serious_violations(page) == [], path
+    page.goto(f"{site.base}/inbox")
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SHOTS / f"inbox-{viewport['width']}.png"), full_page=True)
+    assert site.dialogs == [] and site.csp_errors == []
+
+
+def test_the_page_speaks_in_labels_not_codes(browser: Browser, site: Site) -> None:
+    page = signed_in_page(browser, site, "ana")
+    page.goto(f"{site.base}/reviews/{site.review_id('acc-001')}")
+    main = page.inner_text("main")
+    assert "Case study permission: not recorded" in main
+    assert "permission:case_study" not in main and "private_praise_only" not in main
+    assert "Consent is not contradictory" in main and "consent_unclear" not in main
+    evidence = page.locator("#ev-s-1").inner_text()
+    assert "NPS survey: 10 of 10 from Lee Park" in evidence
+    assert "(10 Nov 2026)" in evidence and "ago" in evidence
+    assert "occurred_at" not in main and "contact_id" not in main
+    assert page.request.get(f"{site.base}/favicon.ico").status == 200

@@ -9,7 +9,8 @@ import pytest
 from sqlalchemy import select
 
 from agent.usecases.scans import run_scan
-from store.models import AuditEntry, Review, WebSession
+from store.auth_models import WebSession
+from store.models import AuditEntry, Review
 from tests.e2e.api_fixtures import NOW, Api, open_api
 from tests.e2e.page_fixtures import IMAGE, SCRIPT, csrf_of, import_page_extras, sign_in
 
@@ -59,8 +60,9 @@ def test_a_token_becomes_a_strict_httponly_session_and_sign_out_ends_it(api: Api
     inbox = api.client.get("/inbox")
     assert inbox.status_code == 200 and "Northwind Dental" in inbox.text
     assert '"held-count">1 held<' in inbox.text and '"stopped-count">1 stopped<' in inbox.text
-    assert "a billing or delivery ticket is open" in inbox.text
-    assert "Lakeside Clinic" in inbox.text and "marked do not contact" in inbox.text
+    assert "Billing or delivery ticket open" in inbox.text
+    assert "Lakeside Clinic" in inbox.text and "Do not contact" in inbox.text
+    assert "billing_or_delivery_ticket" not in inbox.text  # labels, not codes
     out = api.client.post("/signout", data={"csrf": csrf_of(inbox.text)}, follow_redirects=False)
     assert out.status_code == 303 and out.headers["location"] == "/signin"
     api.client.cookies.set("advocacy_session", session_id)
@@ -160,7 +162,7 @@ def test_an_approval_refused_by_the_gates_is_explained_in_words(api: Api) -> Non
         data={"action": "edit", "csrf": csrf, "subject": "My own words", "body": "Hi Lee"},
     )
     assert answer.status_code == 409
-    assert "Not applied." in answer.text and "a support ticket is open" in answer.text
+    assert "Not applied." in answer.text and "Open support ticket" in answer.text
     assert 'value="My own words"' in answer.text
     assert status_of(api, review_id) == "pending"
     missing_reason = api.client.post(
@@ -259,3 +261,38 @@ def test_approve_as_drafted_applies_a_changed_form_as_an_edit(
     assert decided.decision is not None
     edits = {k: v for k, v in decided.decision.items() if k in ("ask_type", "subject", "body")}
     assert {k: v for k, v in edits.items() if v is not None} == applied
+
+
+def _written_by_the_template_after_the_model_failed(api: Api, review_id: str) -> None:
+    """As the writer leaves a review whose model draft failed the checks twice."""
+    services = api.client.app.state.services  # type: ignore[attr-defined]
+    with services.deps.session_factory() as session, session.begin():
+        review = session.get(Review, review_id)
+        assert review is not None
+        written = dict(review.payload["written_by"])
+        written["draft"] = written["draft"] | {
+            "fallback": True,
+            "failures": ["attempt 1: incentive: 'gift card'", "attempt 2: placeholder: '[url]'"],
+        }
+        review.payload = review.payload | {"written_by": written}
+        review.flags = [*review.flags, "llm_fallback"]
+
+
+def test_an_admin_reads_a_review_and_why_the_model_text_was_not_used(api: Api) -> None:
+    review_id = api.review_of("acc-001").id
+    _written_by_the_template_after_the_model_failed(api, review_id)
+    sign_in(api.client, api.tokens["admin"])
+    page = api.client.get(f"/reviews/{review_id}")
+    assert page.status_code == 200
+    assert "Read-only: decisions stay the owner's (u-ana)" in page.text
+    assert "<form" not in page.text.split("<main", 1)[1]
+    assert "Written by the template" in page.text  # the badge, in words
+    assert "Why the model's text was not used" in page.text
+    assert "attempt 1: incentive: &#39;gift card&#39;" in page.text  # the checks' own words
+    assert status_of(api, review_id) == "pending"
+
+
+def test_marketing_may_not_read_a_review_page(api: Api) -> None:
+    sign_in(api.client, api.tokens["mkt"])
+    refused = api.client.get(f"/reviews/{api.review_of('acc-001').id}")
+    assert refused.status_code == 403

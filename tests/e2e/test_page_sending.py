@@ -86,7 +86,7 @@ def test_send_to_an_account_now_do_not_contact_is_refused_and_nothing_is_mailed(
     refused = post_step(api, task_id, "send", csrf)
     assert refused.status_code == 409
     assert "Not applied to Northwind Dental." in refused.text
-    assert "marked do not contact <code>do_not_contact</code>" in refused.text
+    assert "Do not contact: The account or its marketing consent says no." in refused.text
     assert mailbox.messages == []
     task = task_row(api, task_id)
     assert (task.status, task.sent_at, task.claimed_at) == ("open", None, None)

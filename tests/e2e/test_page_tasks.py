@@ -58,7 +58,7 @@ def test_an_owners_tasks_are_grouped_open_overdue_sent_and_accepted(
     assert accounts_in(page, "open") == ["Northwind Dental", "Birch Physio", "Cedar Optics"]
     assert accounts_in(page, "overdue") == [] and "Harbor Vets" not in page
     assert "Lee Park &lt;lee@northwind.example&gt;" in page
-    assert "case_study by email" in page and '<dd class="due">2026-12-04 (in 7 days)</dd>' in page
+    assert "Case study by email" in page and '<dd class="due">2026-12-04 (in 7 days)</dd>' in page
     assert 'href="mailto:lee@northwind.example?subject=' in page
     assert "Send now" not in page, "no Send button without ADVOCACY_SMTP_URL"
 

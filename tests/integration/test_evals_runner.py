@@ -204,7 +204,25 @@ def test_the_cli_exit_codes(tmp_path: Path) -> None:
     runner = CliRunner()
     base = ["evals", "run", "--no-save", "--case", "review-call", "--case", "gift-card-request"]
     assert runner.invoke(app, [*base, "--model", "offline-template"]).exit_code == 0
-    failed = runner.invoke(app, [*base, "--model", "stub-model"])
+    # No --min-pass-rate: the gate is the committed baseline, which has no stub cells to regress.
+    assert runner.invoke(app, [*base, "--model", "stub-model"]).exit_code == 0
+    failed = runner.invoke(app, [*base, "--model", "stub-model", "--min-pass-rate", "1"])
     assert failed.exit_code == 100, failed.output
     assert runner.invoke(app, [*base, "--model", "never-recorded"]).exit_code == 1
     assert runner.invoke(app, [*base, "--prompt", "nope"]).exit_code == 1
+
+
+def test_evals_run_with_no_option_replays_against_the_committed_baseline_and_passes() -> None:
+    done = CliRunner().invoke(app, ["evals", "run", "--no-save"])
+    assert done.exit_code == 0, done.output
+    text = " ".join(done.output.split())
+    assert "against baseline" in text and "newly failing: 0" in text
+    assert "cost $0.0000: replayed from cassettes, no model was called" in text
+    assert "quality gate passed" in text
+
+
+def test_a_baseline_can_be_dropped_and_the_gate_is_then_every_case() -> None:
+    done = CliRunner().invoke(
+        app, ["evals", "run", "--no-save", "--baseline", "none", "--case", "review-call"]
+    )
+    assert done.exit_code == 100, done.output  # smollm2 fails review-call; 100% is required

@@ -16,6 +16,7 @@ from domain.snapshot import (
     ContactItem,
     EvidenceSnapshot,
     PermissionItem,
+    PreferenceItem,
     ReferralItem,
     RejectionItem,
     SignalItem,
@@ -23,7 +24,16 @@ from domain.snapshot import (
 )
 
 NOW = datetime(2026, 12, 1, 12, 0, tzinfo=UTC)
-Item = SignalItem | TicketItem | PermissionItem | AskItem | ReferralItem | ContactItem
+Item = (
+    SignalItem
+    | TicketItem
+    | PermissionItem
+    | AskItem
+    | ReferralItem
+    | ContactItem
+    | RejectionItem
+    | PreferenceItem
+)
 
 
 def days_ago(days: float) -> datetime:
@@ -67,13 +77,8 @@ def ticket(status: str, priority: str, category: str = "support", **fields: Any)
 
 def permission(scope: str, status: str, days: float = 5, **fields: Any) -> PermissionItem:
     fields.setdefault("id", f"perm:{scope}:{status}:{days}")
-    return PermissionItem(
-        scope=scope,
-        status=status,
-        recorded_at=days_ago(days),
-        contact_id="c-1",
-        **fields,
-    )
+    fields.setdefault("contact_id", "c-1")
+    return PermissionItem(scope=scope, status=status, recorded_at=days_ago(days), **fields)
 
 
 def ask(
@@ -100,6 +105,14 @@ def rejection(days: float, **fields: Any) -> RejectionItem:
     return RejectionItem(decided_at=days_ago(days), **fields)
 
 
+def preference(contact_id: str = "c-1", **fields: Any) -> PreferenceItem:
+    """What the owner recorded for a contact; `unavailable_days` is days from NOW (+: ahead)."""
+    ahead = fields.pop("unavailable_days", None)
+    if ahead is not None:
+        fields["unavailable_until"] = NOW + timedelta(days=ahead)
+    return PreferenceItem(contact_id=contact_id, **fields)
+
+
 def account(**fields: Any) -> AccountProfile:
     base: dict[str, Any] = {
         "id": "acc-001",
@@ -120,6 +133,7 @@ _GROUPS = {
     ReferralItem: "referrals",
     ContactItem: "contacts",
     RejectionItem: "rejections",
+    PreferenceItem: "preferences",
 }
 
 

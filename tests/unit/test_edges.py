@@ -19,6 +19,7 @@ from tests.unit.snapshots import (
     nps,
     outcome,
     permission,
+    preference,
     rejection,
     signal,
     since,
@@ -68,6 +69,16 @@ EDGES = [
     ),
     ("future_dated_signal_starts_counting", snap(TRIGGER, nps(3, days=-1.5)), 1.5),
     ("tenure_anniversary", snap(nps(10, days=1), outcome(5), customer_since=since(178)), 2),
+    (
+        "advocate_back_from_unavailable",
+        snap(nps(10, days=5), preference(unavailable_until=NOW + 4 * DAY)),
+        4,
+    ),
+    (
+        "advocate_yearly_limit_frees_up",
+        snap(nps(10, days=5), ask(days=364, contact_id="c-1"), preference(max_asks_per_year=1)),
+        1,
+    ),
 ]
 
 

@@ -41,6 +41,8 @@ ALL_RULES = (
     "attribution_disputed",
     "reward_unresolved",
     "consent_unclear",
+    "advocate_unavailable",
+    "advocate_ask_limit",
 )
 
 
@@ -538,7 +540,7 @@ def test_candidate_lists_every_rule_with_a_why() -> None:
 def test_held_report_skips_the_ask_policy_and_consent_check() -> None:
     report = gate(snap(TRIGGER, ticket("open", "high")))
     assert tuple(check.rule for check in report.checks) == ALL_RULES
-    consent = report.checks[-1]
+    consent = next(c for c in report.checks if c.rule == "consent_unclear")
     assert (consent.evaluated, consent.passed) == (False, True)
     assert (report.ask_type, report.eligible_ask_types, report.ask_policy) == (None, (), None)
     failed = [check for check in report.checks if not check.passed]
@@ -551,7 +553,7 @@ def test_consent_unclear_stop_keeps_the_ask_type_and_cites_the_records() -> None
     tie = (permission("reference_call", "granted"), permission("reference_call", "denied"))
     report = gate(snap(TRIGGER, *tie))
     assert (report.status, report.ask_type) == ("stopped", "reference_call")
-    consent = report.checks[-1]
+    consent = next(c for c in report.checks if c.rule == "consent_unclear")
     assert consent.reason == "consent_unclear"
     assert set(consent.evidence_ids) == {record.id for record in tie}
 

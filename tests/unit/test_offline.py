@@ -129,3 +129,42 @@ def test_prompts_say_customer_text_is_data() -> None:
     for name in ("summarize", "draft"):
         system = load_prompt(name, "v1").system
         assert "CUSTOMER DATA" in system and "never" in system
+
+
+def _triggered_by(kind: str, *, score: int | None, text: str | None) -> tuple[object, object]:
+    """The sample account with one trigger signal of `kind` (and no other signal)."""
+    snapshot, report = sample_snapshot(), sample_report("review")
+    signal = SignalItem(
+        id="s-9",
+        kind=kind,  # type: ignore[arg-type]
+        occurred_at=snapshot.as_of - timedelta(days=3),
+        contact_id="c-1",
+        score=score,
+        text=text,
+    )
+    snapshot = snapshot.model_copy(update={"signals": (signal,)})
+    report = report.model_copy(update={"trigger_signal_ids": ("s-9",), "value_proof_ids": ()})
+    return snapshot, report
+
+
+@pytest.mark.parametrize(
+    ("kind", "score", "text", "thanks"),
+    [
+        ("csat", 5, None, "Thank you for the great rating you gave our team recently."),
+        ("nps", 10, None, "Thank you for the great score you gave us recently."),
+        ("project_close", None, None, "the project we just wrapped up"),
+        ("renewal", None, None, "Thank you for renewing with us"),
+        ("csat", 5, "Fast and friendly help.", "Thank you for the kind words"),
+        ("nps", 9, "   ", "Thank you for the great score"),
+    ],
+    ids=["csat-no-text", "nps-no-text", "project-close", "renewal", "with-text", "blank-text"],
+)
+def test_the_template_thanks_for_kind_words_only_when_there_are_some(
+    kind: str, score: int | None, text: str | None, thanks: str
+) -> None:
+    snapshot, report = _triggered_by(kind, score=score, text=text)
+    draft = offline_draft(snapshot, report, ask_type="review", channel="email")  # type: ignore[arg-type]
+    assert thanks in draft.body
+    if not (text and text.strip()):
+        assert "kind words" not in draft.body
+    assert check_draft(draft, snapshot, report, channel="email") == []  # type: ignore[arg-type]

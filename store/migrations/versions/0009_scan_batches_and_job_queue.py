@@ -1,7 +1,7 @@
 """Scan batches, and procrastinate's job queue schema (PostgreSQL only)
 
 Revision ID: 0009
-Revises: 0010
+Revises: 0006
 Create Date: 2026-11-30 07:00:00
 
 On PostgreSQL, scans run as batch jobs on procrastinate, whose own schema (4 `procrastinate_*`
@@ -19,7 +19,7 @@ from alembic import op
 import store.types
 
 revision: str = "0009"
-down_revision: str | None = "0010"
+down_revision: str | None = "0006"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

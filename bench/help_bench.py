@@ -1,0 +1,100 @@
+"""How long `advocacy --help` and every command's `--help` take, each in a fresh process.
+
+    .venv/bin/python bench/help_bench.py [--repeat 5]
+
+Prints per command line the median and worst wall time (target: under 0.5 s each) and the
+median CPU time of the process (steadier than wall time on a busy machine), which heavy modules
+(langchain, openai, langgraph) the help path imported (target: none), and, for comparison, the
+CPU time of importing the modules help used to load before it could answer.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import statistics
+import subprocess
+import sys
+import time
+
+from cli.commands import command_paths
+
+HEAVY = ("langchain", "langchain_core", "langchain_openai", "openai", "langgraph")
+TARGET_SECONDS = 0.5
+# Runs `advocacy WORDS --help` as the console script does, then names the heavy modules loaded.
+PROBE = f"""
+import json, sys
+from cli.main import app
+words = json.loads(sys.argv[1])
+try:
+    app([*words, "--help"], prog_name="advocacy")
+except SystemExit:
+    pass
+heavy = sorted({{m.split(".")[0] for m in sys.modules if m.split(".")[0] in {HEAVY!r}}})
+print("HEAVY=" + json.dumps(heavy))
+"""
+
+
+def cpu_of_children() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def help_run(words: tuple[str, ...]) -> tuple[float, float, list[str], str]:
+    """(wall s, CPU s, heavy modules imported, the help text) of one `advocacy WORDS --help`."""
+    cpu = cpu_of_children()
+    started = time.perf_counter()
+    done = subprocess.run(
+        [sys.executable, "-c", PROBE, json.dumps(list(words))],
+        capture_output=True,
+        text=True,
+        check=True,
+        env={"COLUMNS": "100", "PATH": "/usr/bin:/bin"},
+    )
+    seconds = time.perf_counter() - started
+    text, _, marker = done.stdout.rpartition("HEAVY=")
+    return seconds, cpu_of_children() - cpu, json.loads(marker), text
+
+
+def old_imports_cpu() -> float:
+    """CPU s of importing what every command imported before it answered (the agent, evals)."""
+    cpu = cpu_of_children()
+    subprocess.run(
+        [sys.executable, "-c", "import agent.bootstrap, agent.scan, evals.app"],
+        check=True,
+        env={"PATH": "/usr/bin:/bin"},
+    )
+    return cpu_of_children() - cpu
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--repeat", type=int, default=5)
+    args = parser.parse_args()
+    print(f"{'command':<34} {'median s':>9} {'worst s':>8} {'cpu s':>6}  heavy modules")
+    worst_all, cpus = 0.0, []
+    for words in command_paths():
+        runs = [help_run(words) for _ in range(args.repeat)]
+        times = [wall for wall, _, _, _ in runs]
+        cpu = statistics.median(c for _, c, _, _ in runs)
+        heavy = sorted({m for _, _, modules, _ in runs for m in modules})
+        worst_all, cpus = max(worst_all, max(times)), [*cpus, cpu]
+        line = " ".join(("advocacy", *words, "--help"))
+        median = statistics.median(times)
+        print(f"{line:<34} {median:>9.3f} {max(times):>8.3f} {cpu:>6.3f}  {heavy or '-'}")
+    verdict = "under" if worst_all < TARGET_SECONDS else "OVER"
+    load = os.getloadavg()[0]
+    print(
+        f"slowest: {worst_all:.3f} s wall ({verdict} the {TARGET_SECONDS} s target;"
+        f" load average {load:.1f})"
+    )
+    print(
+        f"median CPU per help: {statistics.median(cpus):.3f} s; the imports help used to need:"
+        f" {old_imports_cpu():.3f} s CPU"
+    )
+
+
+if __name__ == "__main__":
+    main()

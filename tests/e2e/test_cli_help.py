@@ -1,0 +1,73 @@
+"""Every `--help` as a user reads it, each in a fresh process: fast (no langchain, openai or
+langgraph imported), no Python type names, no `--no-no-` flag, an example on every command, and
+ids that never wrap in the tables (80 and 120 columns)."""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import sys
+
+import pytest
+
+from cli.commands import command_paths, is_group
+
+HEAVY = ("langchain", "langchain_core", "langchain_openai", "openai", "langgraph")
+PROBE = f"""
+import json, sys
+from cli.main import app
+try:
+    app([*json.loads(sys.argv[1]), "--help"], prog_name="advocacy")
+except SystemExit as done:
+    assert not done.code, done.code
+print("HEAVY=" + json.dumps(sorted({{m for m in sys.modules if m.split(".")[0] in {HEAVY!r}}})))
+"""
+TYPE_NAMES = re.compile(r"<(bool|str|int|float|list\[[^\]]*\]|Path|datetime)>")
+PATHS = command_paths()
+
+
+def help_of(words: tuple[str, ...], columns: int = 100) -> tuple[str, list[str]]:
+    done = subprocess.run(
+        [sys.executable, "-c", PROBE, json.dumps(list(words))],
+        capture_output=True,
+        text=True,
+        env={"COLUMNS": str(columns), "PATH": "/usr/bin:/bin"},
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    text, _, marker = done.stdout.rpartition("HEAVY=")
+    return text, json.loads(marker)
+
+
+def test_the_tree_is_walked_whole() -> None:
+    assert () in PATHS and ("reviews", "list") in PATHS and ("evals", "run") in PATHS
+    assert len(PATHS) >= 30
+
+
+@pytest.mark.parametrize("words", PATHS, ids=lambda words: " ".join(words) or "advocacy")
+def test_help_is_fast_plain_and_has_examples(words: tuple[str, ...]) -> None:
+    text, heavy = help_of(words)
+    assert heavy == [], f"the help path imported {heavy}: import them inside the command"
+    assert not TYPE_NAMES.findall(text), TYPE_NAMES.findall(text)
+    assert "--no-no-" not in text
+    if not is_group(words):
+        assert "Examples" in text, "every command's help shows an example"
+        assert f"advocacy {' '.join(words)}" in text.split("Examples", 1)[1]
+
+
+def test_a_flag_shows_no_type_and_no_false_default() -> None:
+    text, _ = help_of(("scan",))
+    line = next(line for line in text.splitlines() if "--json" in line)
+    assert "bool" not in line and "no-json" not in line
+    assert re.search(r"--account\s+TEXT", text)
+
+
+def test_arguments_read_as_in_the_readme() -> None:
+    text, _ = help_of(("reviews", "decide"))
+    assert "advocacy reviews decide [OPTIONS] REVIEW_ID ACTION" in text
+
+
+def test_the_evals_cache_flags_read_once() -> None:
+    text, _ = help_of(("evals", "run"))
+    assert "--no-cache" in text and "--no-no-cache" not in text

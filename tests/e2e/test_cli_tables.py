@@ -1,0 +1,65 @@
+"""What an owner copies from a terminal is whole: review and account ids never wrap in the
+tables at 80 or 120 columns (the other columns fold first), and codes read as labels."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+BIN = Path(sys.executable).parent
+
+
+def advocacy(folder: Path, *args: str, columns: int = 120) -> str:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("ADVOCACY_", "OPENAI_"))}
+    done = subprocess.run(
+        [str(BIN / "advocacy"), *args],
+        cwd=folder,
+        env={**env, "COLUMNS": str(columns)},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    return done.stdout
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    folder = tmp_path_factory.mktemp("demo")
+    advocacy(folder, "demo", "--accounts", "60")
+    yield folder
+
+
+@pytest.mark.parametrize("columns", [80, 120])
+def test_review_ids_never_wrap_in_the_list(demo: Path, columns: int) -> None:
+    ids = [row["review_id"] for row in json.loads(advocacy(demo, "reviews", "list", "--json"))]
+    table = advocacy(demo, "reviews", "list", columns=columns)
+    assert ids
+    for review_id in ids:
+        assert review_id in table, f"{review_id} wrapped at {columns} columns"
+    assert max(len(line) for line in table.splitlines()) <= columns
+    assert not re.search(r"permission:[a-z_]+:|\b[a-z]+_[a-z_]+\b", table), "codes, not labels"
+
+
+@pytest.mark.parametrize("columns", [80, 120])
+def test_account_ids_never_wrap_in_the_scan_table(demo: Path, columns: int) -> None:
+    scan = json.loads(advocacy(demo, "scan", "--json"))
+    shown = {r["account_id"] for r in scan["results"] if r["status"] != "not_triggered"}
+    table = advocacy(demo, "scan", "--per-status", "100", columns=columns)
+    for account_id in shown:
+        assert account_id in table, f"{account_id} wrapped at {columns} columns"
+    assert "attribution_disputed" not in table and "low_priority_ticket_open" not in table
+
+
+def test_metrics_read_as_a_table_of_words(demo: Path) -> None:
+    text = advocacy(demo, "metrics")
+    assert "Candidates found" in text and "Candidates fully ready" in text
+    assert "None" not in text and "candidate_identified" not in text
+    assert "no data yet" in text
