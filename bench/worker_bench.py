@@ -91,6 +91,7 @@ def worker_env(args: argparse.Namespace, url: str, stub: StubProcess) -> dict[st
         "OPENAI_API_KEY": "sk-bench",
         "ADVOCACY_LLM_CONCURRENCY": str(args.concurrency),
         "ADVOCACY_STRUCTURED_OUTPUT_METHOD": args.method,
+        "ADVOCACY_WRITE_MODE": args.write_mode,
         "ADVOCACY_SCAN_BATCH_SIZE": str(args.worker_batch_size),
         "ADVOCACY_TICK_EVERY_SECONDS": "0",
         "ADVOCACY_WORKER_POLL_SECONDS": "0.5",
@@ -167,7 +168,8 @@ def _until(condition: Callable[[], bool], every: float = 0.2, seconds: float = 9
 def print_table(args: argparse.Namespace, rounds: list[Round]) -> None:
     base = rounds[0]
     print(
-        f"\nworkers bench: {args.accounts:,} accounts on PostgreSQL, stub latency {args.latency}s, "
+        f"\nworkers bench: {args.accounts:,} accounts on PostgreSQL, "
+        f"stub latency {args.latencies[0]}s, "
         f"llm_concurrency {args.concurrency} x {WORKER_JOBS} jobs per worker, "
         f"batches of {args.worker_batch_size}, {os.cpu_count()} CPU cores"
     )
@@ -176,7 +178,7 @@ def print_table(args: argparse.Namespace, rounds: list[Round]) -> None:
     print("  ".join(f"{h:>10}" for h in header))
     for r in rounds:
         rate = r.drafted / r.wall
-        ideal = r.calls * args.latency / (r.workers * WORKER_JOBS * args.concurrency)
+        ideal = r.calls * args.latencies[0] / (r.workers * WORKER_JOBS * args.concurrency)
         row = (
             f"{r.workers}",
             f"{r.wall:.1f}",
@@ -201,7 +203,7 @@ def run_workers(args: argparse.Namespace, prepare: Prepare, now: datetime) -> No
         print(f"preparing {args.accounts:,} demo accounts on PostgreSQL ...", flush=True)
         prepare(url, Path(args.folder), args.accounts, args.seed)
         rounds = []
-        with StubProcess(latency=args.latency) as stub:
+        with StubProcess(latency=args.latencies[0]) as stub:
             for workers in counts:
                 print(f"scanning with {workers} worker(s) ...", flush=True)
                 rounds.append(one_round(args, url, stub, workers, now))
