@@ -39,6 +39,9 @@ reviews_app = typer.Typer(
 )
 
 
+QUEUE_HELP = "Enqueue it for `advocacy worker` processes, print its id (PostgreSQL)."
+
+
 def parse_time(value: str | None, *, option: str) -> datetime:
     """An ISO 8601 time (naive = UTC), else now; exits 2 with the option's name for a bad one."""
     return _parse_time(value, option=option, err=err)
@@ -136,14 +139,7 @@ def scan(
         bool, typer.Option("--json", help="Print the result as one JSON object.")
     ] = False,
     per_status: Annotated[int, typer.Option(help="Accounts shown per status in the table.")] = 15,
-    queue: Annotated[
-        bool,
-        typer.Option(
-            "--queue",
-            help="Enqueue the scan for `advocacy worker` processes and print its id "
-            "(PostgreSQL); poll it with GET /v1/scans/{id}.",
-        ),
-    ] = False,
+    queue: Annotated[bool, typer.Option("--queue", help=QUEUE_HELP, show_default=False)] = False,
 ) -> None:
     """Gate accounts and open one review per candidate for its owner.
 
@@ -163,7 +159,9 @@ def scan(
     as_of = parse_time(now, option="--now")
     more = {"industry": industry, "owner_id": owner, "arr_min": arr_min, "arr_max": arr_max}
     if queue:
-        _queue_scan(as_of, segment, account, limit, more, as_json)
+        from cli.worker_command import queue_scan
+
+        queue_scan(as_of, segment, account, limit, more, as_json)
         return
     with services() as built:
         with exits_on_domain_errors(err), built.deps.session_factory() as session:
@@ -197,43 +195,6 @@ def scan(
     console.print(
         f"scan [bold]{scan_id}[/bold] as of {as_of.isoformat()};"
         " next: [bold]advocacy reviews list[/bold]"
-    )
-
-
-def _queue_scan(
-    as_of: datetime,
-    segment: str | None,
-    account: list[str] | None,
-    limit: int | None,
-    more: dict[str, Any],
-    as_json: bool,
-) -> None:
-    """`scan --queue`: record the scan and its planning job together; the workers run it."""
-    from agent.usecases.scans import start_scan
-    from cli.context import load_settings
-
-    if not load_settings().uses_job_queue:
-        print_error(
-            err, "--queue: there is no job queue: it needs PostgreSQL (ADVOCACY_DATABASE_URL)"
-        )
-        raise typer.Exit(2)
-    with services() as built, exits_on_domain_errors(err):
-        scan = start_scan(
-            services=built,
-            executor=None,
-            now=as_of,
-            segment=segment,
-            account_ids=account or None,
-            limit=limit,
-            **more,
-        )
-    if as_json:
-        payload = {"scan_id": scan.scan_id, "now": as_of.isoformat(), "status": scan.status}
-        sys.stdout.write(json.dumps(payload) + "\n")
-        return
-    console.print(
-        f"scan [bold]{scan.scan_id}[/bold] queued as of {as_of.isoformat()}; "
-        "`advocacy worker` processes run it"
     )
 
 

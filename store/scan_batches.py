@@ -15,8 +15,9 @@ from datetime import datetime
 from sqlalchemy import func, insert, select, update
 from sqlalchemy.orm import Session
 
+from store.batch_models import ScanBatch
 from store.candidate_list import mark_latest
-from store.models import Scan, ScanBatch, ScanResult
+from store.models import Scan, ScanResult
 
 GATE_STATUSES = ("not_triggered", "held", "stopped", "candidate")
 # A finished scan always has these, 0 when it had no candidate.

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from alembic import context
 
-import store.auth_models  # noqa: F401  (its tables join Base.metadata)
+import store.auth_models
+import store.batch_models  # noqa: F401
 from store.migrate import include_object
 from store.models import Base
 

@@ -26,9 +26,10 @@ from agent.usecases.intake import run_queued_review
 from agent.usecases.scans import run_scan
 from agent.usecases.users import create_user
 from api.app import create_app
+from store.batch_models import ScanBatch
 from store.importer import import_bundle
 from store.migrate import include_object
-from store.models import Base, MeasurementEvent, Review, Scan, ScanBatch, ScanResult
+from store.models import Base, MeasurementEvent, Review, Scan, ScanResult
 from store.scans import add_queued_scan
 from tests.e2e.api_fixtures import BOB_BUNDLE, EXAMPLE
 
