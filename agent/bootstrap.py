@@ -11,6 +11,7 @@ from sqlalchemy import Engine
 
 from agent.deps import Deps
 from agent.graph import AdvocateGraph, compile_advocate_graph
+from agent.jobs import JobQueue
 from agent.llm import make_chat_model
 from agent.scan import ScanGraph, compile_scan_graph
 from agent.settings import Settings
@@ -28,6 +29,8 @@ class Services:
     deps: Deps
     advocate: AdvocateGraph
     scan: ScanGraph
+    # The job queue (procrastinate, PostgreSQL); None: jobs run in this process.
+    queue: JobQueue | None = None
 
 
 @contextmanager
@@ -36,9 +39,12 @@ def open_services(
     *,
     clock: Clock = utc_now,
     http_client: httpx.Client | None = None,
+    jobs: int = 1,
 ) -> Iterator[Services]:
-    """Everything a command needs, built once and closed on exit (`http_client`: for LLM tests)."""
-    engine = make_engine(settings.database_url, threads=settings.llm_concurrency + 4)
+    """Everything a command needs, built once and closed on exit (`http_client`: for LLM tests;
+    `jobs`: scan batches this process may run at once, as a worker, to size the pools)."""
+    threads = settings.llm_concurrency * jobs
+    engine = make_engine(settings.database_url, threads=threads + 4)
     try:
         ensure_schema(engine)
         writer = Writer(make_chat_model(settings, http_client=http_client), settings=settings)
@@ -48,11 +54,23 @@ def open_services(
             writer=writer,
             clock=clock,
         )
-        with open_checkpointer(
-            settings.database_url, pool_size=settings.llm_concurrency + 2
-        ) as saver:
+        with open_checkpointer(settings.database_url, pool_size=threads + 2) as saver:
             advocate = compile_advocate_graph(saver)
             recover(deps, advocate)
-            yield Services(engine=engine, deps=deps, advocate=advocate, scan=compile_scan_graph())
+            yield Services(
+                engine=engine,
+                deps=deps,
+                advocate=advocate,
+                scan=compile_scan_graph(),
+                queue=_job_queue(settings),
+            )
     finally:
         engine.dispose()
+
+
+def _job_queue(settings: Settings) -> JobQueue | None:
+    if not settings.uses_job_queue:
+        return None
+    from agent.queue_client import ProcrastinateQueue  # procrastinate: only with the queue
+
+    return ProcrastinateQueue(settings)

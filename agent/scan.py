@@ -1,9 +1,10 @@
-"""The scan graph: gate accounts in batches, record every result, open a review per candidate.
+"""The scan graph: the in-process runner of a scan's batch tasks (agent/scan_batches.py).
 
-start_scan -> scan_accounts -> finish_scan
+start_scan -> scan_accounts
 
-Each batch of account ids is gated set-based and its fresh candidates drafted
-(agent/scan_batch.py: `run_batch` is one batch; a queue worker can call it alone).
+start_scan records the scan (unless it was queued) and plans its batches; scan_accounts gates
+and drafts them, batch N+1 gated while batch N drafts. The batch that finishes last finishes the
+scan, as on a queue worker: the tasks are written once, only the runner differs.
 """
 
 from __future__ import annotations
@@ -17,20 +18,15 @@ from langgraph.graph import END, START, StateGraph
 from langgraph.graph.state import CompiledStateGraph
 from langgraph.runtime import Runtime
 
-from agent.deps import Deps, no_context_message
-from agent.programs import program_book
+from agent.deps import no_context_message
 from agent.runner import this_runner
-from agent.scan_batch import pipelined
+from agent.scan_batches import plan_scan, run_batches
 from agent.scan_context import Progress as Progress  # re-exported: callers import them here
 from agent.scan_context import ScanDeps as ScanDeps
 from agent.scan_context import no_progress as no_progress
-from agent.scan_gating import Base, gated_with
-from store.candidate_list import mark_latest
 from store.db import transaction
 from store.models import Scan
-from store.scan_reuse import base_scan
-from store.scans import add_queued_scan, count_accounts
-from tools.batch import iter_account_id_batches
+from store.scans import add_queued_scan
 
 
 class ScanState(TypedDict, total=False):
@@ -41,6 +37,7 @@ class ScanState(TypedDict, total=False):
     # What else the requester asked for (industry, owner, ARR, limit), shown with the scan.
     asked: dict[str, Any]
     program_id: str | None  # a program scan: that program's eligible accounts and ask types
+    batches: list[int]
     counts: dict[str, int]
 
 
@@ -73,7 +70,8 @@ def new_scan_id() -> str:
 
 
 def start_scan(state: ScanState, runtime: Runtime[ScanDeps]) -> dict[str, Any]:
-    """Mark the scan running (recording it first if nobody queued it) with its account count."""
+    """Mark the scan running in this process (recording it first if nobody queued it), and plan
+    its batches."""
     deps = _scan_deps(runtime).deps
     with transaction(deps.session_factory) as session:
         scan = session.get(Scan, state["scan_id"]) or add_queued_scan(
@@ -89,81 +87,24 @@ def start_scan(state: ScanState, runtime: Runtime[ScanDeps]) -> dict[str, Any]:
         scan.status = "running"
         scan.phase = "gating"
         scan.runner = this_runner()
-        scan.total = count_accounts(
-            session=session, segment=state.get("segment"), account_ids=state.get("account_ids")
-        )
-    return {"counts": {}}
+    return {"batches": plan_scan(deps, state["scan_id"])}
 
 
 def scan_accounts(state: ScanState, runtime: Runtime[ScanDeps]) -> dict[str, Any]:
-    """Gate every selected account and draft each fresh candidate, batch by batch
-    (agent/scan_batch.py: gating batch N+1 overlaps drafting batch N)."""
+    """Gate every batch and draft each fresh candidate (`run_batches`); the scan's counts."""
     context = _scan_deps(runtime)
-    deps = context.deps
-    now = datetime.fromisoformat(state["now"])
-    program_id = state.get("program_id")
-    # A program scan reads capacity that other accounts' asks use up: nothing to reuse there.
-    base = None if program_id else _reuse_base(deps, state["scan_id"], now)
-    with deps.session_factory() as reader:
-        total = reader.get_one(Scan, state["scan_id"]).total
-        batches = iter_account_id_batches(
-            session=reader,
-            batch_size=deps.settings.scan_batch_size,
-            segment=state.get("segment"),
-            account_ids=state.get("account_ids"),
-        )
-        book = program_book(session=reader, now=now, program_id=program_id)
-        counts = pipelined(
-            context,
-            scan_id=state["scan_id"],
-            now=now,
-            batches=batches,
-            total=total,
-            base=base,
-            book=book,
-        )
-    for key in ("reviews_opened", "reviews_already_open", "reviews_not_opened"):
-        counts.setdefault(key, 0)
-    return {"counts": dict(counts)}
-
-
-def _reuse_base(deps: Deps, scan_id: str, now: datetime) -> Base | None:
-    """Record how this scan gates, and find the scan whose unchanged results it may reuse
-    (none when `scan_incremental` is off)."""
-    fingerprint = gated_with(deps.settings)
-    with transaction(deps.session_factory) as session:
-        found = base_scan(session=session, now=now, gated_with=fingerprint)
-        session.get_one(Scan, scan_id).gated_with = fingerprint
-    if found is None or not deps.settings.scan_incremental:
-        return None
-    return Base(scan_id=found[0], as_of=found[1])
-
-
-def finish_scan(state: ScanState, runtime: Runtime[ScanDeps]) -> dict[str, Any]:
-    deps = _scan_deps(runtime).deps
-    counts = state.get("counts", {})
-    with transaction(deps.session_factory) as session:
-        scan = session.get_one(Scan, state["scan_id"])
-        scan.status = "done"
-        scan.phase = "done"
-        scan.finished_at = deps.clock()
-        scan.counts = counts
-        scan.processed = sum(
-            counts.get(s, 0) for s in ("not_triggered", "held", "stopped", "candidate")
-        )
-        mark_latest(session=session, scan_id=state["scan_id"])
-    return {}
+    run_batches(context, state["scan_id"], state.get("batches", []), runner=this_runner())
+    with context.deps.session_factory() as session:
+        return {"counts": dict(session.get_one(Scan, state["scan_id"]).counts)}
 
 
 def build_scan_graph() -> StateGraph[ScanState, ScanDeps, ScanState, ScanState]:
     builder = StateGraph(ScanState, context_schema=ScanDeps)
     builder.add_node("start_scan", start_scan)
     builder.add_node("scan_accounts", scan_accounts)
-    builder.add_node("finish_scan", finish_scan)
     builder.add_edge(START, "start_scan")
     builder.add_edge("start_scan", "scan_accounts")
-    builder.add_edge("scan_accounts", "finish_scan")
-    builder.add_edge("finish_scan", END)
+    builder.add_edge("scan_accounts", END)
     return builder
 
 

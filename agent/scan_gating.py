@@ -17,6 +17,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
+from sqlalchemy.orm import Session
+
 from agent.deps import Deps
 from agent.programs import ProgramBook
 from agent.records import record_events
@@ -28,7 +30,6 @@ from domain.gates import evaluate
 from domain.listing import ListingFacts, listing_facts
 from domain.report import GateReport
 from domain.snapshot import EvidenceSnapshot
-from store.db import transaction
 from store.scan_reuse import (
     Previous,
     copy_results,
@@ -60,15 +61,23 @@ class Base:
 
 @dataclass
 class GatedBatch:
-    """A batch after gating: its counts, each candidate's evidence and report, and the reused
-    candidates with the review that blocks them (account -> review id)."""
+    """A batch after gating, not stored yet: its counts, its result rows and events, the
+    accounts whose base result it copies, each fresh candidate's evidence and report, and the
+    reused candidates with the review that blocks them (account -> review id)."""
 
     counts: Counter[str]
     candidates: dict[str, tuple[EvidenceSnapshot, GateReport]]
     reused_blocked: dict[str, str] = field(default_factory=dict)
-    # Issue 12: per candidate, the programs it fits; the program a program scan targets.
+    rows: list[dict[str, Any]] = field(default_factory=list)
+    events: list[dict[str, Any]] = field(default_factory=list)
+    reused: list[str] = field(default_factory=list)
+    # Issue 12: per candidate, the programs it fits.
     programs: dict[str, list[str]] = field(default_factory=dict)
-    program_id: str | None = None
+
+    @property
+    def all_candidates(self) -> list[str]:
+        """Every candidate of the batch: gated now, or reused with the review that blocks it."""
+        return sorted({*self.candidates, *self.reused_blocked})
 
 
 @dataclass
@@ -79,6 +88,7 @@ class _Read:
     snapshots: dict[str, EvidenceSnapshot]
     reports: dict[str, GateReport]
     later: dict[str, datetime]
+    reused_events: list[dict[str, Any]]
     programs: dict[str, list[str]]
 
 
@@ -88,41 +98,48 @@ def gate_batch(
     scan_id: str,
     now: datetime,
     account_ids: list[str],
-    before: Counter[str] | None = None,
     base: Base | None = None,
     book: ProgramBook | None = None,
 ) -> GatedBatch:
-    """Gate `account_ids` as of `now` (reusing `base`'s unchanged results) and store each result
-    and the held/stopped events in one transaction, with the scan's progress: `before` (its
-    counts before this batch) plus these."""
+    """Gate `account_ids` as of `now`, reusing `base`'s unchanged results: the rows and events
+    to store (`store_gated`, in the caller's transaction). Reads only."""
     # The rules build many small acyclic objects: generation-2 collections find nothing to free.
     with gc_paused(), deps.session_factory() as reader:
-        read = _read(reader, deps, account_ids, now, base, book)
+        read = _read(reader, deps, scan_id, account_ids, now, base, book)
     counts: Counter[str] = Counter(report.status for report in read.reports.values())
     counts.update(previous.status for previous in read.reused.values())
     counts["not_triggered"] += len(account_ids) - len(read.reports) - len(read.reused)
     counts[SKIPPED] += len(read.reused)
-    progress = Counter(before or {})
-    progress.update(counts)
-    _store(deps, scan_id, account_ids, read, now, progress, base)
     candidates = {
         account_id: (read.snapshots[account_id], report)
         for account_id, report in read.reports.items()
         if report.status == "candidate"
     }
-    target = book.target.id if book is not None and book.target is not None else None
     return GatedBatch(
         counts=counts,
         candidates=candidates,
         reused_blocked=read.blocked,
+        rows=_rows(deps, scan_id, account_ids, read, now),
+        events=_events(scan_id, read, now),
+        reused=sorted(read.reused),
         programs=read.programs,
-        program_id=target,
     )
+
+
+def store_gated(*, session: Session, scan_id: str, gated: GatedBatch, base: Base | None) -> None:
+    """The batch's results (copied from `base` where reused) and events, in `session`."""
+    if base is not None and gated.reused:
+        copy_results(
+            session=session, from_scan=base.scan_id, to_scan=scan_id, account_ids=gated.reused
+        )
+    add_results(session=session, rows=gated.rows)
+    record_events(session, gated.events)
 
 
 def _read(
     reader: Any,
     deps: Deps,
+    scan_id: str,
     batch: list[str],
     now: datetime,
     base: Base | None,
@@ -134,13 +151,14 @@ def _read(
     fresh = [account_id for account_id in batch if account_id not in reused]
     snapshots, reports = _gate(reader, deps, fresh, now)
     programs: dict[str, list[str]] = {}
-    if book is not None:
+    if book is not None:  # within the program of a program scan; the programs each fits
         for account_id, report in reports.items():
             reports[account_id], programs[account_id] = book.gate(
                 snapshots[account_id], report, now
             )
     later = first_future_evidence(session=reader, account_ids=fresh, now=now)
-    return _Read(versions, reused, blocked, snapshots, reports, later, programs)
+    reused_events = _reused_events(reader, scan_id, base, reused, now) if base else []
+    return _Read(versions, reused, blocked, snapshots, reports, later, reused_events, programs)
 
 
 def _reusable(
@@ -179,15 +197,9 @@ def _gate(
     return snapshots, reports
 
 
-def _store(
-    deps: Deps,
-    scan_id: str,
-    batch: list[str],
-    read: _Read,
-    now: datetime,
-    progress: Counter[str],
-    base: Base | None,
-) -> None:
+def _rows(
+    deps: Deps, scan_id: str, batch: list[str], read: _Read, now: datetime
+) -> list[dict[str, Any]]:
     policy = deps.settings.policy
     rows = []
     for account_id in batch:
@@ -205,26 +217,15 @@ def _store(
         row["evidence_version"] = read.versions.get(account_id)
         row["recheck_at"] = min((edge for edge in edges if edge is not None), default=None)
         rows.append(row)
+    return rows
+
+
+def _events(scan_id: str, read: _Read, now: datetime) -> list[dict[str, Any]]:
     keyed = (
         gate_event(report, key=f"{scan_id}:{account_id}", at=now, scan_id=scan_id)
         for account_id, report in read.reports.items()
     )
-    events = [event for event in keyed if event is not None]
-    with transaction(deps.session_factory) as session:
-        if base is not None and read.reused:
-            reused = sorted(read.reused)
-            copy_results(
-                session=session, from_scan=base.scan_id, to_scan=scan_id, account_ids=reused
-            )
-            events += _reused_events(session, scan_id, base, read.reused, now)
-        add_results(
-            session=session,
-            scan_id=scan_id,
-            rows=rows,
-            processed=sum(progress[s] for s in STATUSES),
-            counts=dict(progress),
-        )
-        record_events(session, events)
+    return [event for event in keyed if event is not None] + read.reused_events
 
 
 def _reused_events(

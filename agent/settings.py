@@ -16,6 +16,7 @@ from domain.settings import PolicySettings
 
 StructuredOutputMethod = Literal["json_schema", "function_calling", "json_mode"]
 WriteMode = Literal["one_call", "two_calls"]
+JobQueueMode = Literal["auto", "procrastinate", "in_process"]
 
 
 class Settings(BaseSettings):
@@ -84,6 +85,27 @@ class Settings(BaseSettings):
         60.0, ge=0, description="`advocacy serve` runs the timers this often (0: never)."
     )
     delivery_timeout_seconds: float = Field(10.0, gt=0, le=120)
+    job_queue: JobQueueMode = Field(
+        "auto",
+        description="auto: scans, webhook runs and timers are jobs on procrastinate with "
+        "PostgreSQL (`advocacy worker` runs them) and run in-process with SQLite; in_process: "
+        "in-process on PostgreSQL too (no worker needed).",
+    )
+    worker_heartbeat_seconds: float = Field(
+        10.0, gt=0, le=600, description="A worker records it is alive this often."
+    )
+    stalled_job_seconds: float = Field(
+        60.0,
+        gt=0,
+        description="A running job whose worker has not been heard of for this long is retried "
+        "by another worker (keep it well above worker_heartbeat_seconds).",
+    )
+    stalled_check_seconds: int = Field(
+        10, ge=1, le=3600, description="Workers look for stalled jobs this often."
+    )
+    worker_poll_seconds: float = Field(
+        5.0, gt=0, le=600, description="A worker looks for jobs (and retries) at least this often."
+    )
     policy: PolicySettings = Field(default_factory=PolicySettings)
 
     @model_validator(mode="after")
@@ -94,6 +116,22 @@ class Settings(BaseSettings):
         if self.evidence_limit < needed:
             raise ValueError(f"evidence_limit must be >= {needed} for the frequency rules")
         return self
+
+    @model_validator(mode="after")
+    def _stalled_after_heartbeats(self) -> Settings:
+        # A live job's worker is heard of every heartbeat; a shorter threshold re-runs live jobs.
+        if self.stalled_job_seconds < 2 * self.worker_heartbeat_seconds:
+            raise ValueError("stalled_job_seconds must be >= 2 x worker_heartbeat_seconds")
+        if self.job_queue == "procrastinate" and self.database_url.startswith("sqlite"):
+            raise ValueError("job_queue: procrastinate needs PostgreSQL, not SQLite")
+        return self
+
+    @property
+    def uses_job_queue(self) -> bool:
+        """Scans, webhook runs and timers go through procrastinate (PostgreSQL only)."""
+        if self.job_queue == "auto":
+            return not self.database_url.startswith("sqlite")
+        return self.job_queue == "procrastinate"
 
     @property
     def llm_configured(self) -> bool:

@@ -70,7 +70,8 @@ def create_app(
             stack.callback(executor.shutdown, wait=True)
             app.state.executor = executor
             ticker = Ticker(app.state.services, app.state.services.deps.settings.tick_every_seconds)
-            ticker.start()
+            if app.state.services.queue is None:  # else the workers' periodic job runs them
+                ticker.start()
             stack.callback(ticker.stop)
             yield
 

@@ -1,7 +1,8 @@
 """`advocacy serve` runs the timers (`advocacy tick`) every `tick_every_seconds` in-process.
 
 Each worker of `serve --workers N` runs its own: the timers are safe to run at once (each due
-step happens once). A failing run is logged and the next one comes at its time.
+step happens once). A failing run is logged and the next one comes at its time. With the job
+queue (PostgreSQL) the server runs none: the timers are a periodic job of `advocacy worker`.
 """
 
 from __future__ import annotations

@@ -14,6 +14,7 @@ on the wire); `live/run.sh` starts a local llama.cpp server and sets them.
     .venv/bin/python bench/scan_bench.py --write-mode two_calls  # the two-call mode, for contrast
     .venv/bin/python bench/scan_bench.py --gate-only --big     # 100k accounts gated, no LLM
     live/run.sh .venv/bin/python bench/scan_bench.py --live --accounts 80
+    .venv/bin/python bench/scan_bench.py --workers 1,2,4   # PostgreSQL, `advocacy worker` x N
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ import multiprocessing
 import os
 import queue as queue_module
 import resource
+import sys
 import tempfile
 import time
 from collections import Counter
@@ -35,20 +37,20 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-from langgraph.runtime import Runtime
 from live_llm import WireLog, live_services, live_settings  # bench/ is first on sys.path
 from sqlalchemy import insert, select
 from stub_llm import StubLLM, StubProcess
 
 from agent.bootstrap import Services, open_services
 from agent.graph import thread_config
-from agent.scan import ScanDeps, ScanState, new_scan_id, start_scan
-from agent.scan_gating import SKIPPED, STATUSES, Base, gate_batch, gated_with
+from agent.scan import ScanDeps, new_scan_id
+from agent.scan_batches import finish_scan_batch, gate_scan_batch, plan_scan
+from agent.scan_gating import SKIPPED, STATUSES
 from agent.settings import Settings
 from agent.usecases.scans import run_scan
 from store.db import transaction
 from store.models import Account, Review, Scan, Signal
-from tools.batch import iter_account_id_batches
+from store.scans import add_queued_scan
 
 NOW = datetime(2026, 11, 27, tzinfo=UTC)
 SMALL_ITEMS, BIG_ITEMS = 20, 5_000
@@ -200,9 +202,9 @@ def prompt_size_bundle() -> dict[str, list[Any]]:
 class PhaseClock:
     """The scan's progress callback (always called on the scan's own thread).
 
-    Batches are pipelined (agent/scan_batch.py): the first batch is gated alone, then its
-    candidates are drafted while the next batches are gated. The LLM-bound part runs from the
-    first batch's gating to the last draft.
+    Batches are pipelined (agent/scan_batches.py, run_batches): the first batch is gated alone,
+    then its candidates are drafted while the next batches are gated. The LLM-bound part runs
+    from the first batch's gating to the last draft.
     """
 
     started: float = field(default_factory=time.perf_counter)
@@ -455,7 +457,17 @@ def parse_args(folder: Path) -> argparse.Namespace:
         "--server-slots", type=int, default=1, help="live: requests the server serves at once"
     )
     parser.add_argument("--database-url", default=f"sqlite:///{folder / 'scan_bench.db'}")
+    parser.add_argument(
+        "--workers",
+        default=None,
+        help="e.g. 1,2,4: the scan on PostgreSQL run by that many `advocacy worker` processes "
+        "(bench/worker_bench.py; default 3,000 accounts)",
+    )
+    parser.add_argument("--worker-batch-size", type=int, default=250, help="--workers: batch size")
     args = parser.parse_args()
+    args.folder = str(folder)
+    if args.workers and "--accounts" not in sys.argv:
+        args.accounts = 3_000
     if args.big:
         args.accounts = 100_000
     if args.live:
@@ -487,26 +499,22 @@ def run_live(args: argparse.Namespace, out: Figures) -> None:
     out.print()
 
 
-def _gate_all(built: Services, scan_id: str, base: Base | None) -> tuple[Counter[str], float]:
-    """Every account through gate_batch (no drafting), as a scan; its counts and seconds."""
-    state: ScanState = {"scan_id": scan_id, "now": NOW.isoformat()}
-    start_scan(state, Runtime(context=ScanDeps(deps=built.deps, advocate=built.advocate)))
-    started = time.perf_counter()
-    counts: Counter[str] = Counter()
-    with built.deps.session_factory() as reader:
-        batches = iter_account_id_batches(
-            session=reader, batch_size=built.deps.settings.scan_batch_size
-        )
-        for batch in batches:
-            gated = gate_batch(
-                built.deps, scan_id=scan_id, now=NOW, account_ids=batch, before=counts, base=base
-            )
-            counts.update(gated.counts)
-    seconds = time.perf_counter() - started
+def _gate_all(built: Services, scan_id: str) -> tuple[Counter[str], float]:
+    """Every batch of a scan through gate_scan_batch (the queue's and the in-process runner's
+    gating task; it reuses the newest finished scan's unchanged results), no drafting; the
+    counts and the gating seconds. The batches are then finished, outside the clock."""
+    context = ScanDeps(deps=built.deps, advocate=built.advocate)
     with transaction(built.deps.session_factory) as session:
-        scan = session.get_one(Scan, scan_id)
-        scan.status, scan.finished_at = "done", NOW
-        scan.gated_with = gated_with(built.deps.settings)
+        add_queued_scan(session, scan_id=scan_id, now=NOW, started_at=NOW)
+    numbers = plan_scan(built.deps, scan_id)
+    started = time.perf_counter()
+    gated = [gate_scan_batch(context, scan_id, number) for number in numbers]
+    seconds = time.perf_counter() - started
+    for work in gated:
+        assert work is not None
+        finish_scan_batch(built.deps, work, Counter())
+    with built.deps.session_factory() as session:
+        counts = Counter(session.get_one(Scan, scan_id).counts)
     return counts, seconds
 
 
@@ -530,9 +538,9 @@ def run_gate_only(args: argparse.Namespace, out: Figures) -> None:
     settings = Settings(database_url=args.database_url)
     with open_services(settings, clock=lambda: NOW) as built:
         first = new_scan_id()
-        counts, seconds = _gate_all(built, first, None)
+        counts, seconds = _gate_all(built, first)
         changed = _change_one_percent(built)
-        again, re_seconds = _gate_all(built, new_scan_id(), Base(first, NOW))
+        again, re_seconds = _gate_all(built, new_scan_id())
     statuses = {k: v for k, v in counts.items() if k in STATUSES}
     accounts = sum(statuses.values())
     rate = accounts / seconds
@@ -586,6 +594,11 @@ def main() -> None:
         folder = Path(name)
         args = parse_args(folder)
         out = Figures()
+        if args.workers:
+            from worker_bench import run_workers  # bench/ is first on sys.path
+
+            run_workers(args, prepare_database, NOW)
+            return
         print(f"preparing {args.accounts:,} demo accounts ...", flush=True)
         prepared = prepare_database(args.database_url, folder, args.accounts, args.seed)
         out.add("demo rows", f"{prepared['rows']:,}")

@@ -17,10 +17,14 @@ console = Console()
 def upgrade_command() -> None:
     """Create the tables or bring them to the newest revision (ADVOCACY_DATABASE_URL).
 
+    The checkpointer's tables too: workers and API processes then start side by side without
+    racing to create them (on PostgreSQL, also the job queue's schema: migration 0009).
+
     Examples:
       advocacy db upgrade
       ADVOCACY_DATABASE_URL=postgresql+psycopg://postgres@127.0.0.1/adv advocacy db upgrade
     """
+    from checkpoints.saver import open_checkpointer
     from store.db import make_engine
     from store.migrate import upgrade
 
@@ -30,6 +34,8 @@ def upgrade_command() -> None:
         revision = upgrade(engine)
     finally:
         engine.dispose()
+    with open_checkpointer(settings.database_url, pool_size=1):
+        pass
     console.print(f"schema at revision [bold]{revision}[/bold] ({engine.url.render_as_string()})")
 
 

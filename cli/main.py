@@ -20,6 +20,7 @@ from cli import (
     program_commands,
     reviews_commands,
     tasks_commands,
+    worker_command,
     workflow_commands,
 )
 
@@ -42,3 +43,4 @@ api_commands.register(app)
 evals_commands.register(app)
 advocates_commands.register(app)
 program_commands.register(app)
+worker_command.register(app)

@@ -31,6 +31,9 @@ console = Console()
 err = Console(stderr=True)
 
 
+QUEUE_HELP = "Enqueue it for `advocacy worker` processes, print its id (PostgreSQL)."
+
+
 def parse_time(value: str | None, *, option: str) -> datetime:
     """An ISO 8601 time (naive = UTC), else now; exits 2 with the option's name for a bad one."""
     return _parse_time(value, option=option, err=err)
@@ -135,6 +138,7 @@ def scan(
             help="Only this program's eligible accounts and ask types (advocacy programs list)."
         ),
     ] = None,
+    queue: Annotated[bool, typer.Option("--queue", help=QUEUE_HELP, show_default=False)] = False,
 ) -> None:
     """Gate accounts and open one review per candidate for its owner.
 
@@ -148,21 +152,30 @@ def scan(
       advocacy scan --program customer-voice
       advocacy scan --account acc-001 --account acc-002 --now 2026-11-27T09:00:00Z
       advocacy scan --industry healthcare --arr-min 20000 --limit 100
+      advocacy scan --queue --segment smb      # PostgreSQL: the workers run it
     """
     from agent.usecases.scans import checked_selection, described, run_scan, scanned_ids
 
     as_of = parse_time(now, option="--now")
+    more = {
+        "industry": industry,
+        "owner_id": owner,
+        "arr_min": arr_min,
+        "arr_max": arr_max,
+        "program_id": program,
+    }
+    if queue:
+        from cli.worker_command import queue_scan
+
+        queue_scan(as_of, segment, account, limit, more, as_json)
+        return
     with services() as built:
         with exits_on_domain_errors(err), built.deps.session_factory() as session:
             chosen = checked_selection(
                 session=session,
                 segment=segment,
                 account_ids=account or None,
-                industry=industry,
-                owner_id=owner,
-                arr_min=arr_min,
-                arr_max=arr_max,
-                program_id=program,
+                **more,
             )
             ids = scanned_ids(
                 session=session, services=built, selection=chosen, limit=limit, as_of=as_of

@@ -19,6 +19,15 @@ class SchemaOutOfDate(RuntimeError):
     """The database is behind the code and is not ours to upgrade silently."""
 
 
+def include_object(
+    obj: object, name: str | None, type_: str, reflected: bool, compare_to: object
+) -> bool:
+    """Alembic's filter: procrastinate's tables (the job queue, migration 0009) are not ours to
+    diff, else autogenerate would drop them."""
+    del obj, reflected, compare_to
+    return not (type_ == "table" and (name or "").startswith("procrastinate_"))
+
+
 def _config(engine: Engine) -> Config:
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))

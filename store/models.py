@@ -199,6 +199,9 @@ class Scan(Base):
     # What the gates ran with (policy and evidence limit, hashed): a re-scan reuses only the
     # results of a scan gated the same way (migration 0010).
     gated_with: Mapped[str | None] = mapped_column(String(64))
+    # The scan whose unchanged results this one reuses, chosen once when it is planned, so that
+    # every batch reuses the same one (migration 0009); None: every account is gated.
+    base_scan_id: Mapped[str | None] = mapped_column(String(64))
 
 
 class ScanResult(Base):

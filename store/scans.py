@@ -59,24 +59,14 @@ def count_accounts(*, session: Session, segment: str | None, account_ids: list[s
     return session.scalar(query) or 0
 
 
-def add_results(
-    *,
-    session: Session,
-    scan_id: str,
-    rows: Sequence[dict[str, Any]],
-    processed: int,
-    counts: dict[str, int],
-) -> None:
-    """A batch's results, and the scan's progress after it.
+def add_results(*, session: Session, rows: Sequence[dict[str, Any]]) -> None:
+    """A batch's results (the scan's progress is the sum of its batches: store/scan_batches.py).
 
     Into the Table, not the ORM class: the ORM's bulk path splits the rows into one statement
     per run of rows with the same keys (27,307 statements for 100k results), the Table takes
     one executemany."""
     if rows:
         session.execute(insert(RESULTS), list(rows))
-    session.execute(
-        update(Scan).where(Scan.id == scan_id).values(processed=processed, counts=counts)
-    )
 
 
 def link_reviews(*, session: Session, scan_id: str, review_ids: dict[str, str]) -> None:

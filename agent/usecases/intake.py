@@ -6,6 +6,7 @@ LLM call and write no checkpoint, as in a scan.
 
 from __future__ import annotations
 
+import hashlib
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
@@ -20,6 +21,7 @@ from agent.gating import gate_now
 from agent.graph import AdvocateGraph, thread_config
 from agent.records import record_events
 from agent.state import AdvocateState
+from agent.usecases.recovery import recover_draft
 from agent.usecases.results import EventOut, GateResult
 from checkpoints.reviews import blocking_review_ids, publish_reviews
 from domain.actors import Actor
@@ -30,7 +32,7 @@ from domain.report import GateReport
 from domain.vocabulary import Status
 from store.bundle import SignalRow, to_record
 from store.db import transaction
-from store.models import Account, Contact
+from store.models import Account, Contact, Review
 from store.queries import account_of_row
 from store.writes import upsert_bundle_rows
 
@@ -57,24 +59,32 @@ class AccountRun:
 
 
 def receive_event(*, services: Services, actor: Actor, kind: str, row: BaseModel) -> EventOut:
-    """Upsert one row like the import, then gate the account; a trigger may open a review."""
+    """Upsert one row like the import, then gate the account; a trigger may open a review.
+
+    With the job queue (PostgreSQL) a trigger's run is a job enqueued with the row: the answer
+    has the gate result now, `queued` true, and the review comes from a worker.
+    """
     deps = services.deps
     _check_happened(row, deps.clock())
     record = to_record(row)
-    with transaction(deps.session_factory) as session:
-        check_writable_row(session, actor, EVENT_TABLES[kind], record)
-        upsert_bundle_rows(session, EVENT_TABLES[kind], [record])
     now = deps.clock()
     triggered = kind == "referral" or (
         isinstance(row, SignalRow) and is_positive(row, deps.settings.policy)
     )
-    if triggered:
+    cause = f"event:{kind}:{record['id']}"
+    queue = services.queue if triggered else None
+    with transaction(deps.session_factory) as session:
+        check_writable_row(session, actor, EVENT_TABLES[kind], record)
+        upsert_bundle_rows(session, EVENT_TABLES[kind], [record])
+        if queue is not None:
+            queue.enqueue_review(session, account_id=record["account_id"], now=now, cause=cause)
+    if triggered and queue is None:
         run = review_account(
             deps=deps,
             advocate=services.advocate,
             account_id=record["account_id"],
             now=now,
-            cause=f"event:{kind}:{record['id']}",
+            cause=cause,
         )
     else:
         run = _gate_only(deps, record["account_id"], now)
@@ -92,6 +102,7 @@ def receive_event(*, services: Services, actor: Actor, kind: str, row: BaseModel
         ),
         review_id=run.review_id,
         opened=run.opened,
+        queued=queue is not None,
     )
 
 
@@ -152,7 +163,13 @@ def _gate_only(deps: Deps, account_id: str, now: datetime) -> AccountRun | None:
 
 
 def review_account(
-    *, deps: Deps, advocate: AdvocateGraph, account_id: str, now: datetime, cause: str
+    *,
+    deps: Deps,
+    advocate: AdvocateGraph,
+    account_id: str,
+    now: datetime,
+    cause: str,
+    review_id: str | None = None,
 ) -> AccountRun | None:
     """Gate the account; a candidate without an open review gets one. None: unknown account.
 
@@ -169,14 +186,40 @@ def review_account(
         return _run(report, review_id=None, opened=False)
     if gated.blocking_review_id is not None:
         return _run(report, review_id=gated.blocking_review_id, opened=False)
-    return _open_review(deps, advocate, report, now)
+    return _open_review(deps, advocate, report, now, review_id)
+
+
+def run_queued_review(
+    *, deps: Deps, advocate: AdvocateGraph, account_id: str, now: datetime, cause: str
+) -> AccountRun | None:
+    """An event's run as a queue job. Its review id comes from the job's arguments, so a run
+    again after its worker died finds the draft that worker left: published if it paused, else
+    discarded and drafted again, never left `drafting`."""
+    digest = hashlib.sha256(f"{cause}|{now.isoformat()}".encode()).hexdigest()[:10]
+    review_id = f"rv-{digest}-{account_id}"
+    with deps.session_factory() as session:
+        left = session.get(Review, review_id)
+    if left is not None and left.status == "drafting":
+        recover_draft(deps, advocate, left, lost=True)
+    return review_account(
+        deps=deps,
+        advocate=advocate,
+        account_id=account_id,
+        now=now,
+        cause=cause,
+        review_id=review_id,
+    )
 
 
 def _open_review(
-    deps: Deps, advocate: AdvocateGraph, report: GateReport, now: datetime
+    deps: Deps,
+    advocate: AdvocateGraph,
+    report: GateReport,
+    now: datetime,
+    review_id: str | None = None,
 ) -> AccountRun:
     account_id = report.account_id
-    review_id = f"rv-{uuid.uuid4().hex[:10]}-{account_id}"
+    review_id = review_id or f"rv-{uuid.uuid4().hex[:10]}-{account_id}"
     inputs: AdvocateState = {
         "account_id": account_id,
         "review_id": review_id,

@@ -150,6 +150,11 @@ class EventOut(BaseModel):
     gate: GateResult
     review_id: str | None
     opened: bool
+    queued: bool = Field(
+        False,
+        description="The account's run was queued for a worker (PostgreSQL job queue): its "
+        "review, if any, comes shortly; `opened` is then false.",
+    )
 
 
 class OutcomeOut(BaseModel):

@@ -1,4 +1,5 @@
-"""Scans: queue one and run it in the background (API), or run it now (CLI); record a failure."""
+"""Scans: queue one (the job queue on PostgreSQL, a thread of this process on SQLite), or run it
+now (CLI); record a failure."""
 
 from __future__ import annotations
 
@@ -10,9 +11,9 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from agent.bootstrap import Services
-from agent.deps import Deps
 from agent.runner import this_runner
 from agent.scan import Progress, ScanDeps, ScanState, new_scan_id, no_progress
+from agent.scan_batches import fail_scan
 from agent.usecases.reads import scan_view
 from agent.usecases.results import ScanOut
 from domain.errors import Invalid
@@ -20,7 +21,7 @@ from store import programs as program_store
 from store import queries
 from store.candidate_list import known_values, spelled_as_stored
 from store.db import transaction
-from store.models import Account, Owner, Scan
+from store.models import Account, Owner
 from store.queries import AccountSelection
 from store.scans import add_queued_scan
 from tools.batch import most_promising_ids, selected_ids
@@ -39,7 +40,9 @@ def run_scan(
     asked: dict[str, Any] | None = None,
     program_id: str | None = None,
 ) -> str:
-    """Scan the selected accounts as of `now` and return the scan id; a failure marks it failed."""
+    """Scan the selected accounts as of `now` in this process and return the scan id; a failure
+    marks it failed. The scan graph runs the batch tasks a queue worker runs
+    (agent/scan_batches.py), gating batch N+1 while batch N drafts."""
     scan_id = scan_id or new_scan_id()
     state: ScanState = {
         "scan_id": scan_id,
@@ -53,18 +56,9 @@ def run_scan(
     try:
         services.scan.invoke(state, context=context)
     except BaseException as error:
-        _mark_failed(services.deps, scan_id, error)
+        fail_scan(services.deps, scan_id, error)
         raise
     return scan_id
-
-
-def _mark_failed(deps: Deps, scan_id: str, error: BaseException) -> None:
-    with transaction(deps.session_factory) as session:
-        scan = session.get(Scan, scan_id)
-        if scan is not None:
-            scan.status = "failed"
-            scan.error = f"{type(error).__name__}: {error}"[:2000]
-            scan.finished_at = deps.clock()
 
 
 def checked_selection(
@@ -163,20 +157,26 @@ def scanned_ids(
 def start_scan(
     *,
     services: Services,
-    executor: Executor,
+    executor: Executor | None,
     now: datetime | None,
     segment: str | None,
     account_ids: list[str] | None,
     limit: int | None,
     **more: Any,
 ) -> ScanOut:
-    """Record a queued scan and run it on `executor`; its id is returned at once.
+    """Record a queued scan and hand it to its runner; its id is returned at once.
 
+    With the job queue (PostgreSQL), its planning job is enqueued in the transaction that
+    records it: both commit, or neither. Without (SQLite), it runs on `executor` in this process;
+    with neither (`scan --queue` on SQLite) it is Invalid and nothing is recorded.
     `more`: industry, owner_id, arr_min, arr_max, program_id (see `checked_selection`).
     """
     deps = services.deps
     as_of = now or deps.clock()
     scan_id = new_scan_id()
+    queue = services.queue
+    if queue is None and executor is None:
+        raise Invalid("--queue: there is no job queue: it needs PostgreSQL (ADVOCACY_DATABASE_URL)")
     with transaction(deps.session_factory) as session:
         chosen = checked_selection(
             session=session, segment=segment, account_ids=account_ids, **more
@@ -192,28 +192,25 @@ def start_scan(
             started_at=deps.clock(),
             segment=segment,
             account_ids=account_ids,
-            runner=this_runner(),
+            # A queued scan belongs to no process: the queue retries its jobs elsewhere.
+            runner=None if queue else this_runner(),
             selection=described(chosen, limit),
             program_id=chosen.program_id,
         )
+        if queue is not None:
+            session.flush()
+            queue.enqueue_scan(session, scan_id)
         out = scan_view(scan)
-    program = chosen.program_id
-
-    def run() -> None:
-        try:
-            run_scan(
-                services=services,
-                now=as_of,
-                segment=segment,
-                account_ids=account_ids,
-                scan_id=scan_id,
-                program_id=program,
-            )
-        except Exception:
-            log.exception("scan %s failed", scan_id)
-
-    executor.submit(run)
+    if executor is not None and queue is None:
+        executor.submit(_run_logged, services, scan_id, as_of)
     return out
+
+
+def _run_logged(services: Services, scan_id: str, as_of: datetime) -> None:
+    try:
+        run_scan(services=services, now=as_of, scan_id=scan_id)
+    except Exception:
+        log.exception("scan %s failed", scan_id)  # run_scan marked it failed
 
 
 def described(chosen: AccountSelection, limit: int | None) -> dict[str, Any]:

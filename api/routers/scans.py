@@ -22,7 +22,9 @@ def post_scan(
 ) -> ScanAccepted:
     """Queue a scan and return its id at once; it runs in the background (poll `GET /scans/{id}`).
 
-    Marketing only. Candidates get a summary, a draft and a review for their owner.
+    Marketing only. Candidates get a summary, a draft and a review for their owner. On
+    PostgreSQL the scan and its job are recorded in one transaction and `advocacy worker`
+    processes run it in batches; on SQLite a thread of this server runs it.
     """
     scan = start_scan(
         services=services,

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from alembic import context
 
+import store.batch_models  # noqa: F401
+from store.migrate import include_object
 from store.models import Base
 
 engine = context.config.attributes["engine"]
@@ -13,6 +15,7 @@ with engine.begin() as connection:
         target_metadata=Base.metadata,
         render_as_batch=connection.dialect.name == "sqlite",
         compare_type=True,
+        include_object=include_object,
     )
     with context.begin_transaction():
         context.run_migrations()

@@ -78,7 +78,10 @@ def open_api(
     """A started app (lifespan run) on `url`, seeded, scanned once, with a token per user."""
     bob = folder / "bob.json"
     bob.write_text(json.dumps(BOB_BUNDLE))
-    app = create_app(Settings(database_url=url, **(settings or {})), clock=clock)
+    # In-process runs on PostgreSQL too: these tests need no worker (tests/e2e/test_queue*.py
+    # run the job queue with real workers).
+    chosen = {"job_queue": "in_process", **(settings or {})}
+    app = create_app(Settings(database_url=url, **chosen), clock=clock)
     with TestClient(app, raise_server_exceptions=False) as client:
         services = app.state.services
         import_bundle(engine=services.engine, source=EXAMPLE)

@@ -1,0 +1,239 @@
+"""A scan as batch tasks: plan it into batches, then gate, draft and finish each batch once.
+
+These are the task functions; only the runner differs. On PostgreSQL, procrastinate workers run
+them (agent/queue.py): one job plans the scan and enqueues a job per batch in the same
+transaction, and each batch job is `run_scan_batch`. In-process (SQLite, `advocacy scan`, the
+API without a queue) the scan graph (agent/scan.py) plans the scan and runs `run_batches`: the
+same `gate_scan_batch`, `Drafting` and `finish_scan_batch`, with gating batch N+1 overlapping
+the drafting of batch N on one pool.
+
+A batch may run twice: its worker was killed and the queue gave the job to another. Each step is
+conditional, so what the first run finished is kept and nothing is written twice: the gate
+results and events are stored once (`mark_gated`, in the same transaction), reviews are opened
+under their scan-keyed ids, at most one open per account, a draft the dead worker left
+unfinished is published if it paused, else discarded and drafted again, and the review counts
+are read back from the reviews. The scan's counts and progress are the sum of its batches; the
+batch that finishes last finishes the scan (and makes it the accounts' latest result).
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from agent.deps import Deps
+from agent.programs import program_book
+from agent.scan_context import ScanDeps
+from agent.scan_drafting import Drafting, DraftingBatch, Prepared, drafting, review_id_for
+from agent.scan_gating import Base, gate_batch, gated_with, store_gated
+from agent.usecases.recovery import recover_draft
+from store import scan_batches as store
+from store.db import transaction
+from store.models import Review, Scan
+from store.scan_reuse import base_scan
+from store.scans import count_accounts
+from tools.batch import iter_account_id_batches
+
+# Called inside the planning transaction with the new batches' numbers: the queue enqueues a job
+# per batch on that transaction's connection, so the plan and its jobs commit together.
+Enqueue = Callable[[Session, str, list[int]], None]
+
+
+def plan_scan(deps: Deps, scan_id: str, enqueue: Enqueue | None = None) -> list[int]:
+    """Split the scan's selection into batches of `scan_batch_size` accounts, and choose the
+    scan whose unchanged results it reuses, once.
+
+    Returns the batch numbers; a second call returns the first plan and enqueues nothing.
+    """
+    with transaction(deps.session_factory) as session:
+        scan = store.lock_scan(session, scan_id)
+        if scan is None:
+            raise LookupError(f"scan {scan_id} is not recorded")
+        planned = store.batch_numbers(session=session, scan_id=scan_id)
+        if planned:
+            return planned
+        filters = scan.filters or {}
+        selection = {"segment": filters.get("segment"), "account_ids": filters.get("account_ids")}
+        scan.total = count_accounts(session=session, **selection)
+        scan.gated_with = gated_with(deps.settings)
+        # A program scan reads capacity that other accounts' asks use up: nothing to reuse there.
+        if deps.settings.scan_incremental and not filters.get("program"):
+            found = base_scan(session=session, now=scan.as_of, gated_with=scan.gated_with)
+            scan.base_scan_id = found[0] if found else None
+        batches = list(
+            iter_account_id_batches(
+                session=session, batch_size=deps.settings.scan_batch_size, **selection
+            )
+        )
+        numbers = store.add_batches(session=session, scan_id=scan_id, batches=batches)
+        if enqueue is not None and numbers:
+            enqueue(session, scan_id, numbers)
+        session.flush()
+        store.settle_scan(session=session, scan=scan, now=deps.clock())  # no account: done
+    return numbers
+
+
+@dataclass
+class BatchWork:
+    """A batch whose results are stored: its candidates, to draft; `prepared`: the evidence and
+    report of those gated by this run (a resumed batch's threads read theirs)."""
+
+    scan_id: str
+    number: int
+    now: datetime
+    candidates: list[str]
+    prepared: Prepared = field(default_factory=dict)
+    # Issue 12: the program a program scan targets, and the programs each candidate fits.
+    program_id: str | None = None
+    programs: dict[str, list[str]] = field(default_factory=dict)
+
+
+def gate_scan_batch(
+    context: ScanDeps, scan_id: str, number: int, *, runner: str | None = None
+) -> BatchWork | None:
+    """The batch's gate results stored (by this run or an earlier one); None when it is done."""
+    deps = context.deps
+    with transaction(deps.session_factory) as session:
+        scan = store.lock_scan(session, scan_id)
+        if scan is None:
+            raise LookupError(f"scan {scan_id} is not recorded")
+        batch = store.begin_batch(session=session, scan=scan, number=number, runner=runner)
+        status, account_ids = batch.status, list(batch.account_ids)
+        now, total, base = scan.as_of, scan.total, _base(session, scan)
+        program_id = (scan.filters or {}).get("program")
+    if status == "done":
+        return None
+    if status == "queued":
+        work = _gate_and_store(deps, scan_id, number, account_ids, now, base, program_id)
+    else:  # gated by an earlier run, which died while drafting
+        resumed = _resume_drafting(context, scan_id, account_ids)
+        work = BatchWork(scan_id, number, now, resumed, program_id=program_id)
+    context.progress("gating", _processed(deps, scan_id), total)
+    return work
+
+
+def _base(session: Session, scan: Scan) -> Base | None:
+    if scan.base_scan_id is None:
+        return None
+    return Base(scan_id=scan.base_scan_id, as_of=session.get_one(Scan, scan.base_scan_id).as_of)
+
+
+def _gate_and_store(
+    deps: Deps,
+    scan_id: str,
+    number: int,
+    account_ids: list[str],
+    now: datetime,
+    base: Base | None,
+    program_id: str | None,
+) -> BatchWork:
+    """Gate the batch, and store its results and events with the batch marked gated, at once
+    (a concurrent run of the same batch that stored first wins; this one stores nothing)."""
+    with deps.session_factory() as reader:
+        book = program_book(session=reader, now=now, program_id=program_id)
+    gated = gate_batch(
+        deps, scan_id=scan_id, now=now, account_ids=account_ids, base=base, book=book
+    )
+    with transaction(deps.session_factory) as session:
+        scan = store.lock_scan(session, scan_id)
+        assert scan is not None
+        counts = dict(gated.counts)
+        if store.mark_gated(session=session, scan_id=scan_id, number=number, counts=counts):
+            store_gated(session=session, scan_id=scan_id, gated=gated, base=base)
+            session.flush()
+        store.settle_scan(session=session, scan=scan, now=deps.clock())
+    return BatchWork(
+        scan_id, number, now, gated.all_candidates, gated.candidates, program_id, gated.programs
+    )
+
+
+def _resume_drafting(context: ScanDeps, scan_id: str, account_ids: list[str]) -> list[str]:
+    """The batch's stored candidates; drafts of ours left unfinished are published if they
+    paused, else discarded, so they are drafted again rather than left `drafting`."""
+    deps = context.deps
+    with deps.session_factory() as session:
+        candidates = store.stored_candidates(
+            session=session, scan_id=scan_id, account_ids=account_ids
+        )
+        ours = [review_id_for(scan_id, a) for a in candidates]
+        drafts = list(
+            session.scalars(select(Review).where(Review.id.in_(ours), Review.status == "drafting"))
+        )
+    for review in drafts:
+        recover_draft(deps, context.advocate, review, lost=True)
+    return candidates
+
+
+def _submit(pool: Drafting, work: BatchWork) -> DraftingBatch:
+    return pool.submit(
+        work.number, work.candidates, work.prepared, (work.program_id, work.programs)
+    )
+
+
+def finish_scan_batch(deps: Deps, work: BatchWork, counts: Counter[str]) -> bool:
+    """The batch is done with its review counts; True when it was the scan's last."""
+    with transaction(deps.session_factory) as session:
+        scan = store.lock_scan(session, work.scan_id)
+        assert scan is not None
+        store.mark_done(
+            session=session, scan_id=scan.id, number=work.number, counts=dict(counts), now=work.now
+        )
+        session.flush()
+        return store.settle_scan(session=session, scan=scan, now=deps.clock())
+
+
+def run_scan_batch(
+    context: ScanDeps, scan_id: str, number: int, *, runner: str | None = None
+) -> bool:
+    """One batch job: gate the batch's accounts and store their results, draft its candidates,
+    finish it; True when this batch was the scan's last. Safe to run again after a crash."""
+    work = gate_scan_batch(context, scan_id, number, runner=runner)
+    if work is None:
+        return False
+    with drafting(context, scan_id=scan_id, now=work.now) as pool:
+        counts = pool.finish(_submit(pool, work))
+    return finish_scan_batch(context.deps, work, counts)
+
+
+def run_batches(
+    context: ScanDeps, scan_id: str, numbers: Iterable[int], *, runner: str | None = None
+) -> None:
+    """Every batch in this process, gating batch N+1 while batch N drafts on one pool: the pool
+    never runs dry between batches, and at most two batches of candidates are held in memory."""
+    deps = context.deps
+    with deps.session_factory() as session:
+        now = session.get_one(Scan, scan_id).as_of
+    with drafting(context, scan_id=scan_id, now=now) as pool:
+        previous: tuple[BatchWork, DraftingBatch] | None = None
+        for number in numbers:
+            work = gate_scan_batch(context, scan_id, number, runner=runner)
+            if work is None:
+                continue
+            current = (work, _submit(pool, work))
+            if previous is not None:
+                finish_scan_batch(deps, previous[0], pool.finish(previous[1]))
+            previous = current
+        if previous is not None:
+            finish_scan_batch(deps, previous[0], pool.finish(previous[1]))
+
+
+def _processed(deps: Deps, scan_id: str) -> int:
+    with deps.session_factory() as session:
+        scan = session.get(Scan, scan_id)
+        return scan.processed if scan is not None else 0
+
+
+def fail_scan(deps: Deps, scan_id: str, error: BaseException) -> None:
+    """The scan failed with `error` (a batch gave up, or the in-process run raised)."""
+    with transaction(deps.session_factory) as session:
+        store.fail_scan(
+            session=session,
+            scan_id=scan_id,
+            error=f"{type(error).__name__}: {error}",
+            now=deps.clock(),
+        )

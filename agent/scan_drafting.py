@@ -1,0 +1,172 @@
+"""Drafting a scan's candidates: each fresh candidate's advocate thread, on a shared pool.
+
+Each candidate the batch has just gated starts its advocate thread with the evidence and the
+report the batch read (no second load, no second gate run), on a pool of `llm_concurrency`
+threads; drafted reviews join the owners' queue in groups, with the batch's drafting progress.
+A runner that keeps the pool full across batches submits batch N+1 before waiting for batch N
+(`Drafting.submit` then `Drafting.finish`), so the model never waits on our database work.
+
+What a batch opened is read back from the reviews, not counted from this run's threads: a batch
+run again after its worker died counts and links the first run's reviews as its own.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterator
+from concurrent.futures import Future, ThreadPoolExecutor, as_completed
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from agent.graph import thread_config
+from agent.scan_context import ScanDeps
+from agent.state import AdvocateState
+from checkpoints.reviews import blocking_review_ids, publish_reviews
+from domain.report import GateReport
+from domain.snapshot import EvidenceSnapshot
+from store import scan_batches as batches
+from store.db import transaction
+from store.scans import link_reviews
+
+# Drafted reviews join the owners' queue this many at a time during a scan.
+PUBLISH_BATCH = 50
+
+Prepared = dict[str, tuple[EvidenceSnapshot, GateReport]]
+
+
+def review_id_for(scan_id: str, account_id: str) -> str:
+    return f"rv-{scan_id.removeprefix('sc-')}-{account_id}"
+
+
+@dataclass
+class DraftingBatch:
+    """A batch's candidates on the pool: all of them, and the reviews the fresh ones may open."""
+
+    number: int
+    candidates: list[str]
+    review_ids: dict[str, str]
+    drafted: int = 0
+    futures: list[Future[tuple[str, str]]] = field(default_factory=list)
+
+
+@dataclass
+class Drafting:
+    """The advocate threads of a scan's candidates, run on one shared pool of threads."""
+
+    context: ScanDeps
+    scan_id: str
+    now: datetime
+    pool: ThreadPoolExecutor
+    drafted: int = 0
+    submitted: int = 0
+
+    def submit(
+        self,
+        number: int,
+        candidates: list[str],
+        prepared: Prepared,
+        programs: tuple[str | None, dict[str, list[str]]] = (None, {}),
+    ) -> DraftingBatch:
+        """Start the advocate thread of every candidate of batch `number` without an open or
+        deferred review. `prepared`: the evidence and report of those the batch just gated;
+        the others' threads read and gate their evidence (a batch resumed after a crash)."""
+        deps = self.context.deps
+        with deps.session_factory() as session:
+            blocked = blocking_review_ids(session=session, account_ids=candidates, now=self.now)
+        fresh = [a for a in candidates if a not in blocked]
+        ours = sum(1 for a, rid in blocked.items() if rid == review_id_for(self.scan_id, a))
+        batch = DraftingBatch(
+            number, candidates, {a: review_id_for(self.scan_id, a) for a in fresh}, drafted=ours
+        )
+        with transaction(deps.session_factory) as session:
+            scan = batches.lock_scan(session, self.scan_id)
+            assert scan is not None
+            batches.set_drafting(
+                session=session, scan=scan, number=number, to_draft=ours + len(fresh), drafted=ours
+            )
+        for account_id in fresh:
+            inputs = self._inputs(account_id, batch.review_ids[account_id], prepared)
+            # A program scan's drafts stay within its program; the fit read while gating
+            # travels with the prepared ones (a resumed one's gate node reads it again).
+            inputs["program_id"] = programs[0]
+            if account_id in prepared:
+                inputs["programs"] = programs[1].get(account_id, [])
+            batch.futures.append(self.pool.submit(self._run, inputs))
+        self.submitted += len(fresh)
+        return batch
+
+    def _inputs(self, account_id: str, review_id: str, prepared: Prepared) -> AdvocateState:
+        inputs: AdvocateState = {
+            "account_id": account_id,
+            "review_id": review_id,
+            "now": self.now.isoformat(),
+            "scan_id": self.scan_id,
+        }
+        if account_id in prepared:
+            snapshot, report = prepared[account_id]
+            inputs["snapshot"] = snapshot.model_dump(mode="json")
+            inputs["report"] = report.model_dump(mode="json")
+        return inputs
+
+    def _run(self, inputs: AdvocateState) -> tuple[str, str]:
+        # Checkpoint at the interrupt only: a crash mid-draft simply drafts that candidate
+        # again (open_review is keyed), and each thread writes 2 checkpoints instead of 6.
+        # One background thread per run, not one per checkpoint write: LangGraph builds a new
+        # thread pool for every invoke (the graph is a line: nothing runs side by side anyway).
+        config = thread_config(inputs["review_id"]) | {"max_concurrency": 1}
+        advocate = self.context.advocate
+        final = advocate.invoke(inputs, config, context=self.context.deps, durability="exit")
+        return inputs["review_id"], str(final.get("result", ""))
+
+    def finish(self, batch: DraftingBatch) -> Counter[str]:
+        """Wait for the batch's threads; drafted reviews join the queue `PUBLISH_BATCH` at a
+        time (written from this thread: the drafting threads never queue on the writer); then
+        the batch's results point at their reviews, and its review counts are read back."""
+        ready: list[str] = []
+        for future in as_completed(batch.futures):
+            review_id, result = future.result()
+            self.drafted += 1
+            batch.drafted += 1
+            if result == "pending":
+                ready.append(review_id)
+            if len(ready) >= PUBLISH_BATCH:
+                self._publish(batch, ready)
+                ready = []
+            self.context.progress("drafting", self.drafted, self.submitted)
+        self._publish(batch, ready)
+        return self._link(batch)
+
+    def _link(self, batch: DraftingBatch) -> Counter[str]:
+        """Each candidate's result points at the review it has (this scan's, or one open before
+        or opened meanwhile by an overlapping scan); the counts add up to the candidates."""
+        deps = self.context.deps
+        with deps.session_factory() as session:
+            held = blocking_review_ids(session=session, account_ids=batch.candidates, now=self.now)
+        if held:
+            with transaction(deps.session_factory) as session:
+                link_reviews(session=session, scan_id=self.scan_id, review_ids=held)
+        opened = sum(1 for a, rid in held.items() if rid == review_id_for(self.scan_id, a))
+        return Counter(
+            reviews_opened=opened,
+            reviews_already_open=len(held) - opened,
+            reviews_not_opened=len(batch.candidates) - len(held),
+        )
+
+    def _publish(self, batch: DraftingBatch, review_ids: list[str]) -> None:
+        """Drafted reviews join the queue, and the drafting progress moves, in one write."""
+        with transaction(self.context.deps.session_factory) as session:
+            scan = batches.lock_scan(session, self.scan_id)
+            assert scan is not None
+            publish_reviews(session=session, review_ids=review_ids)
+            batches.set_drafting(
+                session=session, scan=scan, number=batch.number, drafted=batch.drafted
+            )
+
+
+@contextmanager
+def drafting(context: ScanDeps, *, scan_id: str, now: datetime) -> Iterator[Drafting]:
+    """A scan's drafting pool (`llm_concurrency` threads), shut down on exit."""
+    workers = context.deps.settings.llm_concurrency
+    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="draft") as pool:
+        yield Drafting(context=context, scan_id=scan_id, now=now, pool=pool)
