@@ -25,7 +25,8 @@ EXPECTED = re.compile(r"#\s*exit (\d+)")
 # Lines that need something this test does not start: a server, a model, a mail server, or
 # PostgreSQL; `demo` itself is the setup.
 NEEDS_MORE = re.compile(
-    r"advocacy (serve|demo --serve)|--record|OPENAI_|ADVOCACY_SMTP_URL|postgresql|tasks send\b"
+    r"advocacy (serve|demo --serve|worker)|--queue|--record|OPENAI_|ADVOCACY_SMTP_URL|postgresql"
+    r"|tasks send\b"
 )
 
 
