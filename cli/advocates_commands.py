@@ -169,7 +169,7 @@ def _print_profile(p: AdvocateDetail) -> None:
         expiry = f" until {c.expires_at.date().isoformat()}" if c.expires_at else ""
         console.print(f"  permission {c.scope}: {c.status}{expiry}{'' if c.active else ' (off)'}")
     console.print(f"fatigue: {', '.join(p.fatigue) or 'none'}; preferences: {p.preferences}")
-    console.print(f"rewards: {len(p.rewards)} ({p.rewards_ledger})")
+    console.print(f"rewards: {len(p.rewards)}")
 
 
 @advocates_app.command("account")

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import MetaData, Select, Table, func, inspect, or_, select
+from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import Session
 
 from domain.profile import ContactHistory, OutcomeRecord
@@ -30,11 +30,11 @@ from store.models import (
     PreferenceChange,
     Review,
 )
+from store.program_models import Reward
 
 CHUNK = 2000
 OPEN_REVIEW_STATUSES = ("drafting", "pending", "deciding")
 # The rewards ledger is the programs half of issue 12; until its table exists, no rewards.
-REWARDS_TABLE = "rewards"
 
 
 def _chunks(ids: Sequence[str]) -> Iterator[Sequence[str]]:
@@ -247,23 +247,10 @@ def preference_item(row: AdvocatePreference) -> PreferenceItem:
     )
 
 
-def rewards_ledger_present(session: Session) -> bool:
-    """Whether the rewards ledger's table exists in this database yet."""
-    return inspect(session.connection()).has_table(REWARDS_TABLE)
-
-
 def _rewards(session: Session, ids: Sequence[str]) -> dict[str, list[dict[str, Any]]]:
-    """The rewards ledger's rows per contact, as plain values; empty while the table is absent
-    or has no `contact_id` column."""
-    if not rewards_ledger_present(session):
-        return {}
-    columns = {
-        column["name"] for column in inspect(session.connection()).get_columns(REWARDS_TABLE)
-    }
-    if "contact_id" not in columns:
-        return {}
+    """The rewards ledger's rows per contact, as plain values."""
     grouped: dict[str, list[dict[str, Any]]] = defaultdict(list)
-    table = Table(REWARDS_TABLE, MetaData(), autoload_with=session.connection())
+    table = Reward.__table__
     for chunk in _chunks(ids):
         for row in session.execute(select(table).where(table.c.contact_id.in_(chunk))).mappings():
             grouped[row["contact_id"]].append({key: _plain(value) for key, value in row.items()})

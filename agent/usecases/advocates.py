@@ -37,8 +37,6 @@ from store import advocates as store
 from store.db import transaction
 from store.models import Contact, Referral
 
-REWARDS_ABSENT = "absent: the rewards ledger (issue 12's programs half) is not installed"
-
 
 class PreferencesIn(BaseModel):
     """What the owner records of how a contact wants to be asked; replaces the previous."""
@@ -82,9 +80,8 @@ class PreferenceChangeOut(BaseModel):
 
 
 class AdvocateDetail(AdvocateProfile):
-    """The profile, with whether the rewards ledger exists and the preferences' audit."""
+    """The profile, with the preferences' audit."""
 
-    rewards_ledger: str = Field(description="`present`, or why `rewards` is empty.")
     preference_history: list[PreferenceChangeOut] = Field(default_factory=list)
 
 
@@ -105,7 +102,6 @@ class AccountAdvocates(BaseModel):
     stages: dict[str, int]
     expansion_eligible: list[str] = Field(description="Contact ids eligible for expansion.")
     referrals: dict[str, int] = Field(description="The account's referrals per status.")
-    rewards_ledger: str
     contacts: list[AdvocateProfile]
 
 
@@ -122,10 +118,6 @@ def _profiles(
     ]
 
 
-def _ledger(session: Session) -> str:
-    return "present" if store.rewards_ledger_present(session) else REWARDS_ABSENT
-
-
 def advocate_profile(
     *, session: Session, actor: Actor, contact_id: str, policy: PolicySettings, now: datetime
 ) -> AdvocateDetail:
@@ -140,9 +132,7 @@ def advocate_profile(
         PreferenceChangeOut(change_id=c.id, actor=c.actor, at=c.at, changes=c.changes)
         for c in store.preference_changes(session=session, contact_id=contact_id)
     ]
-    return AdvocateDetail(
-        **profile.model_dump(), rewards_ledger=_ledger(session), preference_history=history
-    )
+    return AdvocateDetail(**profile.model_dump(), preference_history=history)
 
 
 def account_advocates(
@@ -173,7 +163,6 @@ def account_advocates(
         stages={stage: stages.get(stage, 0) for stage in JOURNEY_STAGES},
         expansion_eligible=[p.contact_id for p in profiles if p.expansion_eligible],
         referrals=dict(sorted(referrals.items())),
-        rewards_ledger=_ledger(session),
         contacts=profiles,
     )
 

@@ -75,11 +75,7 @@ def checked_query(*, session: Session, actor: Actor, filters: CandidateFilters) 
     low, high = filters.arr_min, filters.arr_max
     if low is not None and high is not None and low > high:
         raise Invalid(f"arr_min: {low} is larger than arr_max {high}")
-    if filters.program is not None and not program_store.program(
-        session=session, program_id=filters.program
-    ):
-        known = ", ".join(p.id for p in program_store.programs(session=session)) or "none"
-        raise Invalid(f"program: no program {filters.program!r}; known programs: {known}")
+    check_program(session, filters.program)
     owner_id = owner_filter(actor, filters.owner)
     if owner_id is not None and session.get(Owner, owner_id) is None:
         raise Invalid(f"owner: no owner {owner_id!r}")
@@ -99,6 +95,14 @@ def checked_query(*, session: Session, actor: Actor, filters: CandidateFilters) 
         trigger=filters.trigger,
         program=filters.program,
     )
+
+
+def check_program(session: Session, program_id: str | None) -> None:
+    """Invalid naming the known programs when `program_id` names none (None: not asked)."""
+    if program_id is None or program_store.program(session=session, program_id=program_id):
+        return
+    known = ", ".join(p.id for p in program_store.programs(session=session)) or "none defined"
+    raise Invalid(f"program: no program {program_id!r}; known programs: {known}")
 
 
 def _known(session: Session, name: str, column: Any, value: str | None) -> str | None:

@@ -14,10 +14,10 @@ from agent.bootstrap import Services
 from agent.runner import this_runner
 from agent.scan import Progress, ScanDeps, ScanState, new_scan_id, no_progress
 from agent.scan_batches import fail_scan
+from agent.usecases.candidate_list import check_program
 from agent.usecases.reads import scan_view
 from agent.usecases.results import ScanOut
 from domain.errors import Invalid
-from store import programs as program_store
 from store import queries
 from store.candidate_list import known_values, spelled_as_stored
 from store.db import transaction
@@ -96,17 +96,10 @@ def checked_selection(
         account_ids=account_ids or None,
         program_id=program_id,
     )
-    _check_program(session, program_id)
+    check_program(session, program_id)
     if chosen.narrowed and not queries.selected_count(session=session, selection=chosen):
         raise Invalid("the scan selects no account: no account matches all of its filters")
     return chosen
-
-
-def _check_program(session: Session, program_id: str | None) -> None:
-    if program_id is None or program_store.program(session=session, program_id=program_id):
-        return
-    known = ", ".join(p.id for p in program_store.programs(session=session)) or "none defined"
-    raise Invalid(f"program: no program {program_id!r}; known programs: {known}")
 
 
 def _spelled(session: Session, name: str, column: Any, value: str | None) -> str | None:

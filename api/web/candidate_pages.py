@@ -4,23 +4,21 @@ session instead of a token."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Request
-from fastapi.responses import HTMLResponse, RedirectResponse, Response, StreamingResponse
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
 
 from agent.usecases.candidate_list import (
     CandidateFilters,
     candidate_list_page,
     checked_query,
-    iter_candidates,
 )
-from agent.usecases.candidates_csv import csv_lines
 from agent.usecases.lists import LIST_EDITORS, ListRequest, create_list, find_list, saved_lists
 from api.deps import ApiUser
+from api.routers.candidates import csv_response
 from api.web.deps import CheckedForm, PageServices, Visitor, api_user, render
 from api.web.deps import text_field as field
 from domain.errors import Conflict, DomainError, Forbidden, Invalid
@@ -130,22 +128,7 @@ def candidates_csv(request: Request, services: PageServices, visitor: Visitor) -
                 {"title": "Nothing to download", "message": error.message},
                 status_code=422,
             )
-    return _stream(services, user, filters)
-
-
-def _stream(services: Any, user: ApiUser, filters: CandidateFilters) -> StreamingResponse:
-    def lines() -> Iterator[str]:
-        with services.deps.session_factory() as session:
-            rows = iter_candidates(
-                session=session, actor=user, filters=filters, now=services.deps.clock()
-            )
-            yield from csv_lines(rows)
-
-    return StreamingResponse(
-        lines(),
-        media_type="text/csv; charset=utf-8",
-        headers={"Content-Disposition": 'attachment; filename="candidates.csv"'},
-    )
+    return csv_response(services, user, filters, "candidates.csv")
 
 
 @router.post("/candidates/lists")

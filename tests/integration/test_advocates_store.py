@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy import Column, Engine, MetaData, String, Table
+from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from agent.settings import Settings
@@ -20,6 +20,7 @@ from domain.settings import PolicySettings
 from store import advocates as store
 from store.db import make_session_factory, transaction
 from store.models import Account, Ask, Contact, MeasurementEvent, Owner, Signal
+from store.program_models import Reward
 from tools.batch import load_snapshots
 from tools.evidence import load_snapshot
 
@@ -154,26 +155,21 @@ def test_history_attaches_outcomes_to_the_contact(factory: sessionmaker[Session]
     assert second.asks == () and build_profile(second, POLICY, NOW).journey_stage == "listening"
 
 
-def test_rewards_are_read_once_the_ledger_exists(factory: sessionmaker[Session]) -> None:
+def test_the_ledger_s_rewards_make_the_contact_rewarded(factory: sessionmaker[Session]) -> None:
+    rows_of = {"contact_ids": ["c-2"]}
     with factory() as session:
-        assert not store.rewards_ledger_present(session)
-        rows = store.contact_rows(session=session, contact_ids=["c-2"])
+        rows = store.contact_rows(session=session, **rows_of)
         (history,) = store.histories(session=session, contacts=rows, now=NOW)
     assert history.rewards == ()
-    # The programs half of issue 12 adds this table; any shape with a contact_id is read.
-    ledger = Table(
-        "rewards",
-        MetaData(),
-        Column("id", String(64), primary_key=True),
-        Column("contact_id", String(64)),
-        Column("status", String(16)),
-    )
     with transaction(factory) as session:
-        ledger.create(session.connection())
-        session.execute(ledger.insert().values(id="rw-1", contact_id="c-2", status="fulfilled"))
+        session.add(
+            Reward(id="rw-1", account_id="acc-1", contact_id="c-2", incentive_id="gift",
+                   kind="review", description="A gift card", disclosure="Incentivised.",
+                   value=50.0, currency="USD", status="fulfilled", created_at=NOW)
+        )  # fmt: skip
     with factory() as session:
         (history,) = store.histories(session=session, contacts=rows, now=NOW)
-    assert history.rewards == ({"id": "rw-1", "contact_id": "c-2", "status": "fulfilled"},)
+    assert [(r["id"], r["status"]) for r in history.rewards] == [("rw-1", "fulfilled")]
     assert build_profile(history, POLICY, NOW).journey_stage == "rewarded"
 
 
