@@ -18,7 +18,7 @@ demo: install
 	$(VENV)/bin/advocacy demo --serve --port $(PORT)
 
 test: install
-	$(VENV)/bin/pytest -q --junitxml=build/junit.xml
+	$(VENV)/bin/pytest -q -n 2 --dist loadfile --junitxml=build/junit.xml
 
 # The README's screenshots in docs/, from `make demo`'s own data (Debian's Chromium).
 screenshots: install
