@@ -288,7 +288,16 @@ def test_a_scan_against_a_faulty_server_flags_every_review(
 ) -> None:
     stub.script([fault] * 1000)
     database = tmp_path / "scan.db"
-    settings = _settings(stub, database, llm_max_retries=0, llm_concurrency=4, write_mode=mode)
+    # Not a timeout test: a loaded machine (the suite runs on both cores) must not turn a slow
+    # garbage answer into a timed-out one that is never repaired.
+    settings = _settings(
+        stub,
+        database,
+        llm_max_retries=0,
+        llm_concurrency=4,
+        write_mode=mode,
+        llm_timeout_seconds=10,
+    )
     bundle = tmp_path / "bundle.json"
     write_demo_bundle(out=bundle, accounts=40, seed=3, now=NOW)
     client = resources.enter_context(httpx.Client())
