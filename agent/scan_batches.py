@@ -35,8 +35,8 @@ from agent.usecases.recovery import recover_draft
 from store import scan_batches as store
 from store.db import transaction
 from store.models import Review, Scan
+from store.queries import AccountSelection, selected_count
 from store.scan_reuse import base_scan
-from store.scans import count_accounts
 from tools.batch import iter_account_id_batches
 
 # Called inside the planning transaction with the new batches' numbers: the queue enqueues a job
@@ -59,7 +59,7 @@ def plan_scan(deps: Deps, scan_id: str, enqueue: Enqueue | None = None) -> list[
             return planned
         filters = scan.filters or {}
         selection = {"segment": filters.get("segment"), "account_ids": filters.get("account_ids")}
-        scan.total = count_accounts(session=session, **selection)
+        scan.total = selected_count(session=session, selection=AccountSelection(**selection))
         scan.gated_with = gated_with(deps.settings)
         # A program scan reads capacity that other accounts' asks use up: nothing to reuse there.
         if deps.settings.scan_incremental and not filters.get("program"):

@@ -70,12 +70,6 @@ class AccountSelection:
         )
 
 
-def known_segments(*, session: Session) -> list[str]:
-    """Every segment some account has, sorted."""
-    query = select(Account.segment).where(Account.segment.is_not(None)).distinct()
-    return sorted(str(segment) for segment in session.scalars(query))
-
-
 def unknown_account_ids(*, session: Session, account_ids: list[str]) -> list[str]:
     """The ids in `account_ids` no account has, in the order given."""
     known: set[str] = set()

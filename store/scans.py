@@ -6,10 +6,10 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import Table, case, func, insert, select, update
+from sqlalchemy import Table, case, insert, select, update
 from sqlalchemy.orm import Session
 
-from store.models import Account, Scan, ScanResult
+from store.models import Scan, ScanResult
 
 # Two bound parameters per account in link_reviews' CASE, one in its IN list.
 LINK_CHUNK = 500
@@ -47,16 +47,6 @@ def add_queued_scan(
     )
     session.add(scan)
     return scan
-
-
-def count_accounts(*, session: Session, segment: str | None, account_ids: list[str] | None) -> int:
-    """How many accounts a scan of this segment and these ids covers."""
-    query = select(func.count(Account.id))
-    if segment:
-        query = query.where(Account.segment == segment)
-    if account_ids:
-        query = query.where(Account.id.in_(account_ids))
-    return session.scalar(query) or 0
 
 
 def add_results(*, session: Session, rows: Sequence[dict[str, Any]]) -> None:

@@ -15,6 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.orm import Session
 
 from agent.usecases.cursors import decode_cursor, encode_cursor
+from agent.usecases.known import check_program, spelled_in_data
 from agent.usecases.reads import owner_filter
 from agent.usecases.results import CandidateOut, CandidatePage
 from domain.actors import Actor
@@ -22,12 +23,9 @@ from domain.errors import Invalid, not_found
 from domain.listing import TriggerFacts, describe_trigger
 from domain.vocabulary import AskType, ReasonCode, Scope, SignalKind
 from domain.vocabulary import Status as GateStatus
-from store import programs as program_store
 from store.candidate_list import (
     ListQuery,
     candidate_list_rows,
-    known_values,
-    spelled_as_stored,
 )
 from store.models import Account, Owner, Scan
 
@@ -86,8 +84,8 @@ def checked_query(*, session: Session, actor: Actor, filters: CandidateFilters) 
         ask_type=filters.ask_type,
         eligible=filters.eligible,
         permission=filters.permission,
-        segment=_known(session, "segment", Account.segment, filters.segment),
-        industry=_known(session, "industry", Account.industry, filters.industry),
+        segment=spelled_in_data(session, "segment", Account.segment, filters.segment),
+        industry=spelled_in_data(session, "industry", Account.industry, filters.industry),
         owner_id=owner_id,
         arr_min=filters.arr_min,
         arr_max=filters.arr_max,
@@ -95,24 +93,6 @@ def checked_query(*, session: Session, actor: Actor, filters: CandidateFilters) 
         trigger=filters.trigger,
         program=filters.program,
     )
-
-
-def check_program(session: Session, program_id: str | None) -> None:
-    """Invalid naming the known programs when `program_id` names none (None: not asked)."""
-    if program_id is None or program_store.program(session=session, program_id=program_id):
-        return
-    known = ", ".join(p.id for p in program_store.programs(session=session)) or "none defined"
-    raise Invalid(f"program: no program {program_id!r}; known programs: {known}")
-
-
-def _known(session: Session, name: str, column: Any, value: str | None) -> str | None:
-    if value is None:
-        return None
-    spelled = spelled_as_stored(session=session, column=column, value=value)
-    if spelled is None:
-        known = ", ".join(known_values(session=session, column=column)) or "none"
-        raise Invalid(f"{name}: {value!r} matches no account; known values: {known}")
-    return spelled
 
 
 def candidate_list_page(

@@ -11,6 +11,7 @@ from pydantic import BaseModel, Field
 from sqlalchemy.orm import Session
 
 from agent.bootstrap import Services
+from agent.usecases.known import spelled_in_data
 from domain.actors import Actor
 from domain.errors import Forbidden, Invalid, not_found
 from domain.kpis import (
@@ -23,8 +24,7 @@ from domain.kpis import (
 from store import kpis
 from store import programs as store
 from store.db import transaction
-from store.models import Pilot
-from store.queries import known_segments
+from store.models import Account, Pilot
 
 MAX_DAYS = 365
 MAX_TOP = 100_000
@@ -84,13 +84,7 @@ def _check_start(session: Session, segment: str | None, top: int | None, days: i
         raise Invalid(f"days: must be 1 to {MAX_DAYS}")
     if top is not None and not 1 <= top <= MAX_TOP:
         raise Invalid(f"top_healthy: must be 1 to {MAX_TOP}")
-    if segment is None:
-        return None
-    known = known_segments(session=session)
-    spelled = {s.casefold(): s for s in known}.get(segment.casefold())
-    if spelled is None:
-        raise Invalid(f"segment: {segment!r} matches no account; known: {', '.join(known)}")
-    return spelled
+    return spelled_in_data(session, "segment", Account.segment, segment, known_as="")
 
 
 def start_pilot(

@@ -14,12 +14,11 @@ from agent.bootstrap import Services
 from agent.runner import this_runner
 from agent.scan import Progress, ScanDeps, ScanState, new_scan_id, no_progress
 from agent.scan_batches import fail_scan
-from agent.usecases.candidate_list import check_program
+from agent.usecases.known import check_program, spelled_in_data
 from agent.usecases.reads import scan_view
 from agent.usecases.results import ScanOut
 from domain.errors import Invalid
 from store import queries
-from store.candidate_list import known_values, spelled_as_stored
 from store.db import transaction
 from store.models import Account, Owner
 from store.queries import AccountSelection
@@ -88,8 +87,10 @@ def checked_selection(
             more = f" and {len(unknown) - 10} more" if len(unknown) > 10 else ""
             raise Invalid(f"account_ids: no account {', '.join(unknown[:10])}{more}")
     chosen = AccountSelection(
-        segment=_spelled(session, "segment", Account.segment, segment),
-        industry=_spelled(session, "industry", Account.industry, industry),
+        segment=spelled_in_data(session, "segment", Account.segment, segment, known_as="segments"),
+        industry=spelled_in_data(
+            session, "industry", Account.industry, industry, known_as="industries"
+        ),
         owner_id=owner_id,
         arr_min=arr_min,
         arr_max=arr_max,
@@ -100,24 +101,6 @@ def checked_selection(
     if chosen.narrowed and not queries.selected_count(session=session, selection=chosen):
         raise Invalid("the scan selects no account: no account matches all of its filters")
     return chosen
-
-
-def _spelled(session: Session, name: str, column: Any, value: str | None) -> str | None:
-    if value is None:
-        return None
-    spelled = spelled_as_stored(session=session, column=column, value=value)
-    if spelled is None:
-        listed = ", ".join(known_values(session=session, column=column)) or "none"
-        plural = "industries" if name == "industry" else f"{name}s"
-        raise Invalid(f"{name}: {value!r} matches no account; known {plural}: {listed}")
-    return spelled
-
-
-def check_scan_selection(
-    *, services: Services, segment: str | None, account_ids: list[str] | None, **more: Any
-) -> AccountSelection:
-    with services.deps.session_factory() as session:
-        return checked_selection(session=session, segment=segment, account_ids=account_ids, **more)
 
 
 def scanned_ids(
