@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Row, String, cast, func, or_, select, text
+from sqlalchemy import ColumnElement, Row, func, or_, select, text
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
@@ -108,36 +108,6 @@ def scan_results(*, session: Session, scan_id: str) -> list[ScanResult]:
 
 def review_payloads_of_scan(*, session: Session, scan_id: str) -> list[dict[str, Any]]:
     return list(session.scalars(select(Review.payload).where(Review.scan_id == scan_id)).all())
-
-
-def candidate_rows(
-    *,
-    session: Session,
-    scan_id: str,
-    status: str | None,
-    reason: str | None,
-    ask_type: str | None,
-    owner_id: str | None,
-    after_account_id: str | None,
-    limit: int,
-) -> Sequence[Row[ScanResult, str]]:
-    """A page of a scan's results with each account's owner, by account id, after a cursor."""
-    query = (
-        select(ScanResult, Account.owner_id)
-        .join(Account, Account.id == ScanResult.account_id)
-        .where(ScanResult.scan_id == scan_id)
-    )
-    if status:
-        query = query.where(ScanResult.status == status)
-    if reason:
-        query = query.where(cast(ScanResult.reasons, String).like(f'%"{reason}"%'))
-    if ask_type:
-        query = query.where(ScanResult.ask_type == ask_type)
-    if owner_id:
-        query = query.where(Account.owner_id == owner_id)
-    if after_account_id is not None:
-        query = query.where(ScanResult.account_id > after_account_id)
-    return session.execute(query.order_by(ScanResult.account_id).limit(limit)).all()
 
 
 def owner_results_with_status(

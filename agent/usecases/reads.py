@@ -16,8 +16,6 @@ from sqlalchemy.orm import Session
 from agent.metrics import funnel
 from agent.usecases.cursors import decode_cursor, encode_cursor
 from agent.usecases.results import (
-    CandidateOut,
-    CandidatePage,
     ReviewOut,
     ReviewPage,
     ReviewSummary,
@@ -96,63 +94,6 @@ def owner_filter(actor: Actor, owner_id: str | None) -> str | None:
             raise not_found(f"owner {owner_id}")
         return actor.id
     return owner_id
-
-
-def candidates_page(
-    *,
-    session: Session,
-    actor: Actor,
-    scan_id: str | None,
-    status: str | None,
-    reason: str | None,
-    ask_type: str | None,
-    owner_id: str | None,
-    cursor: str | None,
-    limit: int,
-) -> CandidatePage:
-    """One page of a scan's results (default: the latest finished scan), by account id."""
-    after = decode_cursor(cursor)
-    if after is not None:
-        scan_id = str(after.get("scan", ""))
-    if not scan_id:
-        latest = queries.latest_done_scan(session=session)
-        scan_id = latest.id if latest else None
-    if scan_id is None:
-        return CandidatePage(scan_id=None, items=[], next_cursor=None)
-    if session.get(Scan, scan_id) is None:
-        raise not_found(f"scan {scan_id}")
-    rows = queries.candidate_rows(
-        session=session,
-        scan_id=scan_id,
-        status=status,
-        reason=reason,
-        ask_type=ask_type,
-        owner_id=owner_filter(actor, owner_id),
-        after_account_id=str(after.get("after", "")) if after is not None else None,
-        limit=limit + 1,
-    )
-    items = [_candidate(result, owner) for result, owner in rows[:limit]]
-    next_cursor = (
-        encode_cursor({"scan": scan_id, "after": items[-1].account_id})
-        if len(rows) > limit
-        else None
-    )
-    return CandidatePage(scan_id=scan_id, items=items, next_cursor=next_cursor)
-
-
-def _candidate(result: ScanResult, owner_id: str) -> CandidateOut:
-    return CandidateOut(
-        scan_id=result.scan_id,
-        account_id=result.account_id,
-        owner_id=owner_id,
-        status=result.status,
-        reasons=list(result.reasons),
-        flags=list(result.flags),
-        eligible_ask_types=list(result.eligible_ask_types),
-        ask_type=result.ask_type,
-        review_id=result.review_id,
-        programs=list(result.programs or []),
-    )
 
 
 # --- reviews --------------------------------------------------------------------------------------
