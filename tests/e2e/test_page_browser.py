@@ -390,6 +390,7 @@ HEADER_PAGES = (
     "/advocates/c-1",
     "/programs",
     "/notifications",
+    "/backlog",
 )
 
 
