@@ -47,9 +47,12 @@ RUN_EXAMPLES = """
 With no option it replays the committed cassettes and gates on the committed baseline
 (evals/runs/baseline.json): no case may fail that passed there.
 
+A named variant (evals/variants.yaml) stands for --model, --prompt and --baseline:
+stub-failing is the scripted stub whose 5 planted mistakes fail the gate.
+
 Examples:
-  advocacy evals run                                  # replay, against the baseline: exit 0
-  advocacy evals run --model stub-model --min-pass-rate 1   # a failing gate: exit 100
+  advocacy evals run                          # replay, against the baseline: exit 0
+  advocacy evals run --variant stub-failing   # a failing gate: exit 100
   advocacy evals run --prompt summarize=v1,v2 --prompt draft=v1 --model stub-model
   advocacy evals run --record --model my-model        # live server, (re)record cassettes
   advocacy evals run --repeat 3 -j 8 --max-cost 0.50 --html build/evals.html
@@ -96,6 +99,14 @@ SaveAs = Annotated[str | None, typer.Option(help="File stem of the saved run.")]
 JsonOut = Annotated[Path | None, typer.Option("--json", help="Write the run JSON.")]
 Junit = Annotated[Path | None, typer.Option(help="Write JUnit XML.")]
 Html = Annotated[Path | None, typer.Option(help="Write one HTML file.")]
+Named = Annotated[
+    str | None,
+    typer.Option(
+        "--variant",
+        help="A named variant of evals/variants.yaml (its models, prompts and baseline).",
+        show_default=False,
+    ),
+]
 
 
 def _mode(replay: bool, record: bool, no_cache: bool) -> CacheMode | None:
@@ -115,6 +126,7 @@ def run_command(
     case: CaseIds = None,
     prompt: Prompts = None,
     model: Models = None,
+    variant: Named = None,
     repeat: Repeat = 1,
     jobs: Jobs = 4,
     replay: Replay = False,
@@ -157,7 +169,7 @@ def run_command(
     from evals.app import run_evals
     from evals.reports.terminal import render
 
-    result, code, written = _execute(run_evals, _default_gate(options))
+    result, code, written = _execute(run_evals, options, prepare=_run_gate)
     console = report_console()
     render(result, console, only_problems=problems_only)
     _finish(console, written, code)
@@ -216,6 +228,30 @@ def compare_command(
     console = report_console()
     render_comparison(result, console, only_changes=changes_only, show_diffs=diffs)
     _finish(console, written, code)
+
+
+def _run_gate(options: dict[str, Any]) -> dict[str, Any]:
+    return _default_gate(_named(options))
+
+
+def _named(options: dict[str, Any]) -> dict[str, Any]:
+    """--variant NAME: its models, prompts and baseline (an explicit --baseline wins)."""
+    name = options.pop("variant")
+    if name is None:
+        return options
+    from evals.app import ConfigError
+    from evals.named import named_variant
+
+    if options["model"] or options["prompt"]:
+        raise ConfigError(f"--variant {name} names the models and prompts: drop --model/--prompt")
+    try:
+        chosen = named_variant(name)
+    except ValueError as error:
+        raise ConfigError(str(error)) from None
+    options["model"], options["prompt"] = chosen.models, chosen.prompts
+    if chosen.baseline is not None and options["baseline"] == COMMITTED_BASELINE:
+        options["baseline"] = chosen.baseline
+    return options
 
 
 def _default_gate(options: dict[str, Any]) -> dict[str, Any]:
@@ -288,11 +324,16 @@ def _options(
     )
 
 
-def _execute(command: Command, values: dict[str, Any]) -> tuple[RunResult, int, list[Path]]:
+Prepare = Callable[[dict[str, Any]], dict[str, Any]]
+
+
+def _execute(
+    command: Command, values: dict[str, Any], prepare: Prepare | None = None
+) -> tuple[RunResult, int, list[Path]]:
     from evals.app import ConfigError
 
     try:
-        return command(_options(**values))
+        return command(_options(**(prepare(values) if prepare else values)))
     except ConfigError as error:
         print_error(err, str(error))
         raise typer.Exit(1) from None

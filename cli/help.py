@@ -6,7 +6,9 @@ command follows these conventions by itself:
 - a flag that is off by default shows no `[default: no-json]`;
 - arguments read as in the README (`reviews show REVIEW_ID`);
 - prose paragraphs of a docstring are reflowed to the terminal's width; lines of an example
-  block (indented, or starting with `advocacy`) keep their line breaks.
+  block (indented, or starting with `advocacy`) keep their line breaks, and one wider than the
+  terminal is folded as a shell reads it (its comment on the line above, then ` \\`), never
+  wrapped mid-word by the renderer.
 
 What a command's help still needs from its author: a first line saying what it does, and an
 `Examples:` paragraph with one command per line (tests/e2e/test_cli_help.py checks both).
@@ -15,6 +17,8 @@ What a command's help still needs from its author: a first line saying what it d
 from __future__ import annotations
 
 import inspect
+import re
+import shutil
 import types
 from datetime import datetime
 from pathlib import Path
@@ -42,13 +46,55 @@ def _human_type(param: Any) -> str:
     return _WORDS.get(annotation, "TEXT")
 
 
-def reflow(text: str) -> str:
-    """Join the hard-wrapped lines of prose paragraphs; keep example lines as they are."""
+# A command line of an example: `advocacy ...`, maybe after environment settings.
+_COMMAND = re.compile(r"^(?:[A-Z_]+=\S+ )*advocacy ")
+_COMMENT = re.compile(r"\s+(\[dim\]#.*|#.*)$")
+_WORD = re.compile(r"\"[^\"]*\"|'[^']*'|\S+")
+# rich pads the help text by one column on each side.
+_PADDING = 2
+
+
+def reflow(text: str, width: int | None = None) -> str:
+    """Join the hard-wrapped lines of prose paragraphs; keep example lines, folded to `width`
+    (default: the terminal's)."""
+    width = (width or shutil.get_terminal_size().columns) - _PADDING
     paragraphs = inspect.cleandoc(text).split("\n\n")
     return "\n\n".join(
-        paragraph if _keeps_lines(paragraph) else " ".join(paragraph.split())
+        _fold_examples(paragraph, width) if _keeps_lines(paragraph) else " ".join(paragraph.split())
         for paragraph in paragraphs
     )
+
+
+def _fold_examples(paragraph: str, width: int) -> str:
+    return "\n".join(
+        "\n".join(_fold(line, width)) if _COMMAND.match(line.strip()) else line
+        for line in paragraph.splitlines()
+    )
+
+
+def _fold(line: str, width: int) -> list[str]:
+    """One example line within `width`: its comment above it, then ` \\` continuations."""
+    if len(line) <= width:
+        return [line]
+    indent = line[: len(line) - len(line.lstrip())]
+    command, comment = line, ""
+    if found := _COMMENT.search(line):
+        command, comment = line[: found.start()], found.group(1)
+    above = [indent + comment] if comment else []
+    return above + _continued(_WORD.findall(command), indent, width)
+
+
+def _continued(words: list[str], indent: str, width: int) -> list[str]:
+    """Words filled into lines of `width`, each but the last ending in ` \\`."""
+    lines: list[str] = []
+    current = indent
+    for word in words:
+        if current.strip() and len(f"{current} {word} \\") > width:
+            lines.append(current + " \\")
+            current = f"{indent}    {word}"
+        else:
+            current = f"{current} {word}" if current.strip() else indent + word
+    return [*lines, current]
 
 
 def _keeps_lines(paragraph: str) -> bool:

@@ -18,7 +18,7 @@ from rich.console import Console
 from rich.table import Table
 
 from cli.context import exits_on_domain_errors, load_clock, load_settings, open_engine
-from cli.render import print_error
+from cli.render import print_error, words
 from domain.actors import Actor
 
 if TYPE_CHECKING:
@@ -119,12 +119,12 @@ def _table(rows: list[CandidateOut], title: str) -> Table:
     for row in rows:
         arr = f"{row.arr:,}" if row.arr is not None else None
         about = " · ".join(x for x in (row.segment, row.industry, arr) if x)
-        ask = (row.ask_type or "").replace("_", " ")
+        ask = words(row.ask_type) if row.ask_type else ""
         table.add_row(
             row.account_id,
             f"{row.account_name or ''}\n[dim]{about}[/dim]",
             row.owner_name or row.owner_id,
-            f"{row.status.replace('_', ' ')}\n{ask}".strip(),
+            f"{words(row.status)}\n{ask}".strip(),
             "\n".join(x for x in (row.contact_name, row.contact_title) if x),
             row.trigger or "",
             f"{row.review_status}, {row.review_age_days} d" if row.review_status else "",

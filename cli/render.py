@@ -64,7 +64,10 @@ def results_table(results: list[ScanResult], *, per_status: int) -> Table:
             )
         if len(rows) > per_status:
             table.add_row(
-                "", Text(f"… {len(rows) - per_status} more {status}", style="dim"), "", ""
+                "",
+                Text(f"… {len(rows) - per_status} more: {words(status)}", style="dim"),
+                "",
+                "",
             )
     return table
 
@@ -243,17 +246,20 @@ def metrics_tables(figures: dict[str, Any], funnel: tuple[str, ...]) -> list[Tab
 
 
 def owners_table(by_owner: dict[str, dict[str, Any]]) -> Table:
-    """The ask's life per owner: counts, then hours (median/p90) between the steps."""
+    """The ask's life per owner: counts, then hours (median/p90) between the steps. Six
+    columns, the counts grouped, so that it fits 80 columns and an owner id never wraps."""
     table = Table(title="The ask after approval, per owner (hours: median/p90)")
     counts = ("asks_sent", "asks_responded", "asks_accepted", "asks_completed")
-    counts += ("overdue_tasks", "escalations")
+    late = ("overdue_tasks", "escalations")
     hours = ("hours_trigger_to_approval", "hours_approval_to_send", "hours_send_to_response")
-    table.add_column("owner")
-    for name in (*counts, *hours):
-        table.add_column(name.removeprefix("asks_").removeprefix("hours_").replace("_", " "))
+    id_column(table, "owner", list(by_owner))
+    table.add_column("sent / answered / accepted / completed", overflow="fold")
+    table.add_column("overdue / escalated", overflow="fold")
+    for title in ("trigger to approval", "approval to send", "send to answer"):
+        table.add_column(title, overflow="fold")
     for owner, figures in sorted(by_owner.items()):
-        cells = [str(figures[name]) for name in counts] + [_spread(figures[h]) for h in hours]
-        table.add_row(owner, *cells)
+        grouped = ["/".join(str(figures[name]) for name in names) for names in (counts, late)]
+        table.add_row(owner, *grouped, *(_spread(figures[h]) for h in hours))
     return table
 
 

@@ -1,12 +1,12 @@
 """The README's screenshots, from `make demo`'s own data: `make screenshots`.
 
-    .venv/bin/python docs/screenshots.py [--out docs] [--work build/screenshots]
+    .venv/bin/python docs/screenshots.py [--out docs] [--work build/demo-screenshots]
 
 Runs `advocacy demo` (the same accounts and seed as `make demo`) into a database of its own
 under --work, serves it on a free loopback port, signs in as the first review's owner in
-Debian's Chromium and writes inbox.png, review.png (1280 px wide), tasks.png (390 px, after
-approving that review) into --out. The test suite never writes docs/: its own
-screenshots go under build/.
+Debian's Chromium and writes inbox.png, review.png, candidates.png, advocates.png (1280 px
+wide), tasks.png (390 px, after approving that review) and programs.png (390 px) into --out.
+The test suite never writes docs/: its own screenshots go under build/screenshots/.
 """
 
 from __future__ import annotations
@@ -109,13 +109,22 @@ def shoot(base: str, review_id: str, token: str, out: Path) -> None:
         phone.context.add_cookies(page.context.cookies())
         phone.goto(f"{base}/tasks")
         phone.locator("article.task").first.screenshot(path=str(out / "tasks.png"))
+        # The header's other pages as a first visit shows them (the finder run for advocates).
+        for name, path, shown in (
+            ("candidates", "/candidates?status=candidate", page),
+            ("advocates", "/advocates?find=true", page),
+            ("programs", "/programs", phone),
+        ):
+            shown.goto(f"{base}{path}")
+            shown.screenshot(path=str(out / f"{name}.png"))
         browser.close()
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--out", type=Path, default=Path("docs"))
-    parser.add_argument("--work", type=Path, default=Path("build/screenshots"))
+    # Not build/screenshots: this folder is wiped first, and the browser tests write there.
+    parser.add_argument("--work", type=Path, default=Path("build/demo-screenshots"))
     args = parser.parse_args()
     if not CHROMIUM.exists():
         sys.exit(f"{CHROMIUM} is missing: apt-get install -y chromium")
@@ -126,7 +135,8 @@ def main() -> None:
         shoot(base, review_id, token, args.out)
     finally:
         server.should_exit = True  # type: ignore[attr-defined]
-    print(f"wrote {', '.join(str(args.out / n) for n in ('inbox.png', 'review.png'))}, ...")
+    names = ("inbox", "review", "tasks", "candidates", "advocates", "programs")
+    print(f"wrote {', '.join(str(args.out / f'{n}.png') for n in names)}")
 
 
 if __name__ == "__main__":

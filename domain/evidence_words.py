@@ -101,11 +101,22 @@ def describe_item(item: dict[str, Any], names: dict[str, str], now: datetime) ->
         id=str(item.get("id", "")),
         title=title,
         when=when_words(moment, now) if moment else "",
-        who=f"from {contact}" if contact and source not in ("crm", "contacts") else "",
+        who=f"from {contact}" if contact and _says_from(source, item) else "",
         quote=quote,
         source=source_words(source),
-        show_id=source != "crm" or "kind" in item,
+        show_id=_shows_id(source, item),
     )
+
+
+def _says_from(source: str, item: dict[str, Any]) -> bool:
+    """A permission's title already names its contact ("Lee Park: permission for ...")."""
+    return source not in ("crm", "contacts") and "scope" not in item
+
+
+def _shows_id(source: str, item: dict[str, Any]) -> bool:
+    """A permission's id is derived (`perm:<account>:<contact>:<scope>:<time>:<status>`), so
+    never shown, whatever its source; CRM rows other than signals have no id of their own."""
+    return "scope" not in item and (source != "crm" or "kind" in item)
 
 
 def title_of(item: dict[str, Any]) -> str:

@@ -166,6 +166,16 @@ ASK_TYPES = _table(
     }
 )
 
+# The program activities beyond the ask types (DESIGN.md section 3).
+ACTIVITIES = _table(
+    {
+        "advisory_board": ("Advisory board", "A seat on the customer advisory board."),
+        "beta_access": ("Beta access", "Early access to new features, with feedback."),
+        "event_speaking": ("Event speaking", "Speaking at one of our events or webinars."),
+        "community": ("Community", "Taking part in the customer community."),
+    }
+)
+
 SCOPES = {
     "public_quote": "quoting them",
     "logo": "using their logo",
@@ -251,6 +261,11 @@ METRICS = _table(
             "Advocates from before the last 365 days who advocated again within them.",
         ),
         "referral_conversion_rate": ("Referrals converted", "Of the referrals generated."),
+        "advocate_pool_size": ("Advocates", "Contacts with a completed ask."),
+        "activities_per_advocate": ("Activities per advocate", "Completed asks per advocate."),
+        "asks_per_customer": ("Asks per customer", "Asks in the period per account."),
+        "referral_pipeline_amount": ("Referral pipeline", "Amount of generated referrals."),
+        "referral_revenue_amount": ("Referral revenue", "Amount of converted referrals."),
     }
 )
 
@@ -259,6 +274,7 @@ TABLES: tuple[dict[str, Label], ...] = (
     FLAGS,
     STATUSES,
     ASK_TYPES,
+    ACTIVITIES,
     EVENTS,
     METRICS,
     FATIGUE,

@@ -4,6 +4,7 @@ ids that never wrap in the tables (80 and 120 columns)."""
 
 from __future__ import annotations
 
+import itertools
 import json
 import re
 import subprocess
@@ -71,3 +72,19 @@ def test_arguments_read_as_in_the_readme() -> None:
 def test_the_evals_cache_flags_read_once() -> None:
     text, _ = help_of(("evals", "run"))
     assert "--no-cache" in text and "--no-no-cache" not in text
+
+
+@pytest.mark.parametrize("columns", [80, 100])
+def test_examples_fold_like_a_shell_and_never_wrap_mid_word(columns: int) -> None:
+    """At 80 columns an example wider than the terminal gets its comment on the line above and
+    ` \\` continuations; rich would otherwise wrap it mid-word (`--model` / `stub-model`)."""
+    text = "\n".join(help_of(words, columns)[0] for words in PATHS if not is_group(words))
+    lines = [line.rstrip() for line in text.splitlines()]
+    starts = re.compile(r"( +)(advocacy |[A-Z_]+=\S+ advocacy |# )")
+    examples = [line for line in lines if starts.match(line)]
+    assert len(examples) > 60 and all(len(line) <= columns - 1 for line in examples)
+    for line, after in itertools.pairwise(lines):
+        if line.endswith(" \\") and (command := starts.match(line)):
+            assert after.startswith(command.group(1) + "    "), (line, after)
+    orphans = [line for line in lines if re.fullmatch(r" [a-z-]+", line)]  # a wrapped word
+    assert orphans == [], orphans

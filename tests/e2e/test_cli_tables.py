@@ -63,3 +63,15 @@ def test_metrics_read_as_a_table_of_words(demo: Path) -> None:
     assert "Candidates found" in text and "Candidates fully ready" in text
     assert "None" not in text and "candidate_identified" not in text
     assert "no data yet" in text
+
+
+def test_owner_ids_never_wrap_in_the_metrics_per_owner_at_80_columns(demo: Path) -> None:
+    review_id = json.loads(advocacy(demo, "reviews", "list", "--json"))[0]["review_id"]
+    advocacy(demo, "reviews", "decide", review_id, "approve")  # an owner with figures
+    figures = json.loads(advocacy(demo, "metrics", "--json"))
+    text = advocacy(demo, "metrics", columns=80)
+    per_owner = text[text.index("per owner (hours") :]
+    assert figures["by_owner"]
+    for owner_id in figures["by_owner"]:
+        assert owner_id in per_owner, f"{owner_id} wrapped or cut at 80 columns"
+    assert "…" not in per_owner and max(len(line) for line in text.splitlines()) <= 80

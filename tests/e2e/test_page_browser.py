@@ -273,6 +273,17 @@ def fits_the_width(page: Page) -> bool:
     return bool(width <= page.viewport_size["width"])  # type: ignore[index]
 
 
+def tables_sticking_out(page: Page) -> list[str]:
+    """The tables that scroll sideways inside their own region (the page itself may fit)."""
+    return list(
+        page.eval_on_selector_all(
+            ".table-scroll",
+            "regions => regions.filter(r => r.scrollWidth > r.clientWidth)"
+            ".map(r => r.getAttribute('aria-labelledby') || r.outerHTML.slice(0, 80))",
+        )
+    )
+
+
 def approve_on_the_page(page: Page, site: Site, account_id: str) -> str:
     review_id = site.review_id(account_id)
     page.goto(f"{site.base}/reviews/{review_id}")
@@ -369,6 +380,20 @@ def test_marketing_reads_tasks_and_notifications_accessibly_without_actions(
     assert site.dialogs == [] and site.csp_errors == []
 
 
+# The header's other pages, each as first opened and with its results shown (a filter applied,
+# the finder run, one advocate's profile).
+HEADER_PAGES = (
+    "/candidates",
+    "/candidates?segment=smb&status=candidate",
+    "/advocates",
+    "/advocates?find=true",
+    "/advocates/c-1",
+    "/programs",
+    "/notifications",
+    "/backlog",
+)
+
+
 @pytest.mark.parametrize("viewport", [PHONE, DESKTOP], ids=["390px", "1280px"])
 def test_the_owner_pages_fit_the_screen_and_pass_axe(
     browser: Browser, site: Site, viewport: dict[str, int]
@@ -380,10 +405,17 @@ def test_the_owner_pages_fit_the_screen_and_pass_axe(
         assert fits_the_width(page), (path, page.evaluate("document.documentElement.scrollWidth"))
         assert serious_violations(page) == [], path
     approve_on_the_page(page, site, "acc-001")
-    for path in ("/tasks", "/metrics", review):
-        page.goto(f"{site.base}{path}")
+    for path in ("/tasks", "/metrics", review, *HEADER_PAGES):
+        shown = page.goto(f"{site.base}{path}")
+        assert shown is not None and shown.status == 200, path
         assert fits_the_width(page), (path, page.evaluate("document.documentElement.scrollWidth"))
+        assert tables_sticking_out(page) == [], path
         assert serious_violations(page) == [], path
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    for path in HEADER_PAGES:  # to look at: build/screenshots/, never docs/
+        page.goto(f"{site.base}{path}")
+        name = path.strip("/").replace("/", "-").replace("?", "-").replace("&", "-")
+        page.screenshot(path=str(SHOTS / f"{name}-{viewport['width']}.png"), full_page=True)
     page.goto(f"{site.base}/inbox")
     SHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SHOTS / f"inbox-{viewport['width']}.png"), full_page=True)

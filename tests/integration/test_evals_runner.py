@@ -221,6 +221,37 @@ def test_evals_run_with_no_option_replays_against_the_committed_baseline_and_pas
     assert "quality gate passed" in text
 
 
+def test_the_named_failing_variant_fails_the_gate_on_exactly_its_planted_cases(
+    tmp_path: Path,
+) -> None:
+    """The README's failing gate: `--variant stub-failing` replays the stub, whose planted
+    first drafts fail the very assertions they plant; every other case passes."""
+    report = tmp_path / "run.json"
+    done = CliRunner().invoke(
+        app, ["evals", "run", "--no-save", "--variant", "stub-failing", "--json", str(report)]
+    )
+    assert done.exit_code == EXIT_GATE, done.output
+    run = RunResult.model_validate_json(report.read_text(encoding="utf-8"))
+    assert [v.id for v in run.variants] == [STUB] and run.baseline is None
+    failed = {
+        c.case_id: {a.name for a in c.repeats[0].assertions if not a.passed}
+        for c in run.cases
+        if c.status != "pass"
+    }
+    assert failed == PLANTED
+    assert run.gate is not None and not run.gate.passed
+    assert "quality gate FAILED" in " ".join(done.output.split())
+
+
+def test_a_named_variant_is_given_alone_and_must_exist() -> None:
+    runner = CliRunner()
+    base = ["evals", "run", "--no-save", "--case", "review-call"]
+    unknown = runner.invoke(app, [*base, "--variant", "nope"])
+    assert unknown.exit_code == EXIT_INFRA and "known: stub-failing" in unknown.output
+    both = runner.invoke(app, [*base, "--variant", "stub-failing", "--model", "stub-model"])
+    assert both.exit_code == EXIT_INFRA and "drop --model" in both.output
+
+
 def test_a_baseline_can_be_dropped_and_the_gate_is_then_every_case() -> None:
     done = CliRunner().invoke(
         app, ["evals", "run", "--no-save", "--baseline", "none", "--case", "review-call"]

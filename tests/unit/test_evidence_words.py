@@ -76,9 +76,13 @@ def test_a_derived_permission_id_is_not_shown_but_a_signal_id_is() -> None:
         "evidence": [
             {"source": "crm", "id": "perm:x", "scope": "logo", "status": "granted"},
             {"source": "crm", "id": "s-3", "kind": "renewal", "occurred_at": "2026-11-01"},
+            {"source": "signed release form", "id": "perm:y", "scope": "logo",
+             "status": "granted", "contact_id": "c-1"},
         ]
-    }
-    assert [w.show_id for w in describe_evidence(payload, NOW)] == [False, True]
+    }  # fmt: skip
+    assert [w.show_id for w in describe_evidence(payload, NOW)] == [False, True, False]
+    released = describe_item(payload["evidence"][2], NAMES, NOW)  # named once, in the title
+    assert released.title.startswith("Lee Park: permission") and released.who == ""
 
 
 @pytest.mark.parametrize(
