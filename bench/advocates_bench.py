@@ -117,7 +117,7 @@ def run(folder: Path, url: str, accounts: int, repeat: int) -> None:
             ),
         )
         timed(
-            "queue referral (every account gated)",
+            "queue referral",
             repeat,
             lambda: referral_queue(session=session, settings=settings, actor=ADMIN, now=NOW),
         )
