@@ -2,21 +2,23 @@
 
 from __future__ import annotations
 
+import uuid
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal
 
 from langgraph.runtime import Runtime
 from sqlalchemy.orm import Session
 
 from agent import rewards
+from agent.capacity import capacity_at_approval
 from agent.deps import Deps, deps_of
 from agent.edit_checks import edit_problems
 from agent.records import record_audit, record_events, record_owner_task, record_pending_ask
 from agent.state import AdvocateState
 from checkpoints.schemas import Decision
+from domain.capacity import ApprovalCapacity
 from domain.events import event_row
 from domain.lifecycle import task_send_by
-from domain.programs import counting_program
 from domain.vocabulary import EventKind
 from store.db import transaction
 from store.models import Review
@@ -44,8 +46,13 @@ def decided_ask(before: dict[str, Any], decision: Decision) -> dict[str, Any]:
     return {**before, **{key: value for key, value in edits.items() if value is not None}}
 
 
+REFUSED = "refused"
+
+
 def apply_decision(state: AdvocateState, runtime: Runtime[Deps]) -> dict[str, Any]:
-    """Close the review and write the owner task, ask history, events and audit row, once."""
+    """Close the review and write the owner task, ask history, events and audit row, once; or,
+    when no program the approved ask counts against has room left, give the review back to
+    the queue with why (the thread waits for the owner again)."""
     decision = Decision.model_validate(state["decision"])
     deps = deps_of(runtime)
     now = deps.clock()
@@ -54,23 +61,35 @@ def apply_decision(state: AdvocateState, runtime: Runtime[Deps]) -> dict[str, An
         assert review is not None, "a paused review always has its row"
         if review.status == "deciding":
             _apply(session, review, decision, now)
-    return {"result": f"decided:{decision.action}"}
+        # Pending here: refused now, or by this node's earlier run (a replay).
+        refused = review.status == "pending"
+    return {"result": REFUSED if refused else f"decided:{decision.action}"}
+
+
+def after_apply(state: AdvocateState) -> Literal["owner_review", "__end__"]:
+    """A refused approval waits for the owner's next decision; anything else ends the run."""
+    return "owner_review" if state.get("result") == REFUSED else "__end__"
 
 
 def _apply(session: Session, review: Review, decision: Decision, now: datetime) -> None:
     before = proposed_ask(review.payload)
     after = with_incentive(session, review, decided_ask(before, decision), decision.incentive)
+    approved = decision.action in ("approve", "edit")
+    # Checked and written in this one transaction, with the programs' rows locked.
+    capacity = capacity_at_approval(session, review, after, now) if approved else None
+    if capacity is not None and capacity.problems:
+        _refuse(session, review, decision, capacity, now)
+        return
     review.status = FINAL_STATUS[decision.action]
     review.decision = decision.model_dump(mode="json")
     review.decided_at = now
     review.decided_by = decision.by
     review.deferred_until = decision.until
     review.refusal = None
-    if decision.action in ("approve", "edit"):
+    if approved:
         _record_approved_ask(session, review, after, now)
         rewards.at_approval(session, review, after["ask_type"], decision.incentive, now)
-    approved = decision.action in ("approve", "edit")
-    program_id = counted_program(session, review, after) if approved else None
+    program_id = capacity.program_id if capacity is not None else None
     record_events(session, _decision_events(review, decision, after, now, program_id))
     changed = sorted(key for key in after if after[key] != before.get(key))
     changes: dict[str, Any] = {
@@ -136,13 +155,30 @@ def with_incentive(
     return {**ask, "body": body, "incentive": incentive_id, "program_id": program.id}
 
 
-def counted_program(session: Session, review: Review, ask: dict[str, Any]) -> str | None:
-    """The program an approved ask counts against: its incentive's, else the program scan's,
-    else the first program the candidate fits that runs its ask type."""
-    chosen = ask.get("program_id") or review.payload.get("program_id")
-    programs = {p.id: p for p in rewards.review_programs(session, review.payload)}
-    fitting = review.payload.get("programs") or []
-    return counting_program(programs, fitting, ask["ask_type"], chosen)
+def _refuse(
+    session: Session, review: Review, decision: Decision, capacity: ApprovalCapacity, now: datetime
+) -> None:
+    """Back to the queue, nothing else written: the review says why and when there is room
+    again (the owner may defer it until then)."""
+    problems = capacity.problems
+    refusal = {
+        "reasons": list(dict.fromkeys(p.code for p in problems)),
+        "why": [p.why for p in problems],
+        "room_from": min(p.room_from for p in problems).isoformat(),
+        "at": now.isoformat(),
+    }
+    review.status = "pending"
+    review.claimed_at = None
+    review.refusal = refusal
+    record_audit(
+        session,
+        entry_id=f"audit:{review.id}:refused:{uuid.uuid4().hex[:8]}",
+        review_id=review.id,
+        actor=decision.by,
+        action=f"{decision.action}_refused",
+        at=now,
+        changes={**refusal, "status": "capacity"},
+    )
 
 
 def _decision_events(

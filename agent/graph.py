@@ -2,6 +2,7 @@
 
 gather_evidence -> gate -> (write -> open_review -> owner_review -> apply_decision)
                         -> record_not_candidate when the account is no longer a candidate
+apply_decision -> owner_review again when the approval is refused for capacity
 
 A scan's run starts at `write`: the scan passes the evidence and the report it has just gated.
 """
@@ -29,7 +30,7 @@ from agent.advocate_nodes import (
     record_not_candidate,
     write,
 )
-from agent.apply import apply_decision
+from agent.apply import after_apply, apply_decision
 from agent.deps import Deps
 from agent.state import AdvocateState
 
@@ -71,7 +72,7 @@ def build_advocate_graph(
         builder.add_conditional_edges("open_review", after_open, paths)
         builder.add_edge("before_pause", "owner_review")
     builder.add_edge("owner_review", "apply_decision")
-    builder.add_edge("apply_decision", END)
+    builder.add_conditional_edges("apply_decision", after_apply)
     return builder
 
 

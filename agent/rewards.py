@@ -9,13 +9,19 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from agent.records import record_events
+from agent.records import record_audit, record_events
 from domain.errors import Invalid
 from domain.events import event_row
 from domain.programs import Incentive, Program
-from domain.rewards import incentive_paragraph, outcome_moves, proposed_at_approval
+from domain.rewards import (
+    cancelled_by,
+    incentive_paragraph,
+    outcome_moves,
+    proposed_at_approval,
+    revived_on_completion,
+)
 from store import programs as store
-from store.models import Review
+from store.models import Review, Reward
 
 log = logging.getLogger("advocacy.rewards")
 
@@ -133,10 +139,50 @@ def after_outcome(session: Session, review: Review, kind: str, at: datetime) -> 
             log.warning("review %s: incentive %s is no longer offered", review.id, incentive_id)
             return
     if move == "approve":
+        _make_due(session, f"reward:{review.id}", at)
+
+
+def _make_due(session: Session, reward_id: str, at: datetime) -> None:
+    """proposed -> approved; a reward cancelled when its ask closed with no response comes
+    back as approved too (the customer took part after all)."""
+    due = {"approved_at": at}
+    if store.move_reward(
+        session=session, reward_id=reward_id, before="proposed", after="approved", values=due
+    ):
+        return
+    row = session.get(Reward, reward_id)
+    if row is not None and revived_on_completion(row.status, row.resolved_by):
         store.move_reward(
             session=session,
-            reward_id=f"reward:{review.id}",
-            before="proposed",
+            reward_id=reward_id,
+            before="cancelled",
             after="approved",
-            values={"approved_at": at},
+            values={**due, "resolved_at": None, "resolved_by": None},
         )
+
+
+def at_ask_end(
+    session: Session, review_id: str, ask_outcome: str, at: datetime, actor: str
+) -> bool:
+    """The ask ended without participation (declined, no response): its proposed reward is
+    cancelled in the caller's transaction, audited; True when this call cancelled it."""
+    by = cancelled_by(ask_outcome)
+    reward_id = f"reward:{review_id}"
+    if by is None or not store.move_reward(
+        session=session,
+        reward_id=reward_id,
+        before="proposed",
+        after="cancelled",
+        values={"resolved_at": at, "resolved_by": by},
+    ):
+        return False
+    record_audit(
+        session,
+        entry_id=f"audit:{reward_id}:cancel_at_ask_end",
+        review_id=review_id,
+        actor=actor,
+        action="reward_cancel",
+        at=at,
+        changes={"reward_id": reward_id, "before": "proposed", "after": "cancelled", "why": by},
+    )
+    return True

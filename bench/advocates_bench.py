@@ -26,7 +26,6 @@ from agent.usecases.referral_queue import referral_queue
 from domain.actors import Actor
 from domain.finder import ReferenceQuery
 from store.db import make_engine, make_session_factory
-from store.demo_advocates import record_demo_preferences
 from store.demo_data import write_demo_bundle
 from store.importer import import_bundle
 from store.migrate import upgrade
@@ -89,7 +88,6 @@ def run(folder: Path, url: str, accounts: int, repeat: int) -> None:
     upgrade(engine)
     import_bundle(engine=engine, source=bundle)
     factory = make_session_factory(engine)
-    record_demo_preferences(factory=factory, now=NOW)
     settings = Settings(database_url=url)
     policy = settings.policy
     with factory() as session:
@@ -119,7 +117,7 @@ def run(folder: Path, url: str, accounts: int, repeat: int) -> None:
             ),
         )
         timed(
-            "queue referral (every account gated)",
+            "queue referral",
             repeat,
             lambda: referral_queue(session=session, settings=settings, actor=ADMIN, now=NOW),
         )

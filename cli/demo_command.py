@@ -60,7 +60,7 @@ def demo(
     from agent.usecases.reads import review_queue
     from agent.usecases.rewards import approve_with_incentive
     from agent.usecases.scans import run_scan
-    from store.demo_advocates import record_demo_preferences
+    from store.demo_advocates import noted_advocates
     from store.demo_data import write_demo_bundle
     from store.importer import import_bundle
 
@@ -79,7 +79,7 @@ def demo(
         console.print(
             f"imported {report.total} rows into {settings.database_url} in {report.seconds:.1f} s"
         )
-        noted = record_demo_preferences(factory=built.deps.session_factory, now=today)
+        noted = noted_advocates(factory=built.deps.session_factory)
         console.print(
             f"owners' notes on {len(noted)} advocate(s): {', '.join(noted)}"
             " (advocacy advocates show ID; advocacy advocates search; advocacy queue referral)"

@@ -129,7 +129,8 @@ def decide_review(
     """Approve, edit, reject or defer a pending review, exactly once.
 
     Approval re-checks the gates: if the account is now held or stopped, it is refused with
-    the reasons (exit 1). A second decision on the same review changes nothing (exit 1).
+    the reasons (exit 1); so is one for which no program it counts against has room left this
+    period (defer it until then). A second decision on the same review changes nothing (exit 1).
 
     Examples:
       advocacy reviews decide rv-1a2b-acc-001 approve

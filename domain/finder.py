@@ -13,11 +13,12 @@ fewer reference calls in the last 90 days (spread the load), then the longest si
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict
 
-from domain.advocates import TIERS
+from domain.advocates import TIERS, Tier, advocate_tier
 from domain.profile import AdvocateProfile, ConsentOut
 from domain.vocabulary import SCOPE_OF_ASK, AskType, Scope
 
@@ -89,7 +90,6 @@ def match(profile: AdvocateProfile, query: ReferenceQuery) -> ReferenceMatch | N
     granted = _granted(profile, query)
     if not granted or _out(profile, query):
         return None
-    tier_rank = TIERS.index(profile.tier)
     proven = bool(query.ask_type and profile.asks_by_type.get(query.ask_type, {}).get("completed"))
     why = [", ".join(_consent_words(c) for c in granted)]
     why.append(f"tier {profile.tier} ({profile.completed_asks} completed asks)")
@@ -103,7 +103,7 @@ def match(profile: AdvocateProfile, query: ReferenceQuery) -> ReferenceMatch | N
     if not profile.available and profile.preferences:
         until = profile.preferences.unavailable_until
         why.append(f"unavailable until {until.date().isoformat() if until else '?'}")
-    score = tier_rank * 10 + 5 * proven + 2 * profile.champion - 3 * profile.references_used_90d
+    score = _score(profile.tier, proven, profile.champion, profile.references_used_90d)
     return ReferenceMatch(
         contact_id=profile.contact_id,
         account_id=profile.account_id,
@@ -111,6 +111,19 @@ def match(profile: AdvocateProfile, query: ReferenceQuery) -> ReferenceMatch | N
         why=tuple(why),
         profile=profile,
     )
+
+
+def _score(tier: Tier, proven: bool, champion: bool, references_90d: int) -> int:
+    return TIERS.index(tier) * 10 + 5 * proven + 2 * champion - 3 * references_90d
+
+
+def score_bound(completed: Sequence[str], champion: bool, query: ReferenceQuery) -> int:
+    """The highest score a contact can have, from their completed asks' types and whether they
+    are a champion, before the reference calls of the last 90 days are taken off: never below
+    their match's score, so a finder may build profiles best bound first and stop once no
+    bound left can beat its last match (agent/usecases/advocates.py)."""
+    proven = bool(query.ask_type and query.ask_type in completed)
+    return _score(advocate_tier(len(completed)), proven, champion, 0)
 
 
 def find_references(profiles: list[AdvocateProfile], query: ReferenceQuery) -> list[ReferenceMatch]:

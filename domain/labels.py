@@ -124,6 +124,20 @@ FATIGUE = _table(
     }
 )
 
+# Why an approval was refused although the gates pass (domain/capacity.py).
+REFUSALS = _table(
+    {
+        "program_full": (
+            "Program full this period",
+            "The program's approved asks reached its limit for this month or quarter.",
+        ),
+        "contact_at_program_limit": (
+            "Contact at the program's limit",
+            "The program's limit of asks to this contact this period is reached.",
+        ),
+    }
+)
+
 # Shown beside a review; they never block it.
 FLAGS = _table(
     {
@@ -271,6 +285,7 @@ METRICS = _table(
 
 TABLES: tuple[dict[str, Label], ...] = (
     REASONS,
+    REFUSALS,
     FLAGS,
     STATUSES,
     ASK_TYPES,

@@ -116,14 +116,22 @@ BLOCKING_SCOPE_STATUSES = frozenset({"denied", "revoked"})
 
 
 def send_blockers(
-    snapshot: EvidenceSnapshot, policy: PolicySettings, now: datetime, ask_type: AskType
+    snapshot: EvidenceSnapshot,
+    policy: PolicySettings,
+    now: datetime,
+    ask_type: AskType,
+    own_reward_id: str | None = None,
 ) -> list[str]:
     """Why an approved ask may not be sent now (empty: it may): every stop rule, every hold
     that is not the ask's own frequency rule, and a denied or revoked consent for its scope.
+    The ask's own reward (`own_reward_id`, proposed at its approval) never blocks it: it is
+    the incentive the ask offers, unresolved until the customer answers.
 
     Read at the moment of sending, whatever the trigger's age: evidence may have changed since
     the approval (a do-not-contact, a revoked permission, a ticket opened).
     """
+    others = tuple(r for r in snapshot.rewards if r.id != own_reward_id)
+    snapshot = snapshot.model_copy(update={"rewards": others})
     checks = [rule(snapshot, policy, now) for rule in (*HOLD_RULES, *STOP_RULES)]
     reasons: list[str] = [
         c.reason for c in checks if c.reason is not None and c.reason not in OWN_ASK_HOLDS

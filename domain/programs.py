@@ -378,15 +378,17 @@ def full_ask_types(program: Program, uses: Sequence[CapacityUse]) -> frozenset[s
     return frozenset(full)
 
 
-def counting_program(
+def counting_candidates(
     programs: Mapping[str, Program], fitting: Sequence[str], ask_type: str, chosen: str | None
-) -> str | None:
-    """The program an approved ask counts against: the one named (an incentive's or a
-    program scan's), else the first fitting program (by id) that runs its ask type."""
+) -> list[str]:
+    """The programs an approved ask may count against, in order: the one named (an
+    incentive's or a program scan's), else the fitting programs (by id) that run its ask type.
+    The approval takes the first with room (domain/capacity.py)."""
     if chosen is not None:
-        return chosen
-    for program_id in sorted(fitting):
-        program = programs.get(program_id)
-        if program is not None and ask_type in (*program.ask_types, *program.activities):
-            return program_id
-    return None
+        return [chosen]
+    return [
+        program_id
+        for program_id in sorted(fitting)
+        if (found := programs.get(program_id)) is not None
+        and ask_type in (*found.ask_types, *found.activities)
+    ]

@@ -4,7 +4,9 @@ incentivised ask's text must hold.
 `proposed -> approved -> fulfilled | cancelled`. A review's incentive is proposed when the owner
 approves the ask and becomes due (approved) when the ask completes; a referral's reward follows
 the referral: proposed on `referral_generated`, approved on `referral_converted`. The owner then
-fulfils or cancels it, once.
+fulfils or cancels it, once. An ask that ends without participation (declined, or closed with
+no response) cancels its proposed reward at once: otherwise `reward_unresolved` would stop the
+account for ever. A late completion of an ask closed with no response makes that reward due.
 """
 
 from __future__ import annotations
@@ -39,6 +41,26 @@ def outcome_moves(kind: str, ask_type: str) -> Literal["propose", "approve"] | N
     if kind in ("participation", "testimonial_collected", "reference_used"):
         return "approve"
     return None
+
+
+# How an ask ended without participation: its proposed reward is cancelled, marked so.
+ENDS_WITHOUT_PARTICIPATION: frozenset[str] = frozenset({"declined", "no_response"})
+# Only a reward cancelled because its ask closed with no response comes back on a late yes.
+REVIVABLE_END = "no_response"
+
+
+def cancelled_by(ask_outcome: str) -> str | None:
+    """Who cancels a proposed reward when its ask takes `ask_outcome`: the ask's end itself
+    (`ask:declined`, `ask:no_response`); None when the ask did not end without participation.
+    A due (approved) reward is never cancelled so: its ask completed."""
+    return f"ask:{ask_outcome}" if ask_outcome in ENDS_WITHOUT_PARTICIPATION else None
+
+
+def revived_on_completion(status: str, resolved_by: str | None) -> bool:
+    """Whether a late completion makes this reward due again: only one cancelled because its
+    ask closed with no response (the customer took part after all); never one a person
+    cancelled, nor one whose ask was declined."""
+    return status == "cancelled" and resolved_by == f"ask:{REVIVABLE_END}"
 
 
 def proposed_at_approval(ask_type: str) -> bool:

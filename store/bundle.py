@@ -181,6 +181,31 @@ class ReferralRow(_Row):
     reward_status: RewardStatus | None = None
 
 
+class PreferenceRow(_Row):
+    """The owner's record of how a contact wants to be asked (the gates read it); importing
+    one replaces the contact's preferences, audited like an edit (actor `import`)."""
+
+    contact_id: Id
+    avoid_ask_types: list[AskType] = Field(
+        default_factory=list, description="Never proposed for this contact (CSV: `a;b`)."
+    )
+    max_asks_per_year: int | None = Field(None, ge=0, le=52)
+    unavailable_until: UtcDeadline | None = None
+    preferred_channel: Channel | None = None
+
+    @field_validator("avoid_ask_types", mode="before")
+    @classmethod
+    def _csv_cell(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            return [part.strip() for part in value.replace(",", ";").split(";") if part.strip()]
+        return value
+
+    @field_validator("avoid_ask_types")
+    @classmethod
+    def _once_each(cls, value: list[AskType]) -> list[AskType]:
+        return sorted(set(value))
+
+
 class ProgramRow(Program, _Row):
     """A program (domain/programs.py); stored whole as its `spec`, with its id and name."""
 
@@ -204,8 +229,12 @@ ROW_MODELS: dict[str, type[_Row]] = {
     "asks": AskRow,
     "referrals": ReferralRow,
     "programs": ProgramRow,
+    "preferences": PreferenceRow,
 }
 BUNDLE_KEYS: tuple[str, ...] = tuple(ROW_MODELS)
+
+# The table of each key whose table is named otherwise.
+TABLE_OF: dict[str, str] = {"preferences": "advocate_preferences"}
 
 # Which fields point at which kind: (field, referenced key).
 REFERENCES: dict[str, tuple[tuple[str, str], ...]] = {
@@ -218,6 +247,7 @@ REFERENCES: dict[str, tuple[tuple[str, str], ...]] = {
     "asks": (("account_id", "accounts"), ("contact_id", "contacts")),
     "referrals": (("account_id", "accounts"),),
     "programs": (),
+    "preferences": (("contact_id", "contacts"),),
 }
 
 
@@ -229,6 +259,8 @@ def to_record(row: BaseModel) -> dict[str, Any]:
     record = row.model_dump()
     if isinstance(row, PermissionRow):
         record["id"] = row.stable_id()
+    if isinstance(row, PreferenceRow):
+        record["id"] = row.contact_id  # one row per contact: a second one is a duplicate
     return record
 
 

@@ -5,27 +5,33 @@ Drawn from a generator of the account's own (`advocates:<account id>`), so addin
 leaves every other draw of the demo as it was. Nothing here falls within 90 days of `now` (the
 account would be held for a recent ask), and at most one ask per account (three a year hold it).
 
-The owner's preferences are not bundle rows: `record_demo_preferences` writes a few after the
-import, as an owner would, audited.
+Three of those advocates carry an owner's note in the bundle's `preferences` (imported like an
+owner's edit, audited): one would rather not do reference calls, one is away for a month, one
+takes one ask a year.
 """
 
 from __future__ import annotations
 
 import random
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from store.advocates import save_preference
-from store.db import transaction
 from store.demo_rows import DemoRows
-from store.models import Ask, Contact
+from store.models import AdvocatePreference
 
 STAMP = "%Y-%m-%dT%H:%M:%SZ"
 # Share of candidates shaped for each ask type whose contact already gave one within a year.
 WITH_HISTORY = 0.4
+# The owners' notes, on the first advocates with a case study or reference call this year
+# (their account's only ask of the year: nothing else holds it).
+NOTES: tuple[dict[str, Any], ...] = (
+    {"avoid_ask_types": ["reference_call"], "preferred_channel": "call"},
+    {"unavailable_until": 30},  # days from now
+    {"max_asks_per_year": 1},
+)
 
 
 class AdvocateHistory(DemoRows):
@@ -43,6 +49,8 @@ class AdvocateHistory(DemoRows):
         first = contacts[0]
         if shape in ("case_study", "testimonial", "reference_call"):
             self._ask(account_id, first, shape, self._ago(rng, 150, 330))
+        if shape in ("case_study", "reference_call"):
+            self._note(first)
         if shape in ("case_study", "reference_call"):
             expires = (self.now + timedelta(days=rng.randint(120, 700))).strftime(STAMP)
             self._grant(account_id, first, "reference_call", self._ago(rng, 100, 400), expires)
@@ -68,6 +76,16 @@ class AdvocateHistory(DemoRows):
             },
         )
 
+    def _note(self, contact_id: str) -> None:
+        noted = self.counts["preferences"]
+        if noted >= len(NOTES):
+            return
+        note = dict(NOTES[noted])
+        if "unavailable_until" in note:
+            away = self.now + timedelta(days=note["unavailable_until"])
+            note["unavailable_until"] = away.strftime(STAMP)
+        self.emit("preferences", {"contact_id": contact_id, **note})
+
     def _grant(
         self, account_id: str, contact_id: str, scope: str, when: str, expires: str | None
     ) -> None:
@@ -85,49 +103,8 @@ class AdvocateHistory(DemoRows):
         )
 
 
-def record_demo_preferences(*, factory: sessionmaker[Session], now: datetime) -> list[str]:
-    """Owners' notes on three champions who gave a case study or a reference call within the
-    year (their account's only ask of the year): one would rather not do reference calls, one
-    is away for a month, one takes one ask a year. Returns their contact ids."""
-    notes: list[dict[str, Any]] = [
-        {"avoid_ask_types": ["reference_call"], "preferred_channel": "call"},
-        {"unavailable_until": now + timedelta(days=30)},
-        {"max_asks_per_year": 1},
-    ]
-    year = now - timedelta(days=365)
-    lone = (
-        select(Ask.account_id)
-        .where(Ask.asked_at >= year)
-        .group_by(Ask.account_id)
-        .having(func.count() == 1)
-    )
-    with transaction(factory) as session:
-        rows = session.execute(
-            select(Contact.id, Contact.account_id)
-            .join(Ask, Ask.contact_id == Contact.id)
-            .where(
-                Ask.outcome == "completed",
-                Ask.ask_type.in_(("case_study", "reference_call")),
-                Ask.asked_at >= year,
-                Ask.account_id.in_(lone),
-            )
-            .order_by(Contact.id)
-            .limit(len(notes))
-        ).all()
-        for (contact_id, account_id), note in zip(rows, notes, strict=False):
-            values = {
-                "avoid_ask_types": [],
-                "max_asks_per_year": None,
-                "unavailable_until": None,
-                "preferred_channel": None,
-                **note,
-            }
-            save_preference(
-                session=session,
-                contact_id=contact_id,
-                account_id=account_id,
-                values=values,
-                actor="demo",
-                at=now,
-            )
-    return [contact_id for contact_id, _ in rows]
+def noted_advocates(*, factory: sessionmaker[Session]) -> list[str]:
+    """The contacts whose owner recorded preferences (the demo's notes), by id."""
+    with factory() as session:
+        query = select(AdvocatePreference.contact_id).order_by(AdvocatePreference.contact_id)
+        return list(session.scalars(query))

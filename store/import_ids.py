@@ -28,7 +28,8 @@ def duplicate(key: str, index: int, first: int, *, derived: bool) -> BundleError
             f"duplicate of {key}[{first}]: the same account_id, contact_id, scope, recorded_at"
             " and status (a consent record given twice)",
         )
-    return BundleError(key, index, "id", f"duplicate of {key}[{first}]")
+    field = "contact_id" if key == "preferences" else "id"  # one row per contact
+    return BundleError(key, index, field, f"duplicate of {key}[{first}]")
 
 
 class WrittenIds:

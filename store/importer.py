@@ -14,7 +14,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -36,6 +36,7 @@ from store.bundle import (
 )
 from store.bundle_read import read_source
 from store.import_ids import WrittenIds, duplicate
+from store.import_preferences import write_preferences
 from store.models import Base
 from store.types import UTCDateTime
 
@@ -46,8 +47,16 @@ PROGRESS_EVERY = 10_000
 RESOLVE_AT = 10_000
 # Keys that other rows point at, whose ids are remembered.
 PARENT_KEYS = ("owners", "accounts", "contacts")
-# Keys written through COPY on PostgreSQL (programs have JSON columns and are few).
-COPIED_KEYS = frozenset(BUNDLE_KEYS) - {"programs"}
+# Keys written through COPY on PostgreSQL (programs have JSON columns and are few; preferences
+# go through the owner's edit, audited, once every contact is written).
+COPIED_KEYS = frozenset(BUNDLE_KEYS) - {"programs", "preferences"}
+PREFERENCE_FIELDS = (
+    "avoid_ask_types",
+    "max_asks_per_year",
+    "unavailable_until",
+    "preferred_channel",
+)
+IMPORT_ACTOR = "import"
 
 Progress = Callable[[str, int], None]
 
@@ -127,6 +136,8 @@ class _ImportRun:
         postgres = connection.dialect.name == "postgresql"
         self.copier = _PostgresCopy(connection) if postgres else None
         self.batch_rows = BATCH_ROWS * 5 if postgres else BATCH_ROWS
+        # Written last: a preference's account is its contact's, which may come later.
+        self.preferences: list[dict[str, Any]] = []
 
     def fail(self, error: BundleError) -> None:
         self.error_total += 1
@@ -206,7 +217,9 @@ class _ImportRun:
         if key == "permissions":
             self.derived_ids.clear()
         batch = self.batches[key]
-        if batch and not self.error_total:
+        if key == "preferences":
+            self.preferences += batch.values() if not self.error_total else []
+        elif batch and not self.error_total:
             if self.copier is not None and key in COPIED_KEYS:
                 self.copier.write(key, list(batch.values()))
             else:
@@ -232,6 +245,9 @@ class _ImportRun:
         self.error_total += unlisted
         if self.error_total:
             raise BundleInvalid(self.errors, self.error_total)
+        if self.preferences:
+            at = self.context["now"] or datetime.now(UTC)
+            write_preferences(self.connection, self.preferences, at=at)
 
 
 def upsert_statement(*, table: Table, columns: list[str], dialect: str) -> Insert:

@@ -25,6 +25,17 @@ def program(*, session: Session, program_id: str) -> ProgramSpec | None:
     return None if row is None else ProgramSpec.model_validate(row.spec)
 
 
+def lock_programs(*, session: Session, program_ids: Sequence[str]) -> None:
+    """Hold these programs' rows until the transaction ends (PostgreSQL `FOR UPDATE`, in id
+    order, so two approvals never deadlock): approvals counting against one program take
+    turns, and each counts the asks the one before it committed. SQLite has one writer at a
+    time already (store/db.py)."""
+    ids = sorted(set(program_ids))
+    if ids:
+        query = select(Program.id).where(Program.id.in_(ids)).order_by(Program.id)
+        session.execute(query.with_for_update()).all()
+
+
 def replace_programs(
     *, session: Session, specs: Sequence[ProgramSpec], by: str, at: datetime
 ) -> None:

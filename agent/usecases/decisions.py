@@ -76,6 +76,17 @@ class GatesNowFailing(Refused):
         )
 
 
+class ProgramCapacityReached(Refused):
+    def __init__(self, review_id: str, refusal: dict[str, Any]) -> None:
+        why = "; ".join(refusal.get("why", []))
+        room = str(refusal.get("room_from", ""))[:10]
+        super().__init__(
+            f"approval of {review_id} refused: no program it counts against has room ({why}); "
+            f"nothing was written: defer it until {room}, or choose another ask type",
+            list(refusal.get("reasons", [])),
+        )
+
+
 def decision_of(fields: dict[str, Any], *, by: str) -> Decision:
     """The caller's decision; Invalid names each wrong field (`errors`: where and what)."""
     try:
@@ -157,6 +168,8 @@ def decide(
     with deps.session_factory() as session:
         closed = get_review(session=session, review_id=review_id)
     assert closed is not None
+    if closed.status == "pending":  # the apply found no capacity and gave it back
+        raise ProgramCapacityReached(review_id, closed.refusal or {})
     return closed
 
 

@@ -9,11 +9,11 @@ Freshest trigger first: the moment to ask passes.
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from collections.abc import Sequence
+from datetime import datetime
 from typing import Any
 
 from pydantic import BaseModel, Field
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from agent.settings import Settings
@@ -25,8 +25,8 @@ from domain.report import GateReport
 from domain.snapshot import EvidenceSnapshot
 from domain.timing import contact_for, timing
 from domain.vocabulary import AskType
-from store.models import Account
-from tools.batch import iter_account_id_batches, load_snapshots, triggered_account_ids
+from tools.batch import load_snapshots
+from tools.referral_pool import referral_pool
 
 
 class ReferralReady(BaseModel):
@@ -54,21 +54,29 @@ class ReferralReady(BaseModel):
 def referral_queue(
     *, session: Session, settings: Settings, actor: Actor, now: datetime
 ) -> list[ReferralReady]:
-    """Accounts a referral may be asked of now, freshest trigger first (an owner: their own)."""
-    policy = settings.policy
+    """Accounts a referral may be asked of now, freshest trigger first (an owner: their own).
+
+    Set-based: one query narrows the accounts to those that may be ready (tools/referral_pool.py);
+    their evidence is loaded a batch at a time and the pure gates decide."""
+    owner_id = actor.id if actor.is_owner else None
+    pool = referral_pool(session=session, policy=settings.policy, now=now, owner_id=owner_id)
+    return referral_rows(session=session, settings=settings, account_ids=pool, now=now)
+
+
+def referral_rows(
+    *, session: Session, settings: Settings, account_ids: Sequence[str], now: datetime
+) -> list[ReferralReady]:
+    """Of `account_ids`, those a referral may be asked of now, freshest trigger first."""
+    size = settings.scan_batch_size
     rows: list[ReferralReady] = []
-    for batch in _batches(session, settings, actor):
-        triggered = triggered_account_ids(
-            session=session,
-            account_ids=batch,
-            since=now - timedelta(days=policy.trigger_window_days),
-            as_of=now,
-            policy=policy,
-        )
+    for start in range(0, len(account_ids), size):
         snapshots = load_snapshots(
-            session=session, account_ids=sorted(triggered), as_of=now, limit=settings.evidence_limit
+            session=session,
+            account_ids=list(account_ids[start : start + size]),
+            as_of=now,
+            limit=settings.evidence_limit,
         )
-        reports = {a: evaluate(s, policy, now) for a, s in snapshots.items()}
+        reports = {a: evaluate(s, settings.policy, now) for a, s in snapshots.items()}
         ready = [a for a, r in reports.items() if _referral_ready(snapshots[a], r, now)]
         blocking = blocking_review_ids(session=session, account_ids=ready, now=now)
         rows += [
@@ -77,15 +85,6 @@ def referral_queue(
         ]
     oldest = datetime.min.replace(tzinfo=now.tzinfo)
     return sorted(rows, key=lambda r: (-(r.latest_trigger_at or oldest).timestamp(), r.account_id))
-
-
-def _batches(session: Session, settings: Settings, actor: Actor) -> Any:
-    if not actor.is_owner:
-        return iter_account_id_batches(session=session, batch_size=settings.scan_batch_size)
-    own = list(session.scalars(select(Account.id).where(Account.owner_id == actor.id)))
-    return iter_account_id_batches(
-        session=session, batch_size=settings.scan_batch_size, account_ids=own
-    )
 
 
 def _referral_ready(snapshot: EvidenceSnapshot, report: GateReport, now: datetime) -> bool:

@@ -108,7 +108,8 @@ def _check_gates(services: Services, task_id: str) -> None:
             f"send of {task_id} refused: the account no longer exists", ["account_missing"]
         )
     ask_type = cast(AskType, task.ask_type)
-    blockers = send_blockers(gated.snapshot, deps.settings.policy, now, ask_type)
+    own_reward = f"reward:{task.review_id}"  # agent/rewards.py: one row per review
+    blockers = send_blockers(gated.snapshot, deps.settings.policy, now, ask_type, own_reward)
     if blockers:
         listed = ", ".join(blockers)
         raise Refused(

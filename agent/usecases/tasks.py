@@ -13,6 +13,7 @@ from urllib.parse import quote
 
 from sqlalchemy.orm import Session
 
+from agent import rewards
 from agent.bootstrap import Services
 from agent.records import record_audit, record_events
 from agent.usecases.reads import owner_filter
@@ -211,7 +212,8 @@ def apply_response(
     by: str,
     note: str | None,
 ) -> None:
-    """Record a response on a sent task (the owner's, or the no-response timer's)."""
+    """Record a response on a sent task (the owner's, or the no-response timer's). An ask that
+    ends without participation cancels its proposed reward in the same transaction."""
     outcome, status = RESPONSE_EFFECTS[response]
     moved = store.mark_response(
         session=session, task_id=task.id, response=response, at=at, note=note, status=status
@@ -220,6 +222,7 @@ def apply_response(
         raise TaskMovedOn(task, f"answered ({response})")
     if outcome is not None:
         store.set_ask_outcome(session=session, review_id=task.review_id, outcome=outcome)
+        rewards.at_ask_end(session, task.review_id, outcome, at, by)
     data: dict[str, Any] = {"note": note} if note else {}
     if task.sent_at is not None:
         data["hours_to_response"] = round((at - task.sent_at) / timedelta(hours=1), 2)

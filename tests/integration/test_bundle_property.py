@@ -21,7 +21,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import Engine, select
 
-from store.bundle import BUNDLE_KEYS, REFERENCES
+from store.bundle import BUNDLE_KEYS, REFERENCES, TABLE_OF
 from store.db import make_engine
 from store.importer import BundleInvalid, import_bundle
 from store.migrate import upgrade
@@ -236,10 +236,11 @@ def check_import(engine: Engine, bundle: dict[str, Any]) -> None:
             assert all_rows(engine) == before
             return
     for key in BUNDLE_KEYS:  # imported: every row of the bundle is there
-        table = Base.metadata.tables[key]
+        table = Base.metadata.tables[TABLE_OF.get(key, key)]
+        column = "contact_id" if key == "preferences" else "id"  # one row per contact
         with engine.connect() as connection:
-            stored = set(connection.scalars(select(table.c.id)))
-        ids = {row["id"] for row in bundle.get(key, []) if "id" in row}
+            stored = set(connection.scalars(select(table.c[column])))
+        ids = {row[column] for row in bundle.get(key, []) if column in row}
         assert ids <= stored
 
 

@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 from sqlalchemy import Engine, select, text
 
-from store.bundle import BUNDLE_KEYS
+from store.bundle import BUNDLE_KEYS, TABLE_OF
 from store.importer import BATCH_ROWS, BundleInvalid, import_bundle
 from store.models import Base
 
@@ -37,7 +37,9 @@ def table_rows(engine: Engine) -> dict[str, list[tuple[Any, ...]]]:
     """Every evidence row, sorted: to compare the database before and after."""
     with engine.connect() as connection:
         return {
-            key: sorted(connection.execute(select(Base.metadata.tables[key])).all())
+            key: sorted(
+                connection.execute(select(Base.metadata.tables[TABLE_OF.get(key, key)])).all()
+            )
             for key in BUNDLE_KEYS
         }
 
@@ -75,6 +77,7 @@ def test_design_example_round_trip(engine: Engine) -> None:
         "asks": 1,
         "referrals": 1,
         "programs": 0,
+        "preferences": 0,
     }
     account = row(engine, "accounts", "acc-001")
     assert account["customer_since"] == date(2023, 4, 1)

@@ -1,5 +1,5 @@
 """The demo's advocates: history within the year that expands the journey, consent the reference
-finder uses, and the owners' preferences recorded after the import."""
+finder uses, and the owners' preferences the bundle carries."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from domain.gates import evaluate
 from domain.profile import build_profile
 from store import advocates as store
 from store.db import make_engine, make_session_factory
-from store.demo_advocates import record_demo_preferences
+from store.demo_advocates import noted_advocates
 from store.demo_data import write_demo_bundle
 from store.importer import import_bundle
 from store.migrate import upgrade
@@ -32,7 +32,7 @@ def test_demo_advocates_expand_and_can_be_found(tmp_path: Path) -> None:
     upgrade(engine)
     import_bundle(engine=engine, source=path)
     factory = make_session_factory(engine)
-    noted = record_demo_preferences(factory=factory, now=NOW)
+    noted = noted_advocates(factory=factory)
     policy = Settings().policy
     ids = [f"acc-{n:06d}" for n in range(1, ACCOUNTS + 1)]
     with Session(engine) as session:
@@ -58,7 +58,7 @@ def test_demo_advocates_expand_and_can_be_found(tmp_path: Path) -> None:
         if o.repeat  # type: ignore[union-attr]
     }
     held = Counter(code for r in reports for code in r.reasons)
-    assert len(noted) == 3 and [c.actor for c in changes] == ["demo"]
+    assert len(noted) == 3 and [c.actor for c in changes] == ["import"]
     assert {p.journey_stage for p in profiles} >= {"listening", "active"}
     references = find_references(profiles, ReferenceQuery(ask_type="reference_call"))
     assert references and all(m.why for m in references)

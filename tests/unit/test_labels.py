@@ -6,6 +6,7 @@ from typing import get_args
 
 import pytest
 
+from domain.capacity import CapacityRefusal
 from domain.labels import (
     FLAGS,
     METRICS,
@@ -22,6 +23,7 @@ FLAG_CODES = ("sensitive", "high_value", "owner_only", "private_praise_only")
 FLAG_CODES += ("low_priority_ticket_open", "llm_fallback")
 EVERY_CODE = [
     *get_args(ReasonCode),
+    *get_args(CapacityRefusal),
     *FLAG_CODES,
     *get_args(Status),
     *ASK_TYPES,

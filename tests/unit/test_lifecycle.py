@@ -16,6 +16,7 @@ from domain.lifecycle import (
     task_send_by,
 )
 from domain.settings import PolicySettings
+from domain.snapshot import RewardItem
 from domain.vocabulary import OUTCOME_KINDS
 from tests.unit.snapshots import NOW, TRIGGER, ask, permission, snap, ticket
 
@@ -138,6 +139,28 @@ BLOCKER_ROWS = [
         id="a_ticket_opened_since_approval",
     ),
 ]
+
+
+def reward(review_id: str) -> RewardItem:
+    return RewardItem(id=f"reward:{review_id}", status="proposed", created_at=NOW)
+
+
+@pytest.mark.parametrize(
+    ("rewards", "expected"),
+    [
+        pytest.param((reward("rv-own"),), [], id="its_own_proposed_reward_never_blocks"),
+        pytest.param(
+            (reward("rv-own"), reward("rv-other")),
+            ["reward_unresolved"],
+            id="another_unresolved_reward_still_stops",
+        ),
+    ],
+)
+def test_an_incentivised_ask_may_be_sent(
+    rewards: tuple[RewardItem, ...], expected: list[str]
+) -> None:
+    snapshot = snap(TRIGGER, OWN_ASK, *rewards)
+    assert send_blockers(snapshot, POLICY, NOW, "reference_call", "reward:rv-own") == expected
 
 
 @pytest.mark.parametrize(("snapshot", "expected"), BLOCKER_ROWS)

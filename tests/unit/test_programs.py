@@ -16,7 +16,7 @@ from domain.programs import (
     Program,
     account_facts,
     capacity_use,
-    counting_program,
+    counting_candidates,
     full_ask_types,
     period_start,
     program_fit,
@@ -232,21 +232,23 @@ def test_capacity_per_ask_type_and_per_contact() -> None:
 @pytest.mark.parametrize(
     ("fitting", "ask_type", "chosen", "counted"),
     [
-        (["refs", "voice"], "review", None, "voice"),  # refs does not run reviews
-        (["refs", "voice"], "case_study", None, "refs"),
-        (["refs", "voice"], "review", "refs", "refs"),  # an incentive's or a scan's program
-        ([], "review", None, None),
-        (["gone"], "review", None, None),
+        (["refs", "voice"], "review", None, ["voice"]),  # refs does not run reviews
+        (["refs", "voice"], "case_study", None, ["refs"]),
+        (["voice", "refs", "more"], "review", None, ["more", "voice"]),  # by id
+        (["refs", "voice"], "review", "refs", ["refs"]),  # an incentive's or a scan's program
+        ([], "review", None, []),
+        (["gone"], "review", None, []),
     ],
 )
-def test_the_program_an_approved_ask_counts_against(
-    fitting: list[str], ask_type: str, chosen: str | None, counted: str | None
+def test_the_programs_an_approved_ask_may_count_against(
+    fitting: list[str], ask_type: str, chosen: str | None, counted: list[str]
 ) -> None:
     programs = {
         "voice": program(),
         "refs": program(id="refs", ask_types=["case_study"], incentives=[], disclosure=None),
+        "more": program(id="more"),
     }
-    assert counting_program(programs, fitting, ask_type, chosen) == counted
+    assert counting_candidates(programs, fitting, ask_type, chosen) == counted
 
 
 def test_design_md_spelling_of_an_incentive_is_read_too() -> None:

@@ -6,7 +6,14 @@ from __future__ import annotations
 import pytest
 
 from domain.checks import ledger_incentive_problems
-from domain.rewards import incentive_paragraph, next_state, outcome_moves, proposed_at_approval
+from domain.rewards import (
+    cancelled_by,
+    incentive_paragraph,
+    next_state,
+    outcome_moves,
+    proposed_at_approval,
+    revived_on_completion,
+)
 
 TRANSITIONS = [
     ("proposed", "approve", "approved"),
@@ -48,6 +55,37 @@ def test_what_an_outcome_does_to_the_reward(kind: str, ask_type: str, move: str 
 def test_a_referral_reward_waits_for_the_referral() -> None:
     assert not proposed_at_approval("referral")
     assert proposed_at_approval("review")
+
+
+ASK_ENDS = [
+    ("declined", "ask:declined"),
+    ("no_response", "ask:no_response"),
+    ("completed", None),
+    ("pending", None),
+]
+
+
+@pytest.mark.parametrize(("ask_outcome", "by"), ASK_ENDS)
+def test_an_ask_ending_without_participation_cancels_its_reward(
+    ask_outcome: str, by: str | None
+) -> None:
+    assert cancelled_by(ask_outcome) == by
+
+
+REVIVALS = [
+    ("cancelled", "ask:no_response", True),
+    ("cancelled", "ask:declined", False),
+    ("cancelled", "u-bob", False),
+    ("proposed", None, False),
+    ("fulfilled", "ask:no_response", False),
+]
+
+
+@pytest.mark.parametrize(("status", "resolved_by", "revived"), REVIVALS)
+def test_only_a_no_response_cancellation_comes_back_on_a_late_yes(
+    status: str, resolved_by: str | None, revived: bool
+) -> None:
+    assert revived_on_completion(status, resolved_by) is revived
 
 
 PARAGRAPH = incentive_paragraph(
