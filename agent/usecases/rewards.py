@@ -20,7 +20,7 @@ from checkpoints.schemas import Decision
 from domain.actors import Actor
 from domain.errors import Conflict, DomainError, Forbidden, not_found
 from domain.events import event_row
-from domain.rewards import RewardAction, RewardState, next_state
+from domain.rewards import RewardAction, RewardState, next_state, proposed_at_approval
 from store import programs as store
 from store.db import transaction
 from store.models import Account, Review, Reward
@@ -157,8 +157,10 @@ def _record_move(
 
 def approve_with_incentive(*, services: Services, reviews: list[Review]) -> RewardOut | None:
     """The demo's reward: the first of `reviews` whose ask a program rewards is approved by its
-    owner with that program's first incentive; None when no review qualifies."""
-    for review in reviews:
+    owner with that program's first incentive; None when no review qualifies. Asks whose
+    incentive enters the ledger at approval come first: a referral's waits for the referral, so
+    approving one would leave the ledger empty."""
+    for review in sorted(reviews, key=lambda r: not proposed_at_approval(r.ask_type)):
         with services.deps.session_factory() as session:
             allowed = allowed_incentives(session, review.payload, review.ask_type)
         if not allowed:
