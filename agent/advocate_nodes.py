@@ -15,7 +15,7 @@ from agent.payload import build_payload
 from agent.programs import program_book
 from agent.records import record_events
 from agent.state import AdvocateState
-from checkpoints.schemas import Decision
+from checkpoints.schemas import DECISION_JSON_SCHEMA, Decision
 from domain.events import event_row, gate_event
 from domain.gates import evaluate
 from domain.kpis import candidate_readiness
@@ -148,7 +148,7 @@ def open_review(state: AdvocateState, runtime: Runtime[Deps]) -> dict[str, Any]:
         program_id=state.get("program_id"),
     )
     with transaction(deps.session_factory) as session:
-        row = _review_row(state, report, payload.model_dump(mode="json"))
+        row = _review_row(state, snapshot, report, payload.model_dump(mode="json"))
         inserted = insert_new(session, Review, {**row, "claimed_at": deps.clock()})
         if not inserted and not _exists(session, state["review_id"]):
             return {"result": "duplicate"}  # another review of the account is open
@@ -174,9 +174,8 @@ def _written_by(state: AdvocateState) -> dict[str, Any]:
 
 
 def _review_row(
-    state: AdvocateState, report: GateReport, payload: dict[str, Any]
+    state: AdvocateState, snapshot: EvidenceSnapshot, report: GateReport, payload: dict[str, Any]
 ) -> dict[str, Any]:
-    snapshot = _snapshot(state)
     now = _now(state)
     triggers = [s.occurred_at for s in snapshot.signals if s.id in report.trigger_signal_ids]
     return {
@@ -219,9 +218,14 @@ def after_open(state: AdvocateState) -> Literal["owner_review", "__end__"]:
 def owner_review(state: AdvocateState, runtime: Runtime[Deps]) -> dict[str, Any]:
     """Pause until the owner decides. Runs again from the top on resume: no side effects here."""
     with deps_of(runtime).session_factory() as session:
-        stored = session.scalar(select(Review.payload).where(Review.id == state["review_id"]))
-        payload = stored or {}
-    decision = interrupt(payload, response_schema=Decision)
+        stored = session.execute(
+            select(Review.status, Review.payload).where(Review.id == state["review_id"])
+        ).first()
+    status, payload = stored if stored is not None else (None, {})
+    # A review still drafting is paused here for the first time: no resume value can come, so
+    # the decision's JSON schema (for the clients' form) is the one built once, not per run.
+    schema = DECISION_JSON_SCHEMA if status == "drafting" else Decision
+    decision = interrupt(payload or {}, response_schema=schema)
     if not isinstance(decision, Decision):
         decision = Decision.model_validate(decision)
     return {"decision": decision.model_dump(mode="json")}

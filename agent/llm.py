@@ -7,15 +7,17 @@ from __future__ import annotations
 
 import json
 import re
-from typing import Any
+from typing import Any, cast
 
 import openai
 from langchain_core.language_models import BaseChatModel
 from langchain_core.runnables import Runnable
 from langchain_openai import ChatOpenAI
+from langchain_openai.chat_models.base import BaseChatOpenAI
 from openai.lib._parsing import type_to_response_format_param
 from pydantic import BaseModel, SecretStr
 
+from agent.llm_wire import WireCall
 from agent.settings import Settings
 
 # Local OpenAI-compatible servers need no key, but the openai client refuses to start without one.
@@ -71,19 +73,22 @@ class StructuredCall:
     `invoke(messages)` returns {"raw", "parsed", "parsing_error"} like LangChain's
     `with_structured_output(..., include_raw=True)`, whose RunnableParallel submits every call
     to a new thread pool task (a fifth of a scan's CPU); here the two steps simply run in turn.
-    With json_schema the request's response_format is built once, as the openai client would
-    build it from the model on every call (its JSON schema generation cost ~1 ms per call), and
-    the answer is validated here.
+    With json_schema on ChatOpenAI the request goes straight through its openai client
+    (agent/llm_wire.py: the same request, a third of the CPU), its response_format built once,
+    and the answer is validated here; the other methods keep LangChain's model and parsers.
     """
 
     def __init__(self, chat_model: BaseChatModel, schema: type[BaseModel], settings: Settings):
         method = settings.structured_output_method
         self._schema = schema
         self._parsers: list[Runnable[Any, Any]] = []
+        self._model: Runnable[Any, Any] | WireCall
         if method == "json_schema":
-            self._model: Runnable[Any, Any] = chat_model.bind(
-                response_format=type_to_response_format_param(schema)
-            )
+            response_format = type_to_response_format_param(schema)
+            if isinstance(chat_model, BaseChatOpenAI):
+                self._model = WireCall(chat_model, cast(dict[str, Any], response_format))
+            else:
+                self._model = chat_model.bind(response_format=response_format)
             return
         chain = chat_model.with_structured_output(schema, method=method)
         steps = list(getattr(chain, "steps", ()))

@@ -1,8 +1,10 @@
 """Drafting a scan's candidates: each fresh candidate's advocate thread, on a shared pool.
 
 Each candidate the batch has just gated starts its advocate thread with the evidence and the
-report the batch read (no second load, no second gate run), on a pool of `llm_concurrency`
-threads; drafted reviews join the owners' queue in groups, with the batch's drafting progress.
+report the batch read (no second load, no second gate run), on a pool of twice `llm_concurrency`
+threads of which `llm_concurrency` at most are in a model call at once: while some threads
+record their review and checkpoint, the others keep every model slot busy. Drafted reviews join
+the owners' queue in groups, with the batch's drafting progress.
 A runner that keeps the pool full across batches submits batch N+1 before waiting for batch N
 (`Drafting.submit` then `Drafting.finish`), so the model never waits on our database work.
 
@@ -12,13 +14,15 @@ run again after its worker died counts and links the first run's reviews as its 
 
 from __future__ import annotations
 
+import gc
 from collections import Counter
 from collections.abc import Iterator
 from concurrent.futures import Future, ThreadPoolExecutor, as_completed
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 
+from agent.deps import Deps
 from agent.graph import thread_config
 from agent.scan_context import ScanDeps
 from agent.state import AdvocateState
@@ -31,6 +35,14 @@ from store.scans import link_reviews
 
 # Drafted reviews join the owners' queue this many at a time during a scan.
 PUBLISH_BATCH = 50
+# Drafting threads per model call slot (`llm_concurrency`): a thread spends part of each
+# candidate on its review, events and checkpoint; meanwhile another one holds its model slot.
+THREADS_PER_SLOT = 2
+# While drafting, the cyclic GC leaves alone what was alive when the pool started (gc.freeze) and
+# collects the young generation every this many allocations (Python's default: 700): with 32
+# runs in flight, a collection that frequent promoted every run's objects to the older
+# generations, whose collections (up to ~0.3 s each) stalled every thread holding a model answer.
+YOUNG_OBJECTS = 10_000
 
 Prepared = dict[str, tuple[EvidenceSnapshot, GateReport]]
 
@@ -58,6 +70,8 @@ class Drafting:
     scan_id: str
     now: datetime
     pool: ThreadPoolExecutor
+    # The threads' services: the writer makes at most `llm_concurrency` model calls at once.
+    deps: Deps
     drafted: int = 0
     submitted: int = 0
 
@@ -116,7 +130,7 @@ class Drafting:
         # thread pool for every invoke (the graph is a line: nothing runs side by side anyway).
         config = thread_config(inputs["review_id"]) | {"max_concurrency": 1}
         advocate = self.context.advocate
-        final = advocate.invoke(inputs, config, context=self.context.deps, durability="exit")
+        final = advocate.invoke(inputs, config, context=self.deps, durability="exit")
         return inputs["review_id"], str(final.get("result", ""))
 
     def finish(self, batch: DraftingBatch) -> Counter[str]:
@@ -166,7 +180,17 @@ class Drafting:
 
 @contextmanager
 def drafting(context: ScanDeps, *, scan_id: str, now: datetime) -> Iterator[Drafting]:
-    """A scan's drafting pool (`llm_concurrency` threads), shut down on exit."""
-    workers = context.deps.settings.llm_concurrency
-    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="draft") as pool:
-        yield Drafting(context=context, scan_id=scan_id, now=now, pool=pool)
+    """A scan's drafting pool (`THREADS_PER_SLOT` x `llm_concurrency` threads, at most
+    `llm_concurrency` model calls at once), shut down on exit."""
+    slots = context.deps.settings.llm_concurrency
+    deps = replace(context.deps, writer=context.deps.writer.with_slots(slots))
+    threads = slots * THREADS_PER_SLOT
+    thresholds = gc.get_threshold()
+    gc.freeze()
+    gc.set_threshold(YOUNG_OBJECTS, *thresholds[1:])
+    try:
+        with ThreadPoolExecutor(max_workers=threads, thread_name_prefix="draft") as pool:
+            yield Drafting(context=context, scan_id=scan_id, now=now, pool=pool, deps=deps)
+    finally:
+        gc.set_threshold(*thresholds)
+        gc.unfreeze()

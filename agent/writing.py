@@ -11,7 +11,10 @@ Nothing raises out of the writer.
 
 from __future__ import annotations
 
+import copy
+import threading
 from collections.abc import Callable, Mapping
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
 
@@ -175,6 +178,14 @@ class Writer:
         self._versions.update(prompt_versions or {})
         # Building the structured-output chain costs a few ms of CPU; drafting threads share it.
         self._runnables: dict[type[BaseModel], StructuredCall] = {}
+        self._slots: AbstractContextManager[Any] = nullcontext()  # see with_slots
+
+    def with_slots(self, slots: int) -> Writer:
+        """This writer with at most `slots` model calls at once: a scan's drafting pool runs
+        more threads than that, so the model never waits while they do their database work."""
+        limited = copy.copy(self)
+        limited._slots = threading.BoundedSemaphore(slots)
+        return limited
 
     @property
     def author(self) -> str:
@@ -316,7 +327,9 @@ class Writer:
         for attempt in range(1, self.MAX_ATTEMPTS + 1):
             attempts.calls += 1
             try:
-                value, problems = attempts.judge(runnable.invoke(messages))
+                with self._slots:
+                    answer = runnable.invoke(messages)
+                value, problems = attempts.judge(answer)
             except openai.APIError as error:
                 attempts.failures.append(api_failure_reason(error, self._settings))
                 break

@@ -304,6 +304,10 @@ class FaultScript:
 
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"  # keep-alive: the client reuses its pooled connections
+    # TCP_NODELAY, as model servers set it: the answer's headers and body go in two writes, and
+    # with Nagle's algorithm the body waited for the client's delayed ACK, ~40 ms per request
+    # (16 threads posting to the stub at 0.3 s: 346 ms per request with it, 306 ms without).
+    disable_nagle_algorithm = True
     server: _StubServer
 
     def do_GET(self) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Literal, Self
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, model_validator
 
 from domain.text import NulFree
 
@@ -56,6 +56,10 @@ class Decision(NulFree):
         if self.incentive is not None and self.action not in ("approve", "edit"):
             raise ValueError("incentive only goes with action 'approve' or 'edit'")
         return self
+
+
+# What a paused review's interrupt shows its clients (LangGraph Studio's form): built once.
+DECISION_JSON_SCHEMA: dict[str, Any] = TypeAdapter(Decision).json_schema()
 
 
 class ReviewPayload(BaseModel):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from functools import cache
 from typing import Any, cast
 
 from sqlalchemy import Insert, Table, delete
@@ -36,9 +37,18 @@ def insert_new(session: Session, model: type[DeclarativeBase], row: dict[str, An
 
     Two processes inserting the same key at once: exactly one of them gets True.
     """
-    statement = _insert(session, model).values(row).on_conflict_do_nothing()  # type: ignore[attr-defined]
-    key = next(iter(cast(Table, model.__table__).primary_key.columns))
-    return session.execute(statement.returning(key)).first() is not None
+    statement = _insert_new_statement(model, session.get_bind().dialect.name)
+    return session.execute(statement, row).first() is not None
+
+
+@cache
+def _insert_new_statement(model: type[DeclarativeBase], dialect: str) -> Insert:
+    """Built once per table: a statement built per row (`.values(row)`) cost more to build and
+    key for the compiled cache than to run (a scan inserts a review per candidate)."""
+    table = cast(Table, model.__table__)
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    key = next(iter(table.primary_key.columns))
+    return insert(table).on_conflict_do_nothing().returning(key)
 
 
 def upsert_bundle_rows(session: Session, key: str, records: Sequence[dict[str, Any]]) -> None:
