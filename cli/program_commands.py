@@ -14,6 +14,7 @@ from rich.console import Console
 from rich.table import Table
 
 from cli.context import exits_on_domain_errors
+from cli.render import id_column, words
 from cli.workflow_commands import parse_time, services
 from domain.actors import Actor
 
@@ -43,29 +44,31 @@ def _json(value: BaseModel | list[Any]) -> None:
 
 
 def _program_table(reports: list[ProgramOut]) -> Table:
-    table = Table("program", "runs", "for", "approved", "completed", "advocates", "capacity")
+    """One row per program; its id stays whole and the counts fold under one column."""
+    table = Table()
+    id_column(table, "program", [r.program["id"] for r in reports])
+    for header in ("name: runs", "for", "asks", "capacity"):
+        table.add_column(header)
     for r in reports:
-        p = r.program
-        runs = ", ".join([*p["ask_types"], *p["activities"]])
+        p, part = r.program, r.participation
         who = ", ".join(p["segments"] + p["industries"]) or "any"
         if p.get("min_tier"):
             who += f"; tier >= {p['min_tier']}"
-        capacity = "; ".join(
-            f"{c.ask_type or 'all'} {c.used}/{c.max} per {'contact per ' if c.per_contact else ''}"
-            f"{c.per}"
-            for c in r.capacity
-        )
-        part = r.participation
         table.add_row(
-            f"{p['id']}\n{p['name']}",
-            runs,
+            p["id"],
+            f"{p['name']}: {', '.join(words(t) for t in [*p['ask_types'], *p['activities']])}",
             who,
-            str(part.asks_approved),
-            str(part.asks_completed),
-            str(part.advocates),
-            capacity or "-",
+            f"{part.asks_approved} approved, {part.asks_completed} completed,"
+            f" {part.advocates} advocates",
+            "; ".join(_capacity_line(c) for c in r.capacity) or "-",
         )
     return table
+
+
+def _capacity_line(c: Any) -> str:
+    scope = words(c.ask_type) if c.ask_type else "all"
+    per = f"{'contact per ' if c.per_contact else ''}{c.per}"
+    return f"{scope} {c.used}/{c.max} per {per}"
 
 
 @programs_app.command("list")
@@ -143,16 +146,19 @@ def rewards_list(
     if as_json:
         _json(rows)
         return
-    table = Table("reward", "account", "contact", "program", "incentive", "value", "status")
+    table = Table()
+    id_column(table, "reward", [r.reward_id for r in rows])
+    id_column(table, "account\ncontact", [i for r in rows for i in (r.account_id, r.contact_id)])
+    id_column(
+        table, "program\nincentive", [i for r in rows for i in (r.program_id, r.incentive_id)]
+    )
+    table.add_column("value\nstatus")
     for r in rows:
         table.add_row(
             r.reward_id,
-            r.account_id,
-            r.contact_id or "-",
-            r.program_id or "-",
-            r.incentive_id,
-            f"{r.value:g} {r.currency}",
-            r.status,
+            f"{r.account_id}\n{r.contact_id or '-'}",
+            f"{r.program_id or '-'}\n{r.incentive_id}",
+            f"{r.value:g} {r.currency}\n{r.status}",
         )
     console.print(table)
 

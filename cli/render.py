@@ -21,7 +21,7 @@ if TYPE_CHECKING:
 
 def id_column(table: Table, header: str, ids: list[str]) -> None:
     """A column of ids, each kept on one line whatever the terminal's width."""
-    width = max([len(header), *(len(i) for i in ids)])
+    width = max([*(len(line) for line in header.splitlines()), *(len(i) for i in ids)])
     table.add_column(header, no_wrap=True, min_width=width, overflow="ignore")
 
 

@@ -75,3 +75,16 @@ def test_owner_ids_never_wrap_in_the_metrics_per_owner_at_80_columns(demo: Path)
     for owner_id in figures["by_owner"]:
         assert owner_id in per_owner, f"{owner_id} wrapped or cut at 80 columns"
     assert "…" not in per_owner and max(len(line) for line in text.splitlines()) <= 80
+
+
+@pytest.mark.parametrize("columns", [80, 120])
+def test_reward_and_program_ids_never_wrap(demo: Path, columns: int) -> None:
+    rewards = json.loads(advocacy(demo, "rewards", "list", "--json"))
+    programs = json.loads(advocacy(demo, "programs", "list", "--json"))
+    ids = {r["reward_id"] for r in rewards} | {r["account_id"] for r in rewards}
+    ids |= {r["incentive_id"] for r in rewards} | {p["program"]["id"] for p in programs}
+    assert rewards and programs, "the demo leaves a reward and two programs"
+    shown = advocacy(demo, "rewards", "list", columns=columns)
+    shown += advocacy(demo, "programs", "list", columns=columns)
+    for an_id in ids:
+        assert an_id in shown, f"{an_id} wrapped at {columns} columns"
