@@ -148,7 +148,7 @@ def _gate_and_store(
         assert scan is not None
         counts = dict(gated.counts)
         if store.mark_gated(session=session, scan_id=scan_id, number=number, counts=counts):
-            store_gated(session=session, scan_id=scan_id, gated=gated, base=base)
+            store_gated(session=session, scan_id=scan_id, gated=gated, base=base, now=now)
             session.flush()
         store.settle_scan(session=session, scan=scan, now=deps.clock())
     return BatchWork(
