@@ -41,6 +41,7 @@ from store.scans import add_results
 from tools.batch import gc_paused, load_snapshots, triggered_account_ids
 
 STATUSES = ("not_triggered", "held", "stopped", "candidate")
+GATE_EVENTS = ("held", "stopped")  # the statuses whose result records an event
 SKIPPED = "skipped_unchanged"  # the counts key: accounts whose previous result was reused
 
 
@@ -69,7 +70,8 @@ class GatedBatch:
     reused_blocked: dict[str, str] = field(default_factory=dict)
     rows: list[dict[str, Any]] = field(default_factory=list)
     events: list[dict[str, Any]] = field(default_factory=list)
-    reused: list[str] = field(default_factory=list)  # copied from the base, with their events
+    reused: list[str] = field(default_factory=list)  # copied from the base
+    reused_named: list[str] = field(default_factory=list)  # those held or stopped: their events
     # Issue 12: per candidate, the programs it fits.
     programs: dict[str, list[str]] = field(default_factory=dict)
 
@@ -120,6 +122,7 @@ def gate_batch(
         rows=_rows(deps, scan_id, account_ids, read, now),
         events=_events(scan_id, read, now),
         reused=sorted(read.reused),
+        reused_named=sorted(a for a, status in read.reused.items() if status in GATE_EVENTS),
         programs=read.programs,
     )
 
@@ -131,7 +134,8 @@ def store_gated(
     if base is not None and gated.reused:
         base_id, ids = base.scan_id, gated.reused
         copy_results(session=session, from_scan=base_id, to_scan=scan_id, account_ids=ids)
-        copy_events(session=session, from_scan=base_id, to_scan=scan_id, account_ids=ids, at=now)
+        named = gated.reused_named
+        copy_events(session=session, from_scan=base_id, to_scan=scan_id, account_ids=named, at=now)
     add_results(session=session, rows=gated.rows)
     record_events(session, gated.events)
 

@@ -125,8 +125,9 @@ def copy_events(
     *, session: Session, from_scan: str, to_scan: str, account_ids: Sequence[str], at: datetime
 ) -> None:
     """The `ask_held` or `ask_stopped` event a scan records for a held or stopped account
-    (domain.events.gate_event: keyed by scan and account, its reasons as data), for these
-    accounts' results in `from_scan`, as `to_scan`'s: one INSERT ... SELECT per chunk."""
+    (domain.events.gate_event: keyed by scan and account, its reasons as data), for these held
+    or stopped accounts' results in `from_scan`, as `to_scan`'s: one INSERT ... SELECT per chunk
+    (found by the results' key: a status filter made SQLite walk the scan's status index)."""
     c = RESULTS.c
     postgres = session.get_bind().dialect.name == "postgresql"
     kind = type_coerce(case((c.status == "held", "ask_held"), else_="ask_stopped"), String)
@@ -144,11 +145,7 @@ def copy_events(
             literal(to_scan),
             literal(at, UTCDateTime()),
             data,
-        ).where(
-            c.scan_id == from_scan,
-            ids_in(c.account_id, chunk),
-            c.status.in_(("held", "stopped")),
-        )
+        ).where(c.scan_id == from_scan, ids_in(c.account_id, chunk))
         insert_events = postgresql.insert if postgres else sqlite.insert
         statement = insert_events(EVENTS).from_select(columns, rows).on_conflict_do_nothing()
         session.execute(statement)
