@@ -105,7 +105,7 @@ def gate_batch(
     to store (`store_gated`, in the caller's transaction). Reads only."""
     # The rules build many small acyclic objects: generation-2 collections find nothing to free.
     with gc_paused(), deps.session_factory() as reader:
-        read = _read(reader, deps, scan_id, account_ids, now, base, book)
+        read = _read(reader, deps, account_ids, now, base, book)
     counts: Counter[str] = Counter(report.status for report in read.reports.values())
     counts.update(read.reused.values())
     counts["not_triggered"] += len(account_ids) - len(read.reports) - len(read.reused)
@@ -143,7 +143,6 @@ def store_gated(
 def _read(
     reader: Any,
     deps: Deps,
-    scan_id: str,
     batch: list[str],
     now: datetime,
     base: Base | None,
