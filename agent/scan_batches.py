@@ -37,7 +37,7 @@ from store.db import transaction
 from store.models import Review, Scan
 from store.queries import AccountSelection, selected_count
 from store.scan_reuse import base_scan
-from tools.batch import iter_account_id_batches
+from tools.batch import gc_paused, iter_account_id_batches
 
 # Called inside the planning transaction with the new batches' numbers: the queue enqueues a job
 # per batch on that transaction's connection, so the plan and its jobs commit together.
@@ -109,7 +109,11 @@ def gate_scan_batch(
     if status == "done":
         return None
     if status == "queued":
-        work = _gate_and_store(deps, scan_id, number, account_ids, now, base, program_id)
+        # No collection until the batch's objects are freed: they are acyclic, and a collection
+        # run while they live (after the read, while building rows and storing) traverses them
+        # all and frees nothing.
+        with gc_paused():
+            work = _gate_and_store(deps, scan_id, number, account_ids, now, base, program_id)
     else:  # gated by an earlier run, which died while drafting
         resumed = _resume_drafting(context, scan_id, account_ids)
         work = BatchWork(scan_id, number, now, resumed, program_id=program_id)
@@ -144,7 +148,7 @@ def _gate_and_store(
         assert scan is not None
         counts = dict(gated.counts)
         if store.mark_gated(session=session, scan_id=scan_id, number=number, counts=counts):
-            store_gated(session=session, scan_id=scan_id, gated=gated, base=base)
+            store_gated(session=session, scan_id=scan_id, gated=gated, base=base, now=now)
             session.flush()
         store.settle_scan(session=session, scan=scan, now=deps.clock())
     return BatchWork(

@@ -25,23 +25,23 @@ from agent.records import record_events
 from agent.settings import Settings
 from checkpoints.reviews import blocking_review_ids
 from domain.edges import next_edge
-from domain.events import event_row, gate_event
+from domain.events import gate_event
 from domain.gates import evaluate
 from domain.listing import ListingFacts, listing_facts
 from domain.report import GateReport
 from domain.snapshot import EvidenceSnapshot
 from store.scan_reuse import (
-    Previous,
+    copy_events,
     copy_results,
     evidence_versions,
     first_future_evidence,
-    previous_results,
-    reasons_of,
+    reusable_results,
 )
 from store.scans import add_results
 from tools.batch import gc_paused, load_snapshots, triggered_account_ids
 
 STATUSES = ("not_triggered", "held", "stopped", "candidate")
+GATE_EVENTS = ("held", "stopped")  # the statuses whose result records an event
 SKIPPED = "skipped_unchanged"  # the counts key: accounts whose previous result was reused
 
 
@@ -70,7 +70,8 @@ class GatedBatch:
     reused_blocked: dict[str, str] = field(default_factory=dict)
     rows: list[dict[str, Any]] = field(default_factory=list)
     events: list[dict[str, Any]] = field(default_factory=list)
-    reused: list[str] = field(default_factory=list)
+    reused: list[str] = field(default_factory=list)  # copied from the base
+    reused_named: list[str] = field(default_factory=list)  # those held or stopped: their events
     # Issue 12: per candidate, the programs it fits.
     programs: dict[str, list[str]] = field(default_factory=dict)
 
@@ -83,12 +84,11 @@ class GatedBatch:
 @dataclass
 class _Read:
     versions: dict[str, int]
-    reused: dict[str, Previous]
+    reused: dict[str, str]  # account -> status
     blocked: dict[str, str]
     snapshots: dict[str, EvidenceSnapshot]
     reports: dict[str, GateReport]
     later: dict[str, datetime]
-    reused_events: list[dict[str, Any]]
     programs: dict[str, list[str]]
 
 
@@ -105,9 +105,9 @@ def gate_batch(
     to store (`store_gated`, in the caller's transaction). Reads only."""
     # The rules build many small acyclic objects: generation-2 collections find nothing to free.
     with gc_paused(), deps.session_factory() as reader:
-        read = _read(reader, deps, scan_id, account_ids, now, base, book)
+        read = _read(reader, deps, account_ids, now, base, book)
     counts: Counter[str] = Counter(report.status for report in read.reports.values())
-    counts.update(previous.status for previous in read.reused.values())
+    counts.update(read.reused.values())
     counts["not_triggered"] += len(account_ids) - len(read.reports) - len(read.reused)
     counts[SKIPPED] += len(read.reused)
     candidates = {
@@ -122,16 +122,20 @@ def gate_batch(
         rows=_rows(deps, scan_id, account_ids, read, now),
         events=_events(scan_id, read, now),
         reused=sorted(read.reused),
+        reused_named=sorted(a for a, status in read.reused.items() if status in GATE_EVENTS),
         programs=read.programs,
     )
 
 
-def store_gated(*, session: Session, scan_id: str, gated: GatedBatch, base: Base | None) -> None:
+def store_gated(
+    *, session: Session, scan_id: str, gated: GatedBatch, base: Base | None, now: datetime
+) -> None:
     """The batch's results (copied from `base` where reused) and events, in `session`."""
     if base is not None and gated.reused:
-        copy_results(
-            session=session, from_scan=base.scan_id, to_scan=scan_id, account_ids=gated.reused
-        )
+        base_id, ids = base.scan_id, gated.reused
+        copy_results(session=session, from_scan=base_id, to_scan=scan_id, account_ids=ids)
+        named = gated.reused_named
+        copy_events(session=session, from_scan=base_id, to_scan=scan_id, account_ids=named, at=now)
     add_results(session=session, rows=gated.rows)
     record_events(session, gated.events)
 
@@ -139,16 +143,16 @@ def store_gated(*, session: Session, scan_id: str, gated: GatedBatch, base: Base
 def _read(
     reader: Any,
     deps: Deps,
-    scan_id: str,
     batch: list[str],
     now: datetime,
     base: Base | None,
     book: ProgramBook | None,
 ) -> _Read:
-    # Versions first: a change committed after this read is seen by the next scan, never lost.
-    versions = evidence_versions(session=reader, account_ids=batch)
-    reused, blocked = _reusable(reader, batch, versions, now, base) if base else ({}, {})
+    # Versions before evidence: a change committed after this read is seen by the next scan,
+    # never lost (a reused result's version is the one it read, still the account's).
+    reused, blocked = _reusable(reader, batch, now, base) if base else ({}, {})
     fresh = [account_id for account_id in batch if account_id not in reused]
+    versions = evidence_versions(session=reader, account_ids=fresh)
     snapshots, reports = _gate(reader, deps, fresh, now)
     programs: dict[str, list[str]] = {}
     if book is not None:  # within the program of a program scan; the programs each fits
@@ -157,28 +161,18 @@ def _read(
                 snapshots[account_id], report, now
             )
     later = first_future_evidence(session=reader, account_ids=fresh, now=now)
-    reused_events = _reused_events(reader, scan_id, base, reused, now) if base else []
-    return _Read(versions, reused, blocked, snapshots, reports, later, reused_events, programs)
+    return _Read(versions, reused, blocked, snapshots, reports, later, programs)
 
 
 def _reusable(
-    reader: Any, batch: list[str], versions: dict[str, int], now: datetime, base: Base
-) -> tuple[dict[str, Previous], dict[str, str]]:
+    reader: Any, batch: list[str], now: datetime, base: Base
+) -> tuple[dict[str, str], dict[str, str]]:
     if now < base.as_of:
         return {}, {}
-    previous = previous_results(session=reader, scan_id=base.scan_id, account_ids=batch)
-    unchanged = {
-        account_id: result
-        for account_id, result in previous.items()
-        if result.evidence_version is not None
-        and result.evidence_version == versions.get(account_id)
-        and (result.recheck_at is None or now < result.recheck_at)
-    }
-    candidates = [a for a, result in unchanged.items() if result.status == "candidate"]
+    unchanged = reusable_results(session=reader, scan_id=base.scan_id, account_ids=batch, now=now)
+    candidates = [a for a, status in unchanged.items() if status == "candidate"]
     blocked = blocking_review_ids(session=reader, account_ids=candidates, now=now)
-    reused = {
-        a: result for a, result in unchanged.items() if result.status != "candidate" or a in blocked
-    }
+    reused = {a: status for a, status in unchanged.items() if status != "candidate" or a in blocked}
     return reused, blocked
 
 
@@ -225,27 +219,7 @@ def _events(scan_id: str, read: _Read, now: datetime) -> list[dict[str, Any]]:
         gate_event(report, key=f"{scan_id}:{account_id}", at=now, scan_id=scan_id)
         for account_id, report in read.reports.items()
     )
-    return [event for event in keyed if event is not None] + read.reused_events
-
-
-def _reused_events(
-    session: Any, scan_id: str, base: Base, reused: dict[str, Previous], now: datetime
-) -> list[dict[str, Any]]:
-    """The held/stopped events a full scan would record for the reused held or stopped ones."""
-    kinds = {"held": "ask_held", "stopped": "ask_stopped"}
-    named = [a for a, previous in reused.items() if previous.status in kinds]
-    reasons = reasons_of(session=session, scan_id=base.scan_id, account_ids=named)
-    return [
-        event_row(
-            kind=kinds[reused[account_id].status],  # type: ignore[arg-type]
-            key=f"{scan_id}:{account_id}",
-            at=now,
-            account_id=account_id,
-            scan_id=scan_id,
-            data={"reasons": list(reasons.get(account_id) or [])},
-        )
-        for account_id in named
-    ]
+    return [event for event in keyed if event is not None]
 
 
 def _result_row(scan_id: str, account_id: str, report: GateReport | None) -> dict[str, Any]:

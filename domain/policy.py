@@ -19,7 +19,7 @@ from domain.journeys import avoided, completed_before
 from domain.report import AskOption, AskPolicyResult
 from domain.settings import PolicySettings
 from domain.snapshot import ContactItem, EvidenceSnapshot, SignalItem, scope_status
-from domain.timing import contact_for
+from domain.timing import CHAMPION_ASKS, contact_for
 from domain.vocabulary import ALWAYS_POSITIVE_KINDS, SCOPE_OF_ASK, VALUE_PROOF_KINDS, AskType
 
 # Ladder order, highest proof and relationship first; the recommendation is the first eligible.
@@ -128,6 +128,10 @@ class _Facts(NamedTuple):
     value_proof_ids: tuple[str, ...]
     champions: tuple[ContactItem, ...]
     tenure: int | None
+    # The contact an ask goes to depends on the ask type only through CHAMPION_ASKS: the two
+    # answers, found once rather than once per rung of the ladder.
+    champion_contact: ContactItem | None
+    contact: ContactItem | None
 
 
 def _ids(signals: Iterable[SignalItem], keep: Callable[[SignalItem], bool]) -> list[str]:
@@ -264,7 +268,7 @@ def _option(facts: _Facts, ask_type: AskType) -> AskOption:
         if status in BLOCKING_SCOPE_STATUSES:
             why = f"Not eligible: the {scope} scope is {status}."
             return AskOption(ask_type=ask_type, eligible=False, why=why)
-    contact = contact_for(facts.snapshot, ask_type, facts.trigger_ids)
+    contact = facts.champion_contact if ask_type in CHAMPION_ASKS else facts.contact
     if contact is not None and avoided(facts.snapshot, ask_type, contact):
         why = f"Not eligible: the owner recorded that {contact.id} does not want {ask_type} asks."
         return AskOption(ask_type=ask_type, eligible=False, why=why)
@@ -309,6 +313,8 @@ def choose_ask(
         value_proof_ids=value_proof_ids,
         champions=tuple(contact for contact in snapshot.contacts if contact.champion),
         tenure=tenure_days(snapshot, now),
+        champion_contact=contact_for(snapshot, "case_study", trigger_ids),
+        contact=contact_for(snapshot, None, trigger_ids),
     )
     options = tuple(_option(facts, ask_type) for ask_type in LADDER)
     result = AskPolicyResult(options=options, recommended=None, why="No ask type is eligible.")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager, nullcontext
@@ -46,18 +47,39 @@ def _tune_sqlite(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
+# Bounded: the lists remembered come from small vocabularies (reason, flag, ask type, scope).
+_JSON_REMEMBERED = 4096
+_json_texts: dict[tuple[str, ...], str] = {}
+
+
+def json_dumps(value: Any) -> str:
+    """`json.dumps(value)`, remembered for short lists of strings: a scan stores five such
+    lists per account (reasons, flags, eligible ask types, granted scopes, programs), and
+    serialising them was most of the cost of inserting its results."""
+    if type(value) is list and len(value) <= 8 and all(type(item) is str for item in value):
+        key = tuple(value)
+        text = _json_texts.get(key)
+        if text is None:
+            text = json.dumps(value)
+            if len(_json_texts) < _JSON_REMEMBERED:
+                _json_texts[key] = text
+        return text
+    return json.dumps(value)
+
+
 def make_engine(url: str, *, echo: bool = False, threads: int = 10) -> Engine:
     """An engine for `url` (our SQLite pragmas, or pooled PostgreSQL) for `threads` at once.
 
     The pool holds a connection per thread that may use it, so drafting threads never queue
     on the pool itself.
     """
-    pool = {"pool_size": threads, "max_overflow": threads}
+    pool: dict[str, Any] = {"pool_size": threads, "max_overflow": threads}
+    common = {"echo": echo, "json_serializer": json_dumps, **pool}
     if is_sqlite(url):
-        engine = create_engine(url, echo=echo, connect_args={"check_same_thread": False}, **pool)
+        engine = create_engine(url, connect_args={"check_same_thread": False}, **common)
         event.listen(engine, "connect", _tune_sqlite)
         return engine
-    return create_engine(url, echo=echo, pool_pre_ping=True, **pool)
+    return create_engine(url, pool_pre_ping=True, **common)
 
 
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:

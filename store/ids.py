@@ -43,6 +43,9 @@ class IdsIn(ColumnElement[bool]):
 
     inherit_cache = True
     type = Boolean()
+    # A comparison already: without this, SQLite (no native boolean) gets `... IN (...) = 1`,
+    # which its planner cannot match to an index: every batch query scanned its whole table.
+    _is_implicitly_boolean = True
     _traverse_internals = [  # noqa: RUF012  (SQLAlchemy reads this class attribute)
         ("column", InternalTraversal.dp_clauseelement),
         ("ids", InternalTraversal.dp_clauseelement),

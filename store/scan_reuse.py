@@ -1,20 +1,33 @@
-"""What a re-scan reads to reuse a previous scan's results: evidence versions, the previous
-results, the earliest evidence dated after the scan's time; and the copy of reused results."""
+"""What a re-scan reads to reuse a previous scan's results: the results still valid, evidence
+versions, the earliest evidence dated after the scan's time; and the copy of reused results
+and their events, in the database (INSERT ... SELECT), not through Python."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import Table, func, insert, literal, select, union_all
+from sqlalchemy import (
+    String,
+    Table,
+    case,
+    func,
+    insert,
+    literal,
+    or_,
+    select,
+    type_coerce,
+    union_all,
+)
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from store.ids import ids_in
 from store.models import (
     Account,
     Ask,
+    MeasurementEvent,
     Permission,
     Referral,
     Review,
@@ -23,10 +36,12 @@ from store.models import (
     Signal,
     Ticket,
 )
+from store.types import UTCDateTime
 
 # Bound parameters per statement stay well under SQLite's limit and PostgreSQL's.
 CHUNK = 2000
 RESULTS = cast(Table, ScanResult.__table__)
+EVENTS = cast(Table, MeasurementEvent.__table__)
 COPIED = (
     "status",
     "reasons",
@@ -41,15 +56,6 @@ COPIED = (
     "granted_scopes",
     "programs",
 )
-
-
-@dataclass(frozen=True)
-class Previous:
-    """An account's result in the base scan: what a re-scan needs to decide whether to reuse it."""
-
-    status: str
-    evidence_version: int | None
-    recheck_at: datetime | None
 
 
 def _chunks(ids: Sequence[str]) -> Iterator[list[str]]:
@@ -79,30 +85,25 @@ def evidence_versions(*, session: Session, account_ids: Sequence[str]) -> dict[s
     return versions
 
 
-def previous_results(
-    *, session: Session, scan_id: str, account_ids: Sequence[str]
-) -> dict[str, Previous]:
-    c = RESULTS.c
-    found: dict[str, Previous] = {}
+def reusable_results(
+    *, session: Session, scan_id: str, account_ids: Sequence[str], now: datetime
+) -> dict[str, str]:
+    """Account -> status of its result in the scan, for those a re-scan at `now` may reuse: the
+    result read the account's current evidence version, and its `recheck_at` has not come."""
+    c, a = RESULTS.c, Account.__table__.c
+    found: dict[str, str] = {}
     for chunk in _chunks(account_ids):
         rows = session.execute(
-            select(c.account_id, c.status, c.evidence_version, c.recheck_at).where(
-                c.scan_id == scan_id, ids_in(c.account_id, chunk)
+            select(c.account_id, c.status)
+            .join(Account.__table__, a.id == c.account_id)
+            .where(
+                c.scan_id == scan_id,
+                ids_in(c.account_id, chunk),
+                c.evidence_version == a.evidence_version,
+                or_(c.recheck_at.is_(None), c.recheck_at > now),
             )
         )
-        found.update((row[0], Previous(row[1], row[2], row[3])) for row in rows)
-    return found
-
-
-def reasons_of(*, session: Session, scan_id: str, account_ids: Sequence[str]) -> dict[str, Any]:
-    """The reasons of these accounts' results in a scan."""
-    c = RESULTS.c
-    found: dict[str, Any] = {}
-    for chunk in _chunks(account_ids):
-        stmt = select(c.account_id, c.reasons).where(
-            c.scan_id == scan_id, ids_in(c.account_id, chunk)
-        )
-        found.update((row[0], row[1]) for row in session.execute(stmt))
+        found.update((row[0], row[1]) for row in rows.all())
     return found
 
 
@@ -118,6 +119,36 @@ def copy_results(
         ).where(c.scan_id == from_scan, ids_in(c.account_id, chunk))
         columns = ["scan_id", "account_id", *COPIED, "recheck_at"]
         session.execute(insert(RESULTS).from_select(columns, rows))
+
+
+def copy_events(
+    *, session: Session, from_scan: str, to_scan: str, account_ids: Sequence[str], at: datetime
+) -> None:
+    """The `ask_held` or `ask_stopped` event a scan records for a held or stopped account
+    (domain.events.gate_event: keyed by scan and account, its reasons as data), for these held
+    or stopped accounts' results in `from_scan`, as `to_scan`'s: one INSERT ... SELECT per chunk
+    (found by the results' key: a status filter made SQLite walk the scan's status index)."""
+    c = RESULTS.c
+    postgres = session.get_bind().dialect.name == "postgresql"
+    kind = type_coerce(case((c.status == "held", "ask_held"), else_="ask_stopped"), String)
+    data = (
+        func.json_build_object("reasons", c.reasons)
+        if postgres
+        else func.json_object("reasons", func.json(c.reasons))
+    )
+    columns = ["id", "kind", "account_id", "scan_id", "occurred_at", "data"]
+    for chunk in _chunks(account_ids):
+        rows = select(
+            kind + f":{to_scan}:" + c.account_id,
+            kind,
+            c.account_id,
+            literal(to_scan),
+            literal(at, UTCDateTime()),
+            data,
+        ).where(c.scan_id == from_scan, ids_in(c.account_id, chunk))
+        insert_events = postgresql.insert if postgres else sqlite.insert
+        statement = insert_events(EVENTS).from_select(columns, rows).on_conflict_do_nothing()
+        session.execute(statement)
 
 
 def _dated(table: Any, column: str, ids: list[str], now: datetime, *where: Any) -> Any:

@@ -1,13 +1,14 @@
 """Evidence for many accounts at once, and the scan's set-based helpers.
 
-`load_snapshots` runs one query per kind for a whole batch (a window per account keeps each slice
-bounded) and returns, per account, exactly what `tools.evidence.load_snapshot` returns.
+`load_snapshots` runs one query per kind for a whole batch (the first rows of each account, as
+many as the limit, kept while grouping) and returns, per account, exactly what
+`tools.evidence.load_snapshot` returns.
 """
 
 from __future__ import annotations
 
 import gc
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import datetime
@@ -33,7 +34,6 @@ from tools.evidence import (
     permissions_select,
     preferences_select,
     profiles_select,
-    ranked_select,
 )
 
 # Bound parameters per statement stay well under SQLite's limit (32766) and PostgreSQL's.
@@ -54,6 +54,35 @@ def _grouped(session: Session, kind: EvidenceKind[Any], stmt: Select[Any]) -> di
     return groups
 
 
+def _ordered_select(kind: EvidenceKind[Any], *, account_ids: Sequence[str], as_of: datetime) -> Any:
+    """Every row of the kind the batch reads, account by account in the kind's order, with the
+    partition columns (`kind.per`) and `account_id` last. `_first_rows` keeps the first `limit`
+    of each partition: the rows `ranked_select` returns, without its window over a materialised
+    subquery (SQLite sorted every row twice: 3-4x the time of this one sort)."""
+    t = kind.table.c
+    return (
+        select(*kind.columns(t), *(t[p] for p in kind.per), t.account_id)
+        .where(*kind.kept(t, account_ids, as_of))
+        .order_by(t.account_id, *kind.order(t))
+    )
+
+
+def _first_rows(
+    session: Session, kind: EvidenceKind[Any], stmt: Select[Any], limit: int
+) -> dict[str, list[Any]]:
+    # Rows come in the kind's order within each account, so a partition's first `limit` rows
+    # here are its first `limit` by that order: its row_number() <= limit.
+    groups: dict[str, list[Any]] = defaultdict(list)
+    taken: Counter[tuple[Any, ...]] = Counter()
+    build, partition = kind.build, len(kind.fields)
+    for row in session.execute(stmt).all():
+        key = tuple(row[partition:])
+        if taken[key] < limit:
+            taken[key] += 1
+            groups[row[-1]].append(build(row))
+    return groups
+
+
 def _load_chunk(
     session: Session, ids: Sequence[str], as_of: datetime, limit: int
 ) -> dict[str, EvidenceSnapshot]:
@@ -64,8 +93,8 @@ def _load_chunk(
         return {}
     found = list(profiles)
     parts = {
-        name: _grouped(
-            session, kind, ranked_select(kind, account_ids=found, as_of=as_of, limit=limit)
+        name: _first_rows(
+            session, kind, _ordered_select(kind, account_ids=found, as_of=as_of), limit
         )
         for name, kind in RANKED_KINDS.items()
     }

@@ -262,18 +262,20 @@ def profiles_select(*, account_ids: Sequence[str]) -> Select[Any]:
 
 
 def build_profile(row: Sequence[Any]) -> AccountProfile:
-    return AccountProfile.model_construct(
-        **dict(zip(AccountProfile.model_fields, row, strict=False))
-    )
+    """An account profile from a row of `profiles_select` (every field, in field order)."""
+    return construct(AccountProfile, dict(zip(AccountProfile.model_fields, row, strict=False)))
 
 
 def build_snapshot(
     *, as_of: datetime, account: AccountProfile, parts: Mapping[str, Sequence[Any]]
 ) -> EvidenceSnapshot:
     """The snapshot from its account and item lists; missing kinds are empty."""
-    fields = [name for name in EvidenceSnapshot.model_fields if name not in ("as_of", "account")]
-    values: dict[str, Any] = {name: tuple(parts.get(name, ())) for name in fields}
-    return EvidenceSnapshot.model_construct(as_of=as_of, account=account, **values)
+    values: dict[str, Any] = {"as_of": as_of, "account": account}
+    for name in EvidenceSnapshot.model_fields:
+        if name not in values:
+            values[name] = tuple(parts.get(name, ()))
+    # Every field is set: the fast constructor (tools/rows.py) builds what model_construct does.
+    return construct(EvidenceSnapshot, values)
 
 
 # --- one account: the tools ---------------------------------------------------------------------

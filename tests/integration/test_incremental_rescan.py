@@ -22,11 +22,23 @@ from store.demo_data import write_demo_bundle
 from store.importer import import_bundle
 from store.migrate import _config as alembic_config
 from store.migrate import upgrade
-from store.models import Account, Owner, Review, Scan, ScanResult, Signal, Ticket
+from store.models import (
+    Account,
+    MeasurementEvent,
+    Owner,
+    Review,
+    Scan,
+    ScanResult,
+    Signal,
+    Ticket,
+)
 
 NOW = datetime(2026, 11, 27, tzinfo=UTC)
 CLOCKS = [timedelta(hours=2), timedelta(days=1), timedelta(days=35), timedelta(days=200)]
 GATE_FIELDS = ("status", "reasons", "flags", "eligible_ask_types", "ask_type")
+# What the candidate list shows, copied with a reused result. Not `programs`: a reused
+# candidate keeps the programs it fitted, while a full scan reads their capacity again.
+LISTED_FIELDS = ("contact_id", "trigger_signal_id", "permission_status", "granted_scopes")
 
 
 @pytest.fixture
@@ -48,11 +60,27 @@ def _scan(url: str, now: datetime, *, incremental: bool) -> str:
 
 def _results(engine: Engine, scan_id: str) -> dict[str, tuple[Any, ...]]:
     c = ScanResult.__table__.c
+    fields = (*GATE_FIELDS, *LISTED_FIELDS)
     with engine.connect() as connection:
         rows = connection.execute(
-            select(c.account_id, *(c[name] for name in GATE_FIELDS)).where(c.scan_id == scan_id)
+            select(c.account_id, *(c[name] for name in fields)).where(c.scan_id == scan_id)
         )
         return {row[0]: tuple(row[1:]) for row in rows}
+
+
+def _gate_events(engine: Engine, scan_id: str) -> dict[str, tuple[Any, ...]]:
+    """The scan's held and stopped events: account -> (id without the scan, kind, data, time)."""
+    e = MeasurementEvent.__table__.c
+    with engine.connect() as connection:
+        rows = connection.execute(
+            select(e.account_id, e.id, e.kind, e.data, e.occurred_at, e.scan_id).where(
+                e.scan_id == scan_id, e.kind.in_(("ask_held", "ask_stopped"))
+            )
+        )
+        return {
+            row.account_id: (row.id.replace(scan_id, "<scan>"), row.kind, row.data, row.occurred_at)
+            for row in rows
+        }
 
 
 def _counts(engine: Engine, scan_id: str) -> dict[str, int]:
@@ -126,6 +154,9 @@ def test_incremental_rescans_match_full_ones(database: tuple[str, Engine]) -> No
         incremental = _scan(url, now, incremental=True)
         full = _scan(url, now, incremental=False)
         assert _results(engine, incremental) == _results(engine, full), f"clock {now}"
+        events = _gate_events(engine, incremental)
+        assert events == _gate_events(engine, full), f"clock {now}"
+        assert events, "held and stopped accounts have their events"
         skipped = _counts(engine, incremental).get(SKIPPED, 0)
         assert _counts(engine, full).get(SKIPPED, 0) == 0
         assert skipped < 300, "changed accounts and passed edges are gated again"
