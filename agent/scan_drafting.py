@@ -15,6 +15,7 @@ run again after its worker died counts and links the first run's reviews as its 
 from __future__ import annotations
 
 import gc
+import threading
 from collections import Counter
 from collections.abc import Iterator
 from concurrent.futures import Future, ThreadPoolExecutor, as_completed
@@ -185,12 +186,32 @@ def drafting(context: ScanDeps, *, scan_id: str, now: datetime) -> Iterator[Draf
     slots = context.deps.settings.llm_concurrency
     deps = replace(context.deps, writer=context.deps.writer.with_slots(slots))
     threads = slots * THREADS_PER_SLOT
-    thresholds = gc.get_threshold()
-    gc.freeze()
-    gc.set_threshold(YOUNG_OBJECTS, *thresholds[1:])
+    with (
+        _drafting_gc(),
+        ThreadPoolExecutor(max_workers=threads, thread_name_prefix="draft") as pool,
+    ):
+        yield Drafting(context=context, scan_id=scan_id, now=now, pool=pool, deps=deps)
+
+
+_gc_lock = threading.Lock()
+_gc_pools: list[tuple[int, int, int]] = []  # the thresholds before the first pool, per pool
+
+
+@contextmanager
+def _drafting_gc() -> Iterator[None]:
+    """The GC settings while any pool of this process drafts: the first pool sets them and the
+    last one restores them, so two scans in one API process cannot leave them changed."""
+    with _gc_lock:
+        before = _gc_pools[0] if _gc_pools else gc.get_threshold()
+        if not _gc_pools:
+            gc.freeze()
+            gc.set_threshold(YOUNG_OBJECTS, *before[1:])
+        _gc_pools.append(before)
     try:
-        with ThreadPoolExecutor(max_workers=threads, thread_name_prefix="draft") as pool:
-            yield Drafting(context=context, scan_id=scan_id, now=now, pool=pool, deps=deps)
+        yield
     finally:
-        gc.set_threshold(*thresholds)
-        gc.unfreeze()
+        with _gc_lock:
+            _gc_pools.pop()
+            if not _gc_pools:
+                gc.set_threshold(*before)
+                gc.unfreeze()
