@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import uuid
 from datetime import datetime
 from typing import Any, Literal
 
@@ -13,7 +12,13 @@ from agent import rewards
 from agent.capacity import capacity_at_approval
 from agent.deps import Deps, deps_of
 from agent.edit_checks import edit_problems
-from agent.records import record_audit, record_events, record_owner_task, record_pending_ask
+from agent.records import (
+    record_audit,
+    record_events,
+    record_owner_task,
+    record_pending_ask,
+    record_refusal,
+)
 from agent.state import AdvocateState
 from checkpoints.schemas import Decision
 from domain.capacity import ApprovalCapacity
@@ -170,12 +175,11 @@ def _refuse(
     review.status = "pending"
     review.claimed_at = None
     review.refusal = refusal
-    record_audit(
+    record_refusal(
         session,
-        entry_id=f"audit:{review.id}:refused:{uuid.uuid4().hex[:8]}",
         review_id=review.id,
         actor=decision.by,
-        action=f"{decision.action}_refused",
+        action=decision.action,
         at=now,
         changes={**refusal, "status": "capacity"},
     )

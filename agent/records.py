@@ -6,6 +6,7 @@ the step, so a replay writes nothing twice.
 
 from __future__ import annotations
 
+import uuid
 from datetime import datetime
 from typing import Any
 
@@ -94,3 +95,25 @@ def record_audit(
         "changes": changes,
     }
     insert_or_ignore(session, AuditEntry, [row])
+
+
+def record_refusal(
+    session: Session,
+    *,
+    review_id: str,
+    actor: str,
+    action: str,
+    at: datetime,
+    changes: dict[str, Any],
+) -> None:
+    """An audit row for a decision the gates or a program's capacity refused: one per attempt
+    (a refused decision may be tried again), so its id carries a random part."""
+    record_audit(
+        session,
+        entry_id=f"audit:{review_id}:refused:{uuid.uuid4().hex[:8]}",
+        review_id=review_id,
+        actor=actor,
+        action=f"{action}_refused",
+        at=at,
+        changes=changes,
+    )

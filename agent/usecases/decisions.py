@@ -5,7 +5,6 @@ The CLI, the API and the review page all call it; each maps the domain errors on
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
@@ -20,7 +19,7 @@ from agent.deps import Deps
 from agent.edit_checks import edit_problems, new_text_needed
 from agent.gating import gate_now
 from agent.graph import AdvocateGraph, thread_config
-from agent.records import record_audit
+from agent.records import record_refusal
 from agent.rewards import ledger_paragraph, resolve_incentive
 from agent.usecases.reads import visible_review
 from agent.usecases.recovery import claim_is_lost, recover_claim
@@ -252,12 +251,11 @@ def _recheck_gates(deps: Deps, review: Review, decision: Decision) -> None:
         return
     reasons = _refusal_reasons(report, chosen)
     with transaction(deps.session_factory) as session:
-        record_audit(
+        record_refusal(
             session,
-            entry_id=f"audit:{review.id}:refused:{uuid.uuid4().hex[:8]}",
             review_id=review.id,
             actor=decision.by,
-            action=f"{decision.action}_refused",
+            action=decision.action,
             at=now,
             changes={"reasons": reasons, "status": report.status if report else "unknown_account"},
         )
