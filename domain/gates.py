@@ -21,6 +21,7 @@ from datetime import datetime
 
 from domain.flags import account_flags, live_tickets, permission_flag
 from domain.journeys import advocate_ask_limit, advocate_unavailable, skipped
+from domain.labels import label_of, scope_words, status_words
 from domain.policy import choose_ask, trigger_ids, value_proof_ids, within
 from domain.report import AskPolicyResult, GateReport, RuleCheck
 from domain.settings import PolicySettings
@@ -259,19 +260,20 @@ def consent_unclear(snapshot: EvidenceSnapshot, now: datetime, ask_type: AskType
     """
     scope = SCOPE_OF_ASK[ask_type]
     if scope is None:
-        why = f"{ask_type} needs no consent scope."
+        why = f"{label_of(ask_type).label} needs no permission."
         return RuleCheck(rule="consent_unclear", passed=True, why=why)
     status = scope_status(snapshot, scope, now)
     ids = tuple(p.id for p in snapshot.permissions if p.scope == scope)
     if status not in ("unclear", "expired"):
-        why = f"The {scope} scope for {ask_type} is {status}."
+        # Passing this rule only means the records agree: say what they say, not "unclear".
+        why = f"Permission for {scope_words(scope)} is {status_words(status)}; no records disagree."
         return RuleCheck(rule="consent_unclear", passed=True, why=why, evidence_ids=ids)
     detail = "latest records disagree" if status == "unclear" else "latest grant has expired"
     return RuleCheck(
         rule="consent_unclear",
         passed=False,
         reason="consent_unclear",
-        why=f"Consent for {scope} ({ask_type}) is unclear: its {detail}.",
+        why=f"Permission for {scope_words(scope)} is unclear: its {detail}.",
         evidence_ids=ids,
     )
 

@@ -327,6 +327,16 @@ def _permission(code: str) -> Label:
     )
 
 
+def scope_words(scope: str) -> str:
+    """A consent scope as a sentence says it: "reference calls", "using their logo"."""
+    return SCOPES.get(scope, scope)
+
+
+def status_words(status: str) -> str:
+    """A permission status as a sentence says it ("unknown" reads "not recorded")."""
+    return PERMISSION_STATUSES.get("unknown" if status == "unclear" else status, (status, ""))[0]
+
+
 def permission_needed(ask_type: str) -> str | None:
     """The words for the consent scope an ask type relies on; None when it needs none."""
     scope = SCOPE_OF_ASK.get(ask_type)  # type: ignore[call-overload]

@@ -16,6 +16,7 @@ from datetime import datetime, timedelta
 from typing import NamedTuple, Protocol
 
 from domain.journeys import avoided, completed_before
+from domain.labels import label_of, scope_words, status_words
 from domain.report import AskOption, AskPolicyResult
 from domain.settings import PolicySettings
 from domain.snapshot import ContactItem, EvidenceSnapshot, SignalItem, scope_status
@@ -266,11 +267,12 @@ def _option(facts: _Facts, ask_type: AskType) -> AskOption:
     if scope is not None:
         status = scope_status(facts.snapshot, scope, facts.now)
         if status in BLOCKING_SCOPE_STATUSES:
-            why = f"Not eligible: the {scope} scope is {status}."
+            why = f"Not eligible: permission for {scope_words(scope)} is {status_words(status)}."
             return AskOption(ask_type=ask_type, eligible=False, why=why)
     contact = facts.champion_contact if ask_type in CHAMPION_ASKS else facts.contact
     if contact is not None and avoided(facts.snapshot, ask_type, contact):
-        why = f"Not eligible: the owner recorded that {contact.id} does not want {ask_type} asks."
+        what = label_of(ask_type).label.lower()
+        why = f"Not eligible: the owner recorded that {contact.id} does not want {what} asks."
         return AskOption(ask_type=ask_type, eligible=False, why=why)
     needs = _NEEDS[ask_type](facts)
     missing = [need.text for need in needs if not need.met]
@@ -280,7 +282,8 @@ def _option(facts: _Facts, ask_type: AskType) -> AskOption:
     done = completed_before(facts.snapshot, ask_type, contact, facts.now)
     if done is not None and contact is not None:
         why += (
-            f" Ranks below the types {contact.id} has not done: they completed a {ask_type}"
+            f" Ranks below the types {contact.id} has not done: they completed a"
+            f" {label_of(ask_type).label.lower()}"
             f" on {done.asked_at.date().isoformat()} ({done.id})."
         )
     return AskOption(ask_type=ask_type, eligible=True, why=why, repeat=done is not None)

@@ -69,6 +69,6 @@ def test_demo_advocates_expand_and_can_be_found(tmp_path: Path) -> None:
         for r in reports
         if r.ask_policy is not None
         for o in r.ask_policy.options
-        if "does not want reference_call asks" in o.why
+        if "does not want reference call asks" in o.why
     ]
     assert len(avoided) == 1

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -670,3 +671,30 @@ def test_settings_move_the_thresholds() -> None:
     strict = POLICY.model_copy(update={"health_min": 90, "trigger_window_days": 5})
     assert evaluate(snap(nps(10, days=4), health_score=82), strict, NOW).reasons == ("low_health",)
     assert evaluate(snap(nps(10, days=6)), strict, NOW).status == "not_triggered"
+
+
+WORDS_ROWS = [
+    pytest.param(snap(TRIGGER, outcome()), id="no_permission_recorded"),
+    pytest.param(snap(TRIGGER, outcome(), permission("case_study", "granted")), id="granted"),
+    pytest.param(snap(TRIGGER, permission("reference_call", "revoked")), id="revoked"),
+    pytest.param(
+        snap(
+            TRIGGER, permission("reference_call", "granted"), permission("reference_call", "denied")
+        ),
+        id="records_disagree",
+    ),
+]
+
+
+@pytest.mark.parametrize("snapshot", WORDS_ROWS)
+def test_every_why_speaks_in_words_not_codes(snapshot: EvidenceSnapshot) -> None:
+    """A person reads these: no ask type or scope code, and a passed consent rule never says
+    "unclear" or "unknown" (it read as a contradiction)."""
+    report = gate(snapshot)
+    options = report.ask_policy.options if report.ask_policy else ()
+    whys = [c.why for c in report.checks] + [o.why for o in options]
+    codes = re.compile(r"\b(reference_call|case_study|private_feedback|public_quote)\b")
+    assert not [why for why in whys if codes.search(why)]
+    consent = next(c for c in report.checks if c.rule == "consent_unclear")
+    if consent.passed:
+        assert "unclear" not in consent.why and "unknown" not in consent.why

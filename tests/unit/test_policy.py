@@ -270,7 +270,7 @@ def test_options_follow_the_ladder_and_explain_themselves() -> None:
 
 def test_denied_scope_says_so() -> None:
     option = choose(snap(*FULL, permission("case_study", "revoked"))).options[0]
-    assert option.why == "Not eligible: the case_study scope is revoked."
+    assert option.why == "Not eligible: permission for a case study is revoked."
 
 
 def test_nothing_eligible_without_a_trigger() -> None:
