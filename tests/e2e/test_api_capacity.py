@@ -24,6 +24,7 @@ from store.db import make_engine, transaction
 from store.migrate import upgrade
 from store.models import Ask, MeasurementEvent, OwnerTask
 from tests.e2e.api_fixtures import NOW, Api, open_api
+from tests.e2e.page_fixtures import sign_in
 from tests.e2e.test_api_programs import REFS, VOICE
 
 TIGHT_VOICE = {**VOICE, "capacity": [{"max": 1, "per": "month"}]}
@@ -85,6 +86,11 @@ def test_a_full_program_refuses_the_approval_and_writes_nothing(api: Api) -> Non
     shown = api.get(f"/v1/reviews/{review.id}", "ana").json()
     assert shown["status"] == "pending"
     assert shown["refusal"]["reasons"] == ["program_full"]
+    sign_in(api.client, api.tokens["ana"])
+    page = api.client.get(f"/reviews/{review.id}").text
+    assert "no program this ask counts against has room" in page and "held or stopped" not in page
+    assert "Defer it until 2026-12-01" in page
+    api.client.cookies.clear()
     deferred = decide_over_api(
         api, "acc-001", "ana", {"action": "defer", "until": "2026-12-01T00:00:00Z"}
     )
