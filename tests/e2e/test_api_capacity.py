@@ -16,16 +16,15 @@ from sqlalchemy import func, select, text
 
 from agent.records import record_events
 from agent.usecases.decisions import decide
-from agent.usecases.scans import run_scan
 from checkpoints.schemas import Decision
 from domain.errors import DomainError
 from domain.events import event_row
 from store.db import make_engine, transaction
 from store.migrate import upgrade
 from store.models import Ask, MeasurementEvent, OwnerTask
-from tests.e2e.api_fixtures import NOW, Api, open_api
+from tests.e2e.api_fixtures import Api
 from tests.e2e.page_fixtures import sign_in
-from tests.e2e.test_api_programs import REFS, VOICE
+from tests.e2e.test_api_programs import REFS, VOICE, api_with_programs
 
 TIGHT_VOICE = {**VOICE, "capacity": [{"max": 1, "per": "month"}]}
 REFS_PER_CONTACT = {
@@ -37,12 +36,7 @@ CALL_BODY = "Hi Lee, would you take a short reference call with a practice that 
 
 
 def opened(url: str, tmp_path: Path) -> Iterator[Api]:
-    for api in open_api(url, tmp_path, scan=False):
-        programs = {"programs": [TIGHT_VOICE, REFS_PER_CONTACT]}
-        answer = api.client.put("/v1/programs", headers=api.headers("admin"), json=programs)
-        assert answer.status_code == 200, answer.text
-        run_scan(services=api.client.app.state.services, now=NOW)  # type: ignore[attr-defined]
-        yield api
+    yield from api_with_programs(url, tmp_path, [TIGHT_VOICE, REFS_PER_CONTACT])
 
 
 @pytest.fixture

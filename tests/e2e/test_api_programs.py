@@ -51,15 +51,20 @@ KPIS = (
 )
 
 
-@pytest.fixture
-def api(migrated_url: str, tmp_path: Path) -> Iterator[Api]:
-    for opened in open_api(migrated_url, tmp_path, scan=False):
+def api_with_programs(url: str, tmp_path: Path, programs: list[dict[str, Any]]) -> Iterator[Api]:
+    """The API with these programs put by an admin, then scanned (so reviews list them)."""
+    for opened in open_api(url, tmp_path, scan=False):
         answer = opened.client.put(
-            "/v1/programs", headers=opened.headers("admin"), json={"programs": [VOICE, REFS]}
+            "/v1/programs", headers=opened.headers("admin"), json={"programs": programs}
         )
         assert answer.status_code == 200, answer.text
         run_scan(services=opened.client.app.state.services, now=NOW)  # type: ignore[attr-defined]
         yield opened
+
+
+@pytest.fixture
+def api(migrated_url: str, tmp_path: Path) -> Iterator[Api]:
+    yield from api_with_programs(migrated_url, tmp_path, [VOICE, REFS])
 
 
 def put(api: Api, who: str, programs: list[dict[str, Any]]) -> Any:

@@ -12,19 +12,13 @@ import pytest
 
 from agent.usecases.scans import run_scan
 from agent.usecases.timers import tick
-from tests.e2e.api_fixtures import NOW, Api, open_api
-from tests.e2e.test_api_programs import REFS, VOICE, as_review
+from tests.e2e.api_fixtures import NOW, Api
+from tests.e2e.test_api_programs import REFS, VOICE, api_with_programs, as_review
 
 
 @pytest.fixture
 def api(migrated_url: str, tmp_path: Path) -> Iterator[Api]:
-    for opened in open_api(migrated_url, tmp_path, scan=False):
-        answer = opened.client.put(
-            "/v1/programs", headers=opened.headers("admin"), json={"programs": [VOICE, REFS]}
-        )
-        assert answer.status_code == 200, answer.text
-        run_scan(services=opened.client.app.state.services, now=NOW)  # type: ignore[attr-defined]
-        yield opened
+    yield from api_with_programs(migrated_url, tmp_path, [VOICE, REFS])
 
 
 def sent_with_reward(api: Api) -> str:
