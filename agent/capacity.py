@@ -14,8 +14,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from agent.programs import counted_asks
-from domain.capacity import ApprovalCapacity, approval_capacity
-from domain.programs import counting_candidates
+from domain.capacity import ApprovalCapacity, approval_capacity, counting_candidates
 from store import programs as store
 from store.models import Review
 

@@ -13,7 +13,15 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Literal
 
-from domain.programs import CapacityLimit, CountedAsk, Period, Program, period_start
+from domain.programs import (
+    CapacityLimit,
+    CountedAsk,
+    Period,
+    Program,
+    counted_this_period,
+    limit_applies,
+    period_start,
+)
 
 CapacityRefusal = Literal["program_full", "contact_at_program_limit"]
 
@@ -36,10 +44,6 @@ def next_period_start(per: Period, now: datetime) -> datetime:
     return datetime(start.year + month // 12, month % 12 + 1, 1, tzinfo=UTC)
 
 
-def _applies(limit: CapacityLimit, ask_type: str) -> bool:
-    return limit.ask_type is None or limit.ask_type == ask_type
-
-
 def approval_problems(
     program: Program,
     asks: Iterable[CountedAsk],
@@ -54,10 +58,10 @@ def approval_problems(
     asks = list(asks)
     problems = []
     for limit in program.capacity:
-        if not _applies(limit, ask_type) or (limit.per_contact and contact_id is None):
+        if not limit_applies(limit, ask_type) or (limit.per_contact and contact_id is None):
             continue
         since = period_start(limit.per, now)
-        counted = [a for a in asks if since <= a.at <= now and _applies(limit, a.ask_type)]
+        counted = counted_this_period(limit, asks, now)
         if limit.per_contact:
             counted = [a for a in counted if a.contact_id == contact_id]
         if len(counted) < limit.max:
@@ -113,3 +117,19 @@ def approval_capacity(
             return ApprovalCapacity(program.id)
         found += problems
     return ApprovalCapacity(None, tuple(found))
+
+
+def counting_candidates(
+    programs: Mapping[str, Program], fitting: Sequence[str], ask_type: str, chosen: str | None
+) -> list[str]:
+    """The programs an approved ask may count against, in order: the one named (an
+    incentive's or a program scan's), else the fitting programs (by id) that run its ask type.
+    The approval takes the first with room (domain/capacity.py)."""
+    if chosen is not None:
+        return [chosen]
+    return [
+        program_id
+        for program_id in sorted(fitting)
+        if (found := programs.get(program_id)) is not None
+        and ask_type in (*found.ask_types, *found.activities)
+    ]

@@ -9,6 +9,7 @@ much capacity a period has left. No database, no clock.
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -345,21 +346,28 @@ class CountedAsk:
     at: datetime
 
 
+def limit_applies(limit: CapacityLimit, ask_type: str) -> bool:
+    """Whether asks of `ask_type` count against this limit (one with no ask type counts all)."""
+    return limit.ask_type is None or limit.ask_type == ask_type
+
+
+def counted_this_period(
+    limit: CapacityLimit, asks: Iterable[CountedAsk], now: datetime
+) -> list[CountedAsk]:
+    """The asks that count against `limit` in its period holding `now` (every contact's)."""
+    since = period_start(limit.per, now)
+    return [a for a in asks if since <= a.at <= now and limit_applies(limit, a.ask_type)]
+
+
 def capacity_use(program: Program, asks: Iterable[CountedAsk], now: datetime) -> list[CapacityUse]:
     """Each capacity limit of the program against the asks it approved, in the current period."""
     asks = list(asks)
     uses = []
     for limit in program.capacity:
         since = period_start(limit.per, now)
-        counted = [
-            a
-            for a in asks
-            if since <= a.at <= now and (limit.ask_type is None or a.ask_type == limit.ask_type)
-        ]
+        counted = counted_this_period(limit, asks, now)
         if limit.per_contact:
-            per: dict[str, int] = {}
-            for ask in counted:
-                per[ask.contact_id or "-"] = per.get(ask.contact_id or "-", 0) + 1
+            per = Counter(ask.contact_id or "-" for ask in counted)
             used = max(per.values(), default=0)
             at_limit = tuple(sorted(c for c, n in per.items() if n >= limit.max))
         else:
@@ -376,19 +384,3 @@ def full_ask_types(program: Program, uses: Sequence[CapacityUse]) -> frozenset[s
         if use.left == 0 and not use.limit.per_contact:
             full |= set(runs) if use.limit.ask_type is None else {use.limit.ask_type}
     return frozenset(full)
-
-
-def counting_candidates(
-    programs: Mapping[str, Program], fitting: Sequence[str], ask_type: str, chosen: str | None
-) -> list[str]:
-    """The programs an approved ask may count against, in order: the one named (an
-    incentive's or a program scan's), else the fitting programs (by id) that run its ask type.
-    The approval takes the first with room (domain/capacity.py)."""
-    if chosen is not None:
-        return [chosen]
-    return [
-        program_id
-        for program_id in sorted(fitting)
-        if (found := programs.get(program_id)) is not None
-        and ask_type in (*found.ask_types, *found.activities)
-    ]

@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 from pydantic import ValidationError
 
+from domain.capacity import counting_candidates
 from domain.gates import evaluate
 from domain.programs import (
     AccountFacts,
@@ -16,7 +17,6 @@ from domain.programs import (
     Program,
     account_facts,
     capacity_use,
-    counting_candidates,
     full_ask_types,
     period_start,
     program_fit,
