@@ -194,24 +194,26 @@ def drafting(context: ScanDeps, *, scan_id: str, now: datetime) -> Iterator[Draf
 
 
 _gc_lock = threading.Lock()
-_gc_pools: list[tuple[int, int, int]] = []  # the thresholds before the first pool, per pool
+_gc_pools = 0  # drafting pools of this process open now
+_gc_before = gc.get_threshold()  # the thresholds the first of them found
 
 
 @contextmanager
 def _drafting_gc() -> Iterator[None]:
     """The GC settings while any pool of this process drafts: the first pool sets them and the
     last one restores them, so two scans in one API process cannot leave them changed."""
+    global _gc_pools, _gc_before
     with _gc_lock:
-        before = _gc_pools[0] if _gc_pools else gc.get_threshold()
-        if not _gc_pools:
+        if _gc_pools == 0:
+            _gc_before = gc.get_threshold()
             gc.freeze()
-            gc.set_threshold(YOUNG_OBJECTS, *before[1:])
-        _gc_pools.append(before)
+            gc.set_threshold(YOUNG_OBJECTS, *_gc_before[1:])
+        _gc_pools += 1
     try:
         yield
     finally:
         with _gc_lock:
-            _gc_pools.pop()
-            if not _gc_pools:
-                gc.set_threshold(*before)
+            _gc_pools -= 1
+            if _gc_pools == 0:
+                gc.set_threshold(*_gc_before)
                 gc.unfreeze()
