@@ -9,23 +9,8 @@ from typing import Any
 
 import pytest
 
+from tests.e2e.test_api_programs import KPIS
 from tests.e2e.test_cli import run
-
-KPIS = {
-    "advocate_pool_size",
-    "promoter_rate",
-    "activities_per_advocate",
-    "program_participation",
-    "repeat_advocacy_rate",
-    "advocate_retention_rate",
-    "referral_conversion_rate",
-    "referral_pipeline_amount",
-    "referral_revenue_amount",
-    "asks_per_customer",
-    "response_rate_by_days_since_trigger",
-    "advocate_candidate_eligibility_rate",
-    "referral_request_readiness_rate",
-}
 
 
 @pytest.fixture(scope="module")
@@ -118,7 +103,7 @@ def test_a_pilot_and_its_report(demo: Path) -> None:
 
 def test_metrics_json_has_the_kpis(demo: Path) -> None:
     figures = json_of(demo, "metrics", "--json")
-    assert set(figures) >= KPIS
+    assert set(figures) >= set(KPIS)
     assert figures["program_participation"]
 
 
