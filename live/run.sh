@@ -56,6 +56,16 @@ for _ in $(seq 1 120); do
   sleep 1
 done
 ready || { echo "== live: the server did not answer within 120 s" >&2; exit 1; }
+echo "== live: server build: $(grep -m 1 '^CPU :' "$WORK/server.log" || echo 'features not printed')"
+# A server that lists its models may still crash on its first completion (a build for the wrong
+# CPU did): one short completion first, so that shows here and not as fallbacks in the tests.
+python3 - "$BASE_URL" "$MODEL_NAME" <<'PY' || { echo "== live: the server failed its first completion" >&2; exit 1; }
+import json, sys, urllib.request
+body = {"model": sys.argv[2], "messages": [{"role": "user", "content": "Say hi"}], "max_tokens": 4}
+request = urllib.request.Request(sys.argv[1] + "/chat/completions", json.dumps(body).encode(),
+                                 {"Content-Type": "application/json"})
+urllib.request.urlopen(request, timeout=120).read()
+PY
 t_server=$(date +%s)
 
 # What a user sets for this server (README, "Model servers"); the key is a placeholder.

