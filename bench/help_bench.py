@@ -28,10 +28,10 @@ TARGET_SECONDS = 0.5
 # Runs `advocacy WORDS --help` as the console script does, then names the heavy modules loaded.
 PROBE = f"""
 import json, sys
-from cli.main import app
-words = json.loads(sys.argv[1])
+from cli.main import main
+sys.argv = ["advocacy", *json.loads(sys.argv[1]), "--help"]
 try:
-    app([*words, "--help"], prog_name="advocacy")
+    main()
 except SystemExit:
     pass
 heavy = sorted({{m.split(".")[0] for m in sys.modules if m.split(".")[0] in {HEAVY!r}}})

@@ -9,17 +9,22 @@ import json
 import re
 import subprocess
 import sys
+from typing import Any
 
 import pytest
+import typer
+from typer.testing import CliRunner
 
 from cli.commands import command_paths, is_group
 
 HEAVY = ("langchain", "langchain_core", "langchain_openai", "openai", "langgraph")
+# Runs `advocacy WORDS --help` as the console script does (cli.main:main).
 PROBE = f"""
 import json, sys
-from cli.main import app
+from cli.main import main
+sys.argv = ["advocacy", *json.loads(sys.argv[1]), "--help"]
 try:
-    app([*json.loads(sys.argv[1]), "--help"], prog_name="advocacy")
+    main()
 except SystemExit as done:
     assert not done.code, done.code
 print("HEAVY=" + json.dumps(sorted({{m for m in sys.modules if m.split(".")[0] in {HEAVY!r}}})))
@@ -88,3 +93,23 @@ def test_examples_fold_like_a_shell_and_never_wrap_mid_word(columns: int) -> Non
             assert after.startswith(command.group(1) + "    "), (line, after)
     orphans = [line for line in lines if re.fullmatch(r" [a-z-]+", line)]  # a wrapped word
     assert orphans == [], orphans
+
+
+def test_each_first_word_names_the_module_that_registers_it() -> None:
+    """The console script builds the first word's group alone: the table it reads must list every
+    top-level command of the whole tree."""
+    from cli.main import MODULE_OF_COMMAND, app
+
+    whole: Any = typer.main.get_command(app)
+    assert sorted(MODULE_OF_COMMAND) == sorted(whole.commands)
+
+
+@pytest.mark.parametrize("words", [w for w in PATHS if w], ids=" ".join)
+def test_a_group_built_alone_answers_as_in_the_whole_tree(words: tuple[str, ...]) -> None:
+    from cli.main import app, build_app
+
+    runner = CliRunner()
+    alone = runner.invoke(build_app(words[0]), [*words, "--help"], prog_name="advocacy")
+    whole = runner.invoke(app, [*words, "--help"], prog_name="advocacy")
+    assert alone.exit_code == whole.exit_code == 0
+    assert alone.output == whole.output
