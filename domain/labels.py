@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass
 
-from domain.vocabulary import SCOPE_OF_ASK
+from domain.vocabulary import scope_of
 
 
 @dataclass(frozen=True)
@@ -339,7 +339,7 @@ def status_words(status: str) -> str:
 
 def permission_needed(ask_type: str) -> str | None:
     """The words for the consent scope an ask type relies on; None when it needs none."""
-    scope = SCOPE_OF_ASK.get(ask_type)  # type: ignore[call-overload]
+    scope = scope_of(ask_type)
     return None if scope is None else SCOPES[scope]
 
 
