@@ -138,6 +138,42 @@ REFUSALS = _table(
     }
 )
 
+# Why an owner may not invite an advocate to a program activity now (domain/invitations.py),
+# besides the gates' reasons and the capacity refusals above.
+INVITATIONS = _table(
+    {
+        "activity_not_in_program": (
+            "Program does not run it",
+            "The program does not run this activity.",
+        ),
+        "not_expansion_eligible": (
+            "Not yet eligible for activities",
+            "Activities open after a completed case study or two completed asks.",
+        ),
+        "outside_program": (
+            "Account outside the program",
+            "The account's segment, industry, the contact's tier or the timing do not fit.",
+        ),
+        "activity_avoided": (
+            "Contact avoids this activity",
+            "The owner recorded that the contact does not want this activity.",
+        ),
+        "invitation_pending": (
+            "Invitation already pending",
+            "An invitation to this activity waits for the owner or the customer.",
+        ),
+        "review_open": ("A review is open", "A review of this account waits for the owner."),
+        "activity_done_recently": (
+            "Took part this year",
+            "The contact took part in this activity within the last 365 days.",
+        ),
+        "public_permission_needed": (
+            "Public permission needed",
+            "A public activity needs a granted, unexpired permission to quote them first.",
+        ),
+    }
+)
+
 # Shown beside a review; they never block it.
 FLAGS = _table(
     {
@@ -286,6 +322,7 @@ METRICS = _table(
 TABLES: tuple[dict[str, Label], ...] = (
     REASONS,
     REFUSALS,
+    INVITATIONS,
     FLAGS,
     STATUSES,
     ASK_TYPES,
