@@ -12,18 +12,20 @@ statuses are read, never what a text says, so customer text cannot change the an
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal
 
 from domain.advocates import advocate_tier, expansion_eligible
 from domain.capacity import approval_problems
+from domain.flags import account_flags, permission_flag
 from domain.gates import HOLD_RULES, STOP_RULES
 from domain.journeys import advocate_ask_limit, advocate_unavailable, avoided
 from domain.labels import label_of, scope_words, status_words
-from domain.policy import trigger_ids, within
+from domain.policy import trigger_ids, value_proof_ids, within
 from domain.programs import AccountFacts, CountedAsk, Program, program_fit
+from domain.report import GateReport
 from domain.settings import PolicySettings
 from domain.snapshot import AskItem, ContactItem, EvidenceSnapshot, scope_status
 from domain.vocabulary import Activity, scope_of
@@ -214,8 +216,30 @@ def _permission_blockers(
     return [Blocker("public_permission_needed", why)]
 
 
+def invitation_report(
+    snapshot: EvidenceSnapshot, policy: PolicySettings, now: datetime, activity: Activity
+) -> GateReport:
+    """The report an invitation's review carries: a candidate for `activity` alone, with the
+    account's flags and the permission flag of the activity's scope, and the positive signals
+    and value proof the drafter may cite (none needed: the record is the reason)."""
+    triggers = trigger_ids(snapshot, policy, now)
+    checks = tuple(rule(snapshot, policy, now) for rule in (*HOLD_RULES, *STOP_RULES))
+    permission = permission_flag(snapshot, now, activity)
+    flags = account_flags(snapshot, now, policy, triggers)
+    return GateReport(
+        account_id=snapshot.account.id,
+        status="candidate",
+        flags=(*flags, *((permission,) if permission else ())),
+        checks=checks,
+        trigger_signal_ids=triggers,
+        value_proof_ids=value_proof_ids(snapshot, policy, now),
+        eligible_ask_types=(activity,),
+        ask_type=activity,
+    )
+
+
 def first_open_activity(
-    program: Program, blockers_of: dict[str, tuple[Blocker, ...]]
+    program: Program, blockers_of: Mapping[Activity, tuple[Blocker, ...]]
 ) -> Activity | None:
     """The program's first activity (in its own order) with no blocker, if any."""
     return next((a for a in program.activities if not blockers_of.get(a)), None)

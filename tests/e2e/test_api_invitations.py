@@ -1,0 +1,144 @@
+"""Invitations to a program's activities over the API (issue 12), on SQLite and PostgreSQL: the
+owner invites an expansion-eligible advocate, a review opens with the activity as its ask type
+and a draft, and approving it makes the task and the ask history the rules read next time."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import select
+
+from store.importer import import_bundle
+from store.models import Ask, OwnerTask
+from tests.e2e.api_fixtures import Api
+from tests.e2e.test_api_programs import api_with_programs
+
+INSIDERS: dict[str, Any] = {
+    "id": "insiders",
+    "name": "Customer insiders",
+    "activities": ["advisory_board", "beta_access", "event_speaking", "community"],
+    "capacity": [{"max": 1, "per": "quarter", "ask_type": "beta_access"}],
+}
+# Ana's advocate with two completed asks (expansion-eligible), nothing within the 90-day
+# frequency hold; no recent praise is needed for an invitation.
+ADVOCATE: dict[str, list[dict[str, Any]]] = {
+    "accounts": [
+        {"id": "acc-010", "name": "Alder Clinic", "owner_id": "u-ana", "segment": "smb",
+         "industry": "healthcare", "customer_since": "2022-03-01", "health_score": 88},
+    ],
+    "contacts": [
+        {"id": "c-10", "account_id": "acc-010", "name": "Mira Holt", "champion": True},
+        {"id": "c-11", "account_id": "acc-010", "name": "Theo Park"},
+    ],
+    "asks": [
+        {"id": "a-10", "account_id": "acc-010", "contact_id": "c-10", "ask_type": "review",
+         "asked_at": "2026-02-01T10:00:00Z", "outcome": "completed"},
+        {"id": "a-11", "account_id": "acc-010", "contact_id": "c-10", "ask_type": "testimonial",
+         "asked_at": "2026-05-04T10:00:00Z", "outcome": "completed"},
+    ],
+}  # fmt: skip
+
+
+@pytest.fixture
+def api(migrated_url: str, tmp_path: Path) -> Iterator[Api]:
+    for opened in api_with_programs(migrated_url, tmp_path, [INSIDERS]):
+        bundle = tmp_path / "advocate.json"
+        bundle.write_text(json.dumps(ADVOCATE))
+        services = opened.client.app.state.services  # type: ignore[attr-defined]
+        import_bundle(engine=services.engine, source=bundle)
+        yield opened
+
+
+def invite(api: Api, who: str, contact: str = "c-10", **body: Any) -> Any:
+    return api.post(f"/v1/advocates/{contact}/invitations", who, {"program": "insiders", **body})
+
+
+def rows(api: Api, model: Any) -> list[Any]:
+    services = api.client.app.state.services  # type: ignore[attr-defined]
+    with services.deps.session_factory() as session:
+        return list(session.scalars(select(model).where(model.account_id == "acc-010")))
+
+
+def test_an_invitation_opens_a_review_that_approval_turns_into_a_task(api: Api) -> None:
+    answer = invite(api, "ana", activity="advisory_board")
+    assert answer.status_code == 201, answer.text
+    opened = answer.json()
+    assert opened["activity"] == "advisory_board" and opened["status"] == "pending"
+    review = api.get(f"/v1/reviews/{opened['review_id']}", "ana").json()
+    payload = review.get("payload", review)
+    assert payload["recommended_ask_type"] == "advisory_board"
+    assert payload["contact"]["id"] == "c-10"
+    assert payload["program_id"] == "insiders"
+    draft = payload["draft"]
+    assert "advisory board" in draft["body"] and draft["evidence_ids"]
+    assert {"a-10", "a-11"} <= set(payload["summary"]["evidence_ids"])
+    decided = api.post(f"/v1/reviews/{opened['review_id']}/decision", "ana", {"action": "approve"})
+    assert decided.status_code == 200, decided.text
+    (task,) = rows(api, OwnerTask)
+    assert task.ask_type == "advisory_board" and task.contact_id == "c-10"
+    asks = {a.id: a for a in rows(api, Ask)}
+    assert [a.ask_type for a in asks.values() if a.outcome == "pending"] == ["advisory_board"]
+    # The ask history is read next time: the invitation is pending with the customer now.
+    again = invite(api, "ana", activity="advisory_board")
+    assert again.status_code == 409
+    assert "invitation_pending" in again.json()["reasons"]
+
+
+def test_a_second_invitation_is_refused_while_one_waits_for_the_owner(api: Api) -> None:
+    assert invite(api, "ana", activity="community").status_code == 201
+    again = invite(api, "ana", activity="community")
+    assert again.status_code == 409
+    assert again.json()["reasons"] == ["invitation_pending"]
+    other = invite(api, "ana", activity="beta_access")
+    assert other.json()["reasons"] == ["review_open"]
+
+
+def test_no_activity_given_takes_the_programs_first_open_one(api: Api) -> None:
+    answer = invite(api, "admin")
+    assert answer.status_code == 201, answer.text
+    assert answer.json()["activity"] == "advisory_board"
+
+
+@pytest.mark.parametrize(
+    ("contact", "body", "reasons"),
+    [
+        ("c-11", {"activity": "advisory_board"}, ["not_expansion_eligible"]),
+        ("c-10", {"activity": "event_speaking"}, ["public_permission_needed"]),
+        ("c-1", {"activity": "community"}, ["not_expansion_eligible", "review_open"]),
+    ],
+)
+def test_a_blocked_invitation_is_refused_with_reasons_and_words(
+    api: Api, contact: str, body: dict[str, Any], reasons: list[str]
+) -> None:
+    answer = invite(api, "ana", contact, **body)
+    assert answer.status_code == 409, answer.text
+    assert answer.json()["reasons"] == reasons
+    assert answer.json()["why"] and "refused" in answer.json()["detail"]
+    assert rows(api, OwnerTask) == []
+
+
+def test_an_activity_the_program_does_not_run_is_refused(api: Api) -> None:
+    put = {"programs": [{**INSIDERS, "activities": ["community"], "capacity": []}]}
+    assert api.client.put("/v1/programs", headers=api.headers("admin"), json=put).status_code == 200
+    answer = invite(api, "ana", activity="advisory_board")
+    assert answer.status_code == 409 and answer.json()["reasons"] == ["activity_not_in_program"]
+
+
+def test_only_the_accounts_owner_or_an_admin_invites(api: Api) -> None:
+    assert invite(api, "bob").status_code == 404  # another owner's contact
+    assert invite(api, "mkt").status_code == 403
+    assert invite(api, "ana", "c-none").status_code == 404
+
+
+@pytest.mark.parametrize(
+    "body",
+    [{"program": "nope"}, {"program": "insiders", "activity": "golf"}, {"activity": "community"},
+     {"program": "insiders", "extra": 1}],
+)  # fmt: skip
+def test_bad_input_is_422(api: Api, body: dict[str, Any]) -> None:
+    answer = api.post("/v1/advocates/c-10/invitations", "ana", body)
+    assert answer.status_code == 422, answer.text
