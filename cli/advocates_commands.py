@@ -345,5 +345,8 @@ def _queue_table(rows: list[ReferralReady]) -> Table:
 
 
 def register(app: typer.Typer) -> None:
+    from cli.invitation_commands import invite
+
+    advocates_app.command("invite")(invite)
     app.add_typer(advocates_app, name="advocates")
     app.add_typer(queue_app, name="queue")
