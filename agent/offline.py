@@ -164,12 +164,14 @@ def offline_summary(snapshot: EvidenceSnapshot, report: GateReport) -> AdvocacyS
         SummaryPoint(text=clip(describe(s, quote=True), 300) or s.id, evidence_ids=[s.id])
         for s in signals
     ]
-    lead = describe(signals[0], quote=False) if signals else "no signal on record"
     kind = report.ask_type
+    history = _completed_point(snapshot) if kind and not is_ask_type(kind) else None
+    lead = describe(signals[0], quote=False) if signals else "no signal on record"
+    if history and not signals:
+        lead = "their record of completed asks"
     ask = _ASK_LABELS[kind] if kind else "an"
     ready = f"ready for a {ask} ask" if kind is None or is_ask_type(kind) else f"invited to {ask}"
     headline = f"{plain_quote(snapshot.account.name)}: {lead}; {ready}"
-    history = _completed_point(snapshot) if kind and not is_ask_type(kind) else None
     points = [history, *points] if history else points
     cited = _cited_ids(snapshot, report) + (history.evidence_ids if history else [])
     return AdvocacySummary(
@@ -189,7 +191,9 @@ def _completed_point(snapshot: EvidenceSnapshot) -> SummaryPoint | None:
     )[-4:]
     if not done:
         return None
-    listed = ", ".join(f"{_ASK_LABELS[a.ask_type]} ({_day(a.asked_at)})" for a in done)
+    # No dates or counts in the words: the summary's checks allow no number the evidence's
+    # texts do not hold; the cited asks carry their dates on the review page.
+    listed = ", ".join(dict.fromkeys(_ASK_LABELS[a.ask_type] for a in done))
     return SummaryPoint(
         text=clip(f"Completed before: {listed}", 300) or listed, evidence_ids=[a.id for a in done]
     )

@@ -42,6 +42,7 @@ InvitationBlock = Literal[
     "activity_done_recently",
     "public_permission_needed",
 ]
+PRAISE = "private_praise_only"
 # An activity done within this many days is not offered again (as the ladder ranks a repeat).
 REPEAT_AFTER_DAYS = 365
 
@@ -225,7 +226,8 @@ def invitation_report(
     triggers = trigger_ids(snapshot, policy, now)
     checks = tuple(rule(snapshot, policy, now) for rule in (*HOLD_RULES, *STOP_RULES))
     permission = permission_flag(snapshot, now, activity)
-    flags = account_flags(snapshot, now, policy, triggers)
+    # No praise behind an invitation (its reason is the record): no praise flag to show.
+    flags = [f for f in account_flags(snapshot, now, policy, triggers) if triggers or f != PRAISE]
     return GateReport(
         account_id=snapshot.account.id,
         status="candidate",

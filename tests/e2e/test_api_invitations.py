@@ -15,6 +15,7 @@ from sqlalchemy import select
 from store.importer import import_bundle
 from store.models import Ask, OwnerTask
 from tests.e2e.api_fixtures import Api
+from tests.e2e.page_fixtures import sign_in
 from tests.e2e.test_api_programs import api_with_programs
 
 INSIDERS: dict[str, Any] = {
@@ -142,3 +143,34 @@ def test_only_the_accounts_owner_or_an_admin_invites(api: Api) -> None:
 def test_bad_input_is_422(api: Api, body: dict[str, Any]) -> None:
     answer = api.post("/v1/advocates/c-10/invitations", "ana", body)
     assert answer.status_code == 422, answer.text
+
+
+def test_the_profile_page_invites_and_shows_why_not(api: Api) -> None:
+    csrf = sign_in(api.client, api.tokens["ana"])
+    page = api.client.get("/advocates/c-10")
+    assert page.status_code == 200 and "Invite to an activity" in page.text
+    assert 'value="insiders:advisory_board"' in page.text
+    # Event speaking is listed as not open, with the reason in words.
+    assert "Event speaking (Customer insiders): Public permission needed" in page.text
+    posted = api.client.post(
+        "/advocates/c-10/invitations",
+        data={"csrf": csrf, "choice": "insiders:community"},
+        follow_redirects=False,
+    )
+    assert posted.status_code == 303, posted.text
+    review = api.client.get(posted.headers["location"])
+    assert review.status_code == 200 and "Community" in review.text
+    refused = api.client.post(
+        "/advocates/c-10/invitations", data={"csrf": csrf, "choice": "insiders:community"}
+    )
+    assert refused.status_code == 409 and "Invitation already pending" in refused.text
+    forged = api.client.post(
+        "/advocates/c-10/invitations", data={"csrf": "nope", "choice": "insiders:beta_access"}
+    )
+    assert forged.status_code == 403
+
+
+def test_marketing_sees_no_invitation_form(api: Api) -> None:
+    sign_in(api.client, api.tokens["mkt"])
+    page = api.client.get("/advocates/c-10")
+    assert page.status_code == 200 and "Invite to an activity" not in page.text
