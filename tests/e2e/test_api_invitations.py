@@ -12,9 +12,10 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
+from agent.usecases.scans import run_scan
 from store.importer import import_bundle
 from store.models import Ask, OwnerTask
-from tests.e2e.api_fixtures import Api
+from tests.e2e.api_fixtures import NOW, Api
 from tests.e2e.page_fixtures import sign_in
 from tests.e2e.test_api_programs import api_with_programs
 
@@ -170,7 +171,40 @@ def test_the_profile_page_invites_and_shows_why_not(api: Api) -> None:
     assert forged.status_code == 403
 
 
-def test_marketing_sees_no_invitation_form(api: Api) -> None:
-    sign_in(api.client, api.tokens["mkt"])
+def test_marketing_sees_no_invitation_form_and_may_not_invite(api: Api) -> None:
+    csrf = sign_in(api.client, api.tokens["mkt"])
     page = api.client.get("/advocates/c-10")
     assert page.status_code == 200 and "Invite to an activity" not in page.text
+    posted = api.client.post(
+        "/advocates/c-10/invitations", data={"csrf": csrf, "choice": "insiders:community"}
+    )
+    assert posted.status_code == 403 and rows(api, OwnerTask) == []
+    assert api.review_of("acc-010") is None
+
+
+def test_approval_rechecks_the_invitation_rules(api: Api) -> None:
+    opened = invite(api, "ana", activity="beta_access").json()
+    ticket = {
+        "id": "t-10",
+        "account_id": "acc-010",
+        "status": "open",
+        "priority": "high",
+        "category": "support",
+        "opened_at": "2026-11-26T10:00:00Z",
+    }
+    assert api.post("/v1/events", "ana", {"kind": "ticket", "row": ticket}).status_code < 300
+    refused = api.post(f"/v1/reviews/{opened['review_id']}/decision", "ana", {"action": "approve"})
+    assert refused.status_code == 409, refused.text
+    assert refused.json()["reasons"] == ["open_ticket"]
+    assert rows(api, OwnerTask) == []
+    assert api.review_of("acc-010").status == "pending"  # back in the queue, still decidable
+
+
+def test_an_approved_invitation_is_read_by_the_next_scan(api: Api) -> None:
+    opened = invite(api, "ana", activity="community").json()
+    api.post(f"/v1/reviews/{opened['review_id']}/decision", "ana", {"action": "approve"})
+    services = api.client.app.state.services  # type: ignore[attr-defined]
+    run_scan(services=services, now=NOW)
+    roll = api.get("/v1/accounts/acc-010/advocates", "ana").json()
+    (mira,) = [c for c in roll["contacts"] if c["contact_id"] == "c-10"]
+    assert mira["asks_by_type"]["community"] == {"pending": 1}
