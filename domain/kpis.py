@@ -13,7 +13,15 @@ from domain.advocates import advocate_tier, tier_at_least
 from domain.report import GateReport
 from domain.snapshot import EvidenceSnapshot, scope_status
 from domain.timing import ask_contact
-from domain.vocabulary import scope_of
+from domain.vocabulary import ACTIVITIES, scope_of
+
+
+def proposed_by_the_agent(data: Mapping[str, Any]) -> bool:
+    """Whether an event's review was the agent's proposal, not the owner's invitation to a
+    program activity (domain/invitations.py): the baseline rates and the pilot thresholds
+    measure the agent's candidates, and an invitation rests on a record, not on new praise."""
+    return data.get("ask_type") not in ACTIVITIES
+
 
 PILOT_CANDIDATE_SHARE = 0.9
 PILOT_REFERRAL_SHARE = 1.0

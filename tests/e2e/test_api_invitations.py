@@ -208,3 +208,17 @@ def test_an_approved_invitation_is_read_by_the_next_scan(api: Api) -> None:
     roll = api.get("/v1/accounts/acc-010/advocates", "ana").json()
     (mira,) = [c for c in roll["contacts"] if c["contact_id"] == "c-10"]
     assert mira["asks_by_type"]["community"] == {"pending": 1}
+
+
+def test_an_invitation_leaves_the_agents_rates_and_pilot_alone(api: Api) -> None:
+    """The baseline rates and the pilot thresholds measure the agent's own candidates: an
+    owner's invitation (no new praise, no value proof needed) is not one."""
+    approve_first = api.review_of("acc-001")
+    api.post(f"/v1/reviews/{approve_first.id}/decision", "ana", {"action": "approve"})
+    keys = ("advocate_candidate_eligibility_rate", "pilot_approved_with_value_proof_share")
+    before = api.get("/v1/metrics", "admin").json()
+    opened = invite(api, "ana", activity="community").json()
+    api.post(f"/v1/reviews/{opened['review_id']}/decision", "ana", {"action": "approve"})
+    after = api.get("/v1/metrics", "admin").json()
+    assert [after[k] for k in keys] == [before[k] for k in keys]
+    assert after["ask_approved"] == before["ask_approved"] + 1
