@@ -161,6 +161,8 @@ def test_the_profile_page_invites_and_shows_why_not(api: Api) -> None:
     assert posted.status_code == 303, posted.text
     review = api.client.get(posted.headers["location"])
     assert review.status_code == 200 and "Community" in review.text
+    assert "an invitation, no recent trigger" in review.text
+    assert "send within 7 days of your approval" in review.text
     refused = api.client.post(
         "/advocates/c-10/invitations", data={"csrf": csrf, "choice": "insiders:community"}
     )
