@@ -24,6 +24,7 @@ from agent.settings import Settings
 from agent.state import AdvocateState
 from checkpoints.reviews import open_review_kinds, publish_reviews
 from domain.actors import Actor
+from domain.advocates import expansion_eligible
 from domain.errors import Conflict, Forbidden, Invalid, Refused, not_found
 from domain.invitations import (
     Blocker,
@@ -81,6 +82,7 @@ class ActivityOption(BaseModel):
     activity: Activity
     label: str
     blockers: list[BlockerOut]
+    contact_id: str | None = None
 
 
 class InvitationRefused(Refused):
@@ -253,3 +255,21 @@ def recheck_invitation(
     standing = _Standing(standing.contact, standing.snapshot, {}, standing.open_reviews)
     activity: Activity = review.ask_type  # type: ignore[assignment]
     return [b.code for b in _blockers(standing, program, activity, settings, now)]
+
+
+def an_open_invitation(
+    *, session: Session, settings: Settings, now: datetime, tries: int = 40
+) -> ActivityOption | None:
+    """The first expansion-eligible contact (by id) with an activity open to them now, and
+    that activity (the demo shows it); `tries` bounds the contacts read."""
+    completed = advocate_store.completed_ask_types(session=session, now=now)
+    eligible = sorted(c for c, done in completed.items() if expansion_eligible(done))
+    admin = Actor(id="demo", role="admin")
+    for contact_id in eligible[:tries]:
+        options = invitation_options(
+            session=session, actor=admin, contact_id=contact_id, settings=settings, now=now
+        )
+        found = next((o for o in options if not o.blockers), None)
+        if found is not None:
+            return found.model_copy(update={"contact_id": contact_id})
+    return None

@@ -19,6 +19,8 @@ def demo_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
     folder = tmp_path_factory.mktemp("demo-invitations")
     done = run(folder, "demo")
     assert done.returncode == 0, done.stderr
+    # The demo points at an advocate with an activity open to them.
+    assert "advocacy advocates invite c-150 --program customer-voice" in done.stdout
     return folder
 
 
