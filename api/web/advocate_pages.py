@@ -27,7 +27,7 @@ from api.web.deps import text_field as field
 from domain.errors import DomainError
 from domain.finder import ReferenceQuery
 from domain.text import NO_NUL_PATTERN
-from domain.vocabulary import ASK_TYPES, CHANNELS, SCOPES, AskType, Scope
+from domain.vocabulary import ACTIVITIES, ASK_TYPES, CHANNELS, SCOPES, AskType, Scope
 
 router = APIRouter(include_in_schema=False, default_response_class=HTMLResponse)
 IdPath = Annotated[str, Path(max_length=64, pattern=NO_NUL_PATTERN)]
@@ -138,7 +138,7 @@ def _profile(
         "edits": edits,
         "open_activities": [o for o in options if not o.blockers],
         "blocked_activities": [o for o in options if o.blockers],
-        "ask_types": ASK_TYPES,
+        "ask_types": (*ASK_TYPES, *ACTIVITIES),  # what the contact may avoid
         "channels": CHANNELS,
         "problem": problem,
         "notice": notice,

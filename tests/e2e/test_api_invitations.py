@@ -123,6 +123,15 @@ def test_a_blocked_invitation_is_refused_with_reasons_and_words(
     assert rows(api, OwnerTask) == []
 
 
+def test_an_activity_the_owner_noted_to_avoid_is_refused(api: Api) -> None:
+    avoid = {"avoid_ask_types": ["advisory_board"]}
+    noted = api.client.put("/v1/advocates/c-10/preferences", headers=api.headers("ana"), json=avoid)
+    assert noted.status_code == 200, noted.text
+    answer = invite(api, "ana", activity="advisory_board")
+    assert answer.status_code == 409 and answer.json()["reasons"] == ["activity_avoided"]
+    assert invite(api, "ana").json()["activity"] == "beta_access"  # the first one still open
+
+
 def test_an_activity_the_program_does_not_run_is_refused(api: Api) -> None:
     put = {"programs": [{**INSIDERS, "activities": ["community"], "capacity": []}]}
     assert api.client.put("/v1/programs", headers=api.headers("admin"), json=put).status_code == 200
