@@ -250,6 +250,8 @@ def recheck_invitation(
     program = program_store.program(session=session, program_id=program_id)
     if contact_id is None or program is None:
         return ["activity_not_in_program"]
+    # Who may decide was checked already (decisions.py); the rules read the account whoever
+    # asks, so the contact is read without an owner's filter.
     admin = Actor(id="system", role="admin")
     standing = _standing(session, admin, contact_id, settings, now, excluding=review.id)
     standing = _Standing(standing.contact, standing.snapshot, {}, standing.open_reviews)
