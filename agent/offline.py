@@ -167,8 +167,8 @@ def offline_summary(snapshot: EvidenceSnapshot, report: GateReport) -> AdvocacyS
     kind = report.ask_type
     history = _completed_point(snapshot) if kind and not is_ask_type(kind) else None
     lead = describe(signals[0], quote=False) if signals else "no signal on record"
-    if history and not signals:
-        lead = "their record of completed asks"
+    if history and not report.trigger_signal_ids:
+        lead = "their record of completed asks"  # not praise: the invitation rests on it
     ask = _ASK_LABELS[kind] if kind else "an"
     ready = f"ready for a {ask} ask" if kind is None or is_ask_type(kind) else f"invited to {ask}"
     headline = f"{plain_quote(snapshot.account.name)}: {lead}; {ready}"
