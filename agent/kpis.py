@@ -15,6 +15,7 @@ from domain.kpis import (
     CompletedAsk,
     days_bucket,
     eligibility_ready,
+    proposed_by_the_agent,
     referral_ready,
     repeat_share,
     retention_share,
@@ -114,7 +115,11 @@ def response_by_days(rows: Sequence[Any]) -> dict[str, dict[str, Any]]:
 def baseline_rates(session: Session, period: dict[str, Any]) -> dict[str, float | None]:
     """The seeds' two baseline rates over the period's candidates (the referral one over the
     candidates a referral ask was eligible for, counting the owner's approval)."""
-    candidates = store.events(session=session, kind="candidate_identified", **period)
+    candidates = [
+        c
+        for c in store.events(session=session, kind="candidate_identified", **period)
+        if proposed_by_the_agent(c.data)
+    ]
     referral = [
         c
         for c in candidates

@@ -11,6 +11,7 @@ from agent.ask_metrics import ask_life_by_owner
 from agent.kpis import kpis
 from agent.usecases.backlog import backlog_rows
 from domain.clock import utc_now
+from domain.kpis import proposed_by_the_agent
 from domain.vocabulary import EventKind
 from store.funnel import ask_life_rows, escalations_by_owner, state_entries
 from store.queries import event_counts, event_data
@@ -48,7 +49,7 @@ def funnel(
     counts |= dict.fromkeys(("ask_held", "ask_stopped"), 0) | state_entries(
         session=session, **scope
     )
-    approved = data("ask_approved")
+    approved = [a for a in data("ask_approved") if proposed_by_the_agent(a)]
     approved_with_proof = [a for a in approved if a.get("value_proof")]
     approved_referrals = [a for a in approved if a.get("ask_type") == "referral"]
     referral_share = _rate(

@@ -12,11 +12,11 @@ from datetime import datetime
 
 from agent.prompt_evidence import clip, first_name, select_prompt_evidence
 from domain.checks import check_draft
-from domain.outputs import AdvocacySummary, AskDraft, SummaryPoint
+from domain.outputs import POINTS_MAX, AdvocacySummary, AskDraft, SummaryPoint
 from domain.report import GateReport
 from domain.snapshot import EvidenceSnapshot, SignalItem
 from domain.timing import ask_contact
-from domain.vocabulary import SCOPE_OF_ASK, AskType, Channel
+from domain.vocabulary import AskKind, Channel, is_ask_type, scope_of
 
 OFFLINE_AUTHOR = "offline-template"
 OFFLINE_VERSION = "offline-template.v1"
@@ -36,23 +36,33 @@ _KIND_LABELS = {
     "usage_milestone": "Usage milestone",
     "complaint": "Complaint",
 }
-_ASK_LABELS: dict[AskType, str] = {
+_ASK_LABELS: dict[AskKind, str] = {
     "private_feedback": "private feedback",
     "review": "review",
     "referral": "referral",
     "testimonial": "testimonial",
     "reference_call": "reference call",
     "case_study": "case study",
+    "advisory_board": "advisory board",
+    "beta_access": "beta access",
+    "event_speaking": "event speaking",
+    "community": "community",
 }
-_SUBJECTS: dict[AskType, str] = {
+_SUBJECTS: dict[AskKind, str] = {
     "private_feedback": "could we hear your thoughts?",
     "review": "would you share your experience?",
     "referral": "a quick question",
     "testimonial": "may we quote you?",
     "reference_call": "would you talk to a peer?",
     "case_study": "would you tell your story with us?",
+    "advisory_board": "an invitation to our customer advisory board",
+    "beta_access": "an invitation to try new features early",
+    "event_speaking": "would you speak at one of our events?",
+    "community": "an invitation to our customer community",
 }
-_EMAIL_ASKS: dict[AskType, str] = {
+# Invitations (domain/invitations.py) read as an offer the advocate is free to decline, never as
+# a favour owed, and carry no incentive: the ledger's paragraph is the only one an ask may carry.
+_EMAIL_ASKS: dict[AskKind, str] = {
     "private_feedback": "Would you have 20 minutes in the coming weeks for a quick conversation "
     "about what is working for you and what we could do better? It would stay between us.",
     "review": "If you are open to it, would you consider writing a short review of your "
@@ -69,8 +79,19 @@ _EMAIL_ASKS: dict[AskType, str] = {
     "case_study": "Would you be interested in working with us on a short case study about the "
     "results your team has achieved? You would review every word, and nothing would go out "
     "without your explicit permission. Would you be open to it?",
+    "advisory_board": "We are forming a small customer advisory board that meets a few times a "
+    "year to shape what we build next, and we would value your perspective on it. Would you be "
+    "interested in joining? It is completely fine to say no.",
+    "beta_access": "We are opening early access to some features before they are released, and "
+    "we would value your team's honest feedback on them. Would you like to take part? It is "
+    "completely fine to say no.",
+    "event_speaking": "Would you be open to speaking at one of our upcoming customer events or "
+    "webinars about your team's experience? You would decide what to share and review anything "
+    "we publish about it, and it is completely fine to say no.",
+    "community": "We run a customer community where teams like yours exchange ideas and "
+    "practices. Would you like to join it? It is completely fine to say no.",
 }
-_CALL_ASKS: dict[AskType, str] = {
+_CALL_ASKS: dict[AskKind, str] = {
     "private_feedback": "ask for 20 minutes of candid, private feedback on what works and what "
     "could be better",
     "review": "ask whether they would consider writing a public review in their own words",
@@ -79,6 +100,10 @@ _CALL_ASKS: dict[AskType, str] = {
     "testimonial": "ask whether they would be willing to give a short quote we could share",
     "reference_call": "ask whether they would take a short call with a prospective customer",
     "case_study": "ask whether they would work with us on a short case study of their results",
+    "advisory_board": "invite them to join the customer advisory board, a few meetings a year",
+    "beta_access": "invite them to try new features early and give feedback",
+    "event_speaking": "ask whether they would speak at one of our events or webinars",
+    "community": "invite them to join the customer community",
 }
 _PERMISSIONS: dict[str, str] = {
     "public_quote": "quoting them publicly",
@@ -139,18 +164,43 @@ def offline_summary(snapshot: EvidenceSnapshot, report: GateReport) -> AdvocacyS
         SummaryPoint(text=clip(describe(s, quote=True), 300) or s.id, evidence_ids=[s.id])
         for s in signals
     ]
+    kind = report.ask_type
+    history = _completed_point(snapshot) if kind and not is_ask_type(kind) else None
     lead = describe(signals[0], quote=False) if signals else "no signal on record"
-    ask = _ASK_LABELS[report.ask_type] if report.ask_type else "an"
-    headline = f"{plain_quote(snapshot.account.name)}: {lead}; ready for a {ask} ask"
+    if history and not report.trigger_signal_ids:
+        lead = "their record of completed asks"  # not praise: the invitation rests on it
+    ask = _ASK_LABELS[kind] if kind else "an"
+    ready = f"ready for a {ask} ask" if kind is None or is_ask_type(kind) else f"invited to {ask}"
+    headline = f"{plain_quote(snapshot.account.name)}: {lead}; {ready}"
+    points = [history, *points] if history else points
+    cited = _cited_ids(snapshot, report) + (history.evidence_ids if history else [])
     return AdvocacySummary(
         headline=clip(headline, 160) or lead,
-        points=points,
-        evidence_ids=_cited_ids(snapshot, report),
+        points=points[:POINTS_MAX],
+        evidence_ids=list(dict.fromkeys(cited)),
+    )
+
+
+def _completed_point(snapshot: EvidenceSnapshot) -> SummaryPoint | None:
+    """An invitation rests on the advocate's record: their completed asks, each cited (the
+    invitation's snapshot holds the invited contact alone)."""
+    contacts = {contact.id for contact in snapshot.contacts}
+    done = sorted(
+        (a for a in snapshot.asks if a.outcome == "completed" and a.contact_id in contacts),
+        key=lambda a: a.asked_at,
+    )[-4:]
+    if not done:
+        return None
+    # No dates or counts in the words: the summary's checks allow no number the evidence's
+    # texts do not hold; the cited asks carry their dates on the review page.
+    listed = ", ".join(dict.fromkeys(_ASK_LABELS[a.ask_type] for a in done))
+    return SummaryPoint(
+        text=clip(f"Completed before: {listed}", 300) or listed, evidence_ids=[a.id for a in done]
     )
 
 
 def offline_draft(
-    snapshot: EvidenceSnapshot, report: GateReport, *, ask_type: AskType, channel: Channel
+    snapshot: EvidenceSnapshot, report: GateReport, *, ask_type: AskKind, channel: Channel
 ) -> AskDraft:
     """The ask for `ask_type` on `channel`; the outcome line is dropped if it fails the checks."""
     draft = _compose(snapshot, report, ask_type, channel, with_outcome=True)
@@ -162,7 +212,7 @@ def offline_draft(
 def _compose(
     snapshot: EvidenceSnapshot,
     report: GateReport,
-    ask_type: AskType,
+    ask_type: AskKind,
     channel: Channel,
     *,
     with_outcome: bool,
@@ -216,7 +266,7 @@ def _thanks(snapshot: EvidenceSnapshot, report: GateReport) -> str:
 
 def _email_body(
     snapshot: EvidenceSnapshot,
-    ask_type: AskType,
+    ask_type: AskKind,
     name: str | None,
     result: str | None,
     *,
@@ -239,7 +289,7 @@ def _email_body(
 def _call_points(
     snapshot: EvidenceSnapshot,
     report: GateReport,
-    ask_type: AskType,
+    ask_type: AskKind,
     name: str | None,
     result: str | None,
 ) -> str:
@@ -249,7 +299,7 @@ def _call_points(
     if result:
         lines.append(f"- Mention the results on {result}.")
     lines.append(f"- The ask: {_CALL_ASKS[ask_type]}.")
-    scope = SCOPE_OF_ASK[ask_type]
+    scope = scope_of(ask_type)
     if scope is not None:
         lines.append(
             f"- Permission: ask explicitly whether they agree to {_PERMISSIONS[scope]}; do not "

@@ -23,6 +23,7 @@ from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import BaseMessage, HumanMessage, SystemMessage
 from pydantic import BaseModel
 
+from agent.ask_words import ASK_DESCRIPTIONS, CHANNEL_CONTRACTS, permission_instruction
 from agent.llm import StructuredCall, model_label, structured
 from agent.llm_failures import api_failure_reason as api_failure_reason  # re-exported
 from agent.llm_failures import parse_failure_reason as parse_failure_reason
@@ -31,10 +32,6 @@ from agent.prompt_evidence import clip, evidence_block, fenced_json, first_name
 from agent.settings import Settings
 from domain.checks import check_draft, check_summary
 from domain.outputs import (
-    CALL_BODY_MAX,
-    EMAIL_BODY_MAX,
-    EMAIL_BODY_MIN,
-    SUBJECT_MAX,
     AdvocacySummary,
     AskDraft,
     SummaryAndDraft,
@@ -42,12 +39,13 @@ from domain.outputs import (
 from domain.report import GateReport
 from domain.snapshot import EvidenceSnapshot
 from domain.timing import ask_contact
-from domain.vocabulary import SCOPE_OF_ASK, AskType, Channel
+from domain.vocabulary import AskKind, Channel, is_ask_type
 from prompts.loader import Prompt, load_prompt
 
 SUMMARIZE_VERSION = "v1"
 DRAFT_VERSION = "v1"
 WRITE_VERSION = "v1"
+INVITE_VERSION = "v1"
 
 
 T = TypeVar("T", bound=BaseModel)
@@ -82,33 +80,6 @@ class Written(Generic[T]):
             "llm_calls": self.llm_calls,
             "usage": self.usage.model_dump() if self.usage else None,
         }
-
-
-ASK_DESCRIPTIONS: dict[AskType, str] = {
-    "private_feedback": "a short private conversation about what works and what could be better",
-    "review": "a public review on a review site, written by the customer in their own words",
-    "referral": "an introduction to a peer who could benefit from what they achieved",
-    "testimonial": "a short quote we could use publicly, in their words",
-    "reference_call": "a short call with a prospective customer who wants to hear their story",
-    "case_study": "a published story of the results they achieved, written with them",
-}
-CHANNEL_CONTRACTS: dict[Channel, str] = {
-    "email": f"Write an email: a subject of at most {SUBJECT_MAX} characters and a body of "
-    f"{EMAIL_BODY_MIN} to {EMAIL_BODY_MAX} characters.",
-    "call": f"Write talking points for the owner's phone call, at most {CALL_BODY_MAX} "
-    "characters; the subject must be null.",
-}
-
-
-def permission_instruction(ask_type: AskType) -> str:
-    """What the draft must say about permission: decided here, in code, not by the model."""
-    scope = SCOPE_OF_ASK[ask_type]
-    if scope is None:
-        return "Nothing will be made public; do not mention publishing or permission."
-    return (
-        f"This ask needs the customer's explicit permission ({scope}). Ask for it as a "
-        "question; never say or imply that it was given."
-    )
 
 
 def _retry_message(problems: list[str]) -> HumanMessage:
@@ -207,11 +178,13 @@ class Writer:
         snapshot: EvidenceSnapshot,
         report: GateReport,
         *,
-        ask_type: AskType,
+        ask_type: AskKind,
         channel: Channel,
     ) -> tuple[Written[AdvocacySummary], Written[AskDraft]]:
         """The summary and the draft of the ask the code chose, in the configured write mode."""
-        if self._chat_model is not None and self._settings.write_mode == "one_call":
+        # An invitation to an activity has its own draft prompt (prompts/invite.v1.md): two calls.
+        one_call = self._settings.write_mode == "one_call" and is_ask_type(ask_type)
+        if self._chat_model is not None and one_call:
             both = self._write_both(snapshot, report, ask_type=ask_type, channel=channel)
             return _split(both)
         summary = self.summarize(snapshot, report)
@@ -223,7 +196,7 @@ class Writer:
         snapshot: EvidenceSnapshot,
         report: GateReport,
         *,
-        ask_type: AskType,
+        ask_type: AskKind,
         channel: Channel,
     ) -> Written[SummaryAndDraft]:
         """One call: the summary and the draft in one answer; the checks of both apply, and a
@@ -253,7 +226,7 @@ class Writer:
 
     @staticmethod
     def _ask_values(
-        snapshot: EvidenceSnapshot, report: GateReport, *, ask_type: AskType, channel: Channel
+        snapshot: EvidenceSnapshot, report: GateReport, *, ask_type: AskKind, channel: Channel
     ) -> dict[str, str]:
         """What the draft's prompt says about the ask: decided by the code, not by the model."""
         return {
@@ -289,12 +262,16 @@ class Writer:
         report: GateReport,
         summary: AdvocacySummary,
         *,
-        ask_type: AskType,
+        ask_type: AskKind,
         channel: Channel,
     ) -> Written[AskDraft]:
         """The ask of `ask_type` (chosen by the policy) for `channel`, for the owner to review."""
 
-        prompt = load_prompt("draft", self._versions["draft"])
+        prompt = (
+            load_prompt("draft", self._versions["draft"])
+            if is_ask_type(ask_type)
+            else load_prompt("invite", INVITE_VERSION)
+        )
         user = prompt.render(
             **self._ask_values(snapshot, report, ask_type=ask_type, channel=channel),
             summary_block=fenced_json("summary", summary.model_dump(mode="json")),

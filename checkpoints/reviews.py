@@ -40,6 +40,20 @@ def blocking_review_ids(
     return dict(rows.all())
 
 
+def open_review_kinds(
+    *, session: Session, account_id: str, now: datetime, excluding: str | None = None
+) -> list[str]:
+    """The ask types (or activities) of the account's reviews that stop a new one (see
+    `blocking_review_ids`), but `excluding` (the review being decided)."""
+    still_deferred = and_(Review.status == "deferred", Review.deferred_until > now)
+    query = (
+        select(Review.ask_type)
+        .where(Review.account_id == account_id, Review.id != (excluding or ""))
+        .where(or_(Review.status.in_(OPEN_STATUSES), still_deferred))
+    )
+    return [kind for kind in session.scalars(query) if kind]
+
+
 def pending_reviews(*, session: Session, owner_id: str | None = None) -> list[Review]:
     """Reviews waiting for a decision, oldest trigger first."""
     query = select(Review).where(Review.status == "pending")

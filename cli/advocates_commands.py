@@ -19,7 +19,7 @@ from cli.context import exits_on_domain_errors
 from cli.render import print_error
 from cli.workflow_commands import parse_time, services
 from domain.actors import Actor
-from domain.vocabulary import ASK_TYPES, CHANNELS, SCOPES
+from domain.vocabulary import ACTIVITIES, ASK_TYPES, CHANNELS, SCOPES
 
 # Only inside a command (fast --help): the use-cases load langchain/langgraph, and the finder's
 # models (domain.finder, domain.profile) took 0.15 s of every command's --help to build.
@@ -230,7 +230,7 @@ def prefs(
     contact_id: Annotated[str, typer.Argument(help="The contact's id.")],
     avoid: Annotated[
         list[str] | None,
-        typer.Option(help="An ask type never to propose for them (repeat the option)."),
+        typer.Option(help="An ask type or activity never to propose for them (repeat the option)."),
     ] = None,
     max_asks_per_year: Annotated[
         int | None, typer.Option(help="At most this many asks in 365 days.")
@@ -271,7 +271,8 @@ def prefs(
             ).preferences
         values: dict[str, Any] = {} if clear or current is None else current.model_dump()
         if avoid is not None:
-            values["avoid_ask_types"] = [_choice(t, ASK_TYPES, "--avoid") for t in avoid]
+            avoidable = (*ASK_TYPES, *ACTIVITIES)
+            values["avoid_ask_types"] = [_choice(t, avoidable, "--avoid") for t in avoid]
         if max_asks_per_year is not None:
             values["max_asks_per_year"] = max_asks_per_year
         if unavailable_until is not None:
@@ -345,5 +346,8 @@ def _queue_table(rows: list[ReferralReady]) -> Table:
 
 
 def register(app: typer.Typer) -> None:
+    from cli.invitation_commands import invite
+
+    advocates_app.command("invite")(invite)
     app.add_typer(advocates_app, name="advocates")
     app.add_typer(queue_app, name="queue")

@@ -17,6 +17,7 @@ from cli.render import results_table, review_panel, status_counts_table
 from cli.workflow_commands import method_warning, progress_bar, scan_results
 
 if TYPE_CHECKING:
+    from agent.bootstrap import Services
     from agent.settings import Settings
     from agent.usecases.rewards import RewardOut
 
@@ -95,6 +96,7 @@ def demo(
             waiting = review_queue(session=session, owner_id=None)
         # The review shown below stays waiting; another one shows the rewards ledger.
         reward = approve_with_incentive(services=built, reviews=waiting[1:])
+        invitable = _invitable(built)
         waiting = [r for r in waiting if reward is None or r.id != reward.review_id]
     drafter = (
         "offline-template (no OPENAI_API_KEY)" if not settings.llm_configured else settings.model
@@ -107,7 +109,7 @@ def demo(
         return
     console.print(review_panel(waiting[0], now=now))
     _print_reward(reward)
-    _next_steps(waiting[0].id, len(waiting))
+    _next_steps(waiting[0].id, len(waiting), invitable)
     if warning:
         console.print(warning, style="yellow", soft_wrap=True, markup=False)
     if serve:
@@ -162,7 +164,24 @@ def _serve_as(settings: Settings, owner_id: str, port: int, *, now: datetime) ->
     serve_api(host="127.0.0.1", port=port, workers=1)
 
 
-def _next_steps(review_id: str, waiting: int) -> None:
+def _invitable(built: Services) -> str | None:
+    """The command that invites the demo's first expansion-eligible advocate with a program
+    activity open to them (the owner's invitation: a review opens for it)."""
+    from agent.usecases.invitations import an_open_invitation
+
+    with built.deps.session_factory() as session:
+        found = an_open_invitation(
+            session=session, settings=built.deps.settings, now=built.deps.clock()
+        )
+    if found is None:
+        return None
+    return (
+        f"  advocacy advocates invite {found.contact_id} --program {found.program_id}"
+        f" --activity {found.activity}"
+    )
+
+
+def _next_steps(review_id: str, waiting: int, invitable: str | None = None) -> None:
     console.print(Rule("next"))
     lines = [
         f"{waiting} reviews wait for their owners. Decide this one"
@@ -180,6 +199,8 @@ def _next_steps(review_id: str, waiting: int) -> None:
         "Timers (reminders, escalations, no-response): advocacy tick · advocacy notifications list",
         "Measurements: advocacy metrics",
     ]
+    if invitable:
+        lines += ["Invite an expansion-eligible advocate to a program activity:", invitable]
     for line in lines:
         console.print(line, soft_wrap=True, markup=False)
 

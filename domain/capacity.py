@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Literal
 
+from domain.labels import label_of
 from domain.programs import (
     CapacityLimit,
     CountedAsk,
@@ -78,7 +79,8 @@ def _problem(
     now: datetime,
     contact_id: str | None,
 ) -> CapacityProblem:
-    what = f"{limit.ask_type} asks" if limit.ask_type else "asks"
+    # A person reads this refusal: the ask type in words ("reference call"), not its code.
+    what = f"{label_of(limit.ask_type).label.lower()} asks" if limit.ask_type else "asks"
     whose = f" to {contact_id}" if limit.per_contact else ""
     room_from = next_period_start(limit.per, now)
     why = (

@@ -7,7 +7,7 @@ from datetime import datetime
 
 from domain.settings import PolicySettings
 from domain.snapshot import EvidenceSnapshot, ScopeStatus, SignalItem, TicketItem, scope_status
-from domain.vocabulary import SCOPE_OF_ASK, AskType
+from domain.vocabulary import AskKind, scope_of
 
 
 def live_tickets(snapshot: EvidenceSnapshot, now: datetime) -> list[TicketItem]:
@@ -49,13 +49,13 @@ def account_flags(
     return tuple(flag for flag, on in flagged.items() if on)
 
 
-def permission_flag(snapshot: EvidenceSnapshot, now: datetime, ask_type: AskType) -> str | None:
+def permission_flag(snapshot: EvidenceSnapshot, now: datetime, ask_type: AskKind) -> str | None:
     """`permission:<scope>:<status>` for the scope of `ask_type`; None when it needs no scope.
 
     An `unclear` scope prints as `unknown` (the flag's statuses are a closed set); the
     `consent_unclear` reason tells the two apart.
     """
-    scope = SCOPE_OF_ASK[ask_type]
+    scope = scope_of(ask_type)
     if scope is None:
         return None
     status: ScopeStatus = scope_status(snapshot, scope, now)

@@ -13,7 +13,15 @@ from domain.advocates import advocate_tier, tier_at_least
 from domain.report import GateReport
 from domain.snapshot import EvidenceSnapshot, scope_status
 from domain.timing import ask_contact
-from domain.vocabulary import SCOPE_OF_ASK
+from domain.vocabulary import ACTIVITIES, scope_of
+
+
+def proposed_by_the_agent(data: Mapping[str, Any]) -> bool:
+    """Whether an event's review was the agent's proposal, not the owner's invitation to a
+    program activity (domain/invitations.py): the baseline rates and the pilot thresholds
+    measure the agent's candidates, and an invitation rests on a record, not on new praise."""
+    return data.get("ask_type") not in ACTIVITIES
+
 
 PILOT_CANDIDATE_SHARE = 0.9
 PILOT_REFERRAL_SHARE = 1.0
@@ -46,7 +54,7 @@ def candidate_readiness(
     prospect is matched on), a known permission status for the ask's scope, an ask type, the
     timing rule (the trigger within `send_within_days`), referral eligibility, and an open
     relationship risk (a low-priority ticket still open)."""
-    scope = SCOPE_OF_ASK.get(report.ask_type) if report.ask_type else None
+    scope = scope_of(report.ask_type) if report.ask_type else None
     known = scope is None or scope_status(snapshot, scope, now) in ("granted", "denied", "revoked")
     triggers = [s.occurred_at for s in snapshot.signals if s.id in report.trigger_signal_ids]
     days = (now - max(triggers)).days if triggers else None

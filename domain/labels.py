@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass
 
-from domain.vocabulary import SCOPE_OF_ASK
+from domain.vocabulary import scope_of
 
 
 @dataclass(frozen=True)
@@ -134,6 +134,42 @@ REFUSALS = _table(
         "contact_at_program_limit": (
             "Contact at the program's limit",
             "The program's limit of asks to this contact this period is reached.",
+        ),
+    }
+)
+
+# Why an owner may not invite an advocate to a program activity now (domain/invitations.py),
+# besides the gates' reasons and the capacity refusals above.
+INVITATIONS = _table(
+    {
+        "activity_not_in_program": (
+            "Program does not run it",
+            "The program does not run this activity.",
+        ),
+        "not_expansion_eligible": (
+            "Not yet eligible for activities",
+            "Activities open after a completed case study or two completed asks.",
+        ),
+        "outside_program": (
+            "Account outside the program",
+            "The account's segment, industry, the contact's tier or the timing do not fit.",
+        ),
+        "activity_avoided": (
+            "Contact avoids this activity",
+            "The owner recorded that the contact does not want this activity.",
+        ),
+        "invitation_pending": (
+            "Invitation already pending",
+            "An invitation to this activity waits for the owner or the customer.",
+        ),
+        "review_open": ("A review is open", "A review of this account waits for the owner."),
+        "activity_done_recently": (
+            "Took part this year",
+            "The contact took part in this activity within the last 365 days.",
+        ),
+        "public_permission_needed": (
+            "Public permission needed",
+            "A public activity needs a granted, unexpired permission to quote them first.",
         ),
     }
 )
@@ -286,6 +322,7 @@ METRICS = _table(
 TABLES: tuple[dict[str, Label], ...] = (
     REASONS,
     REFUSALS,
+    INVITATIONS,
     FLAGS,
     STATUSES,
     ASK_TYPES,
@@ -339,7 +376,7 @@ def status_words(status: str) -> str:
 
 def permission_needed(ask_type: str) -> str | None:
     """The words for the consent scope an ask type relies on; None when it needs none."""
-    scope = SCOPE_OF_ASK.get(ask_type)  # type: ignore[call-overload]
+    scope = scope_of(ask_type)
     return None if scope is None else SCOPES[scope]
 
 

@@ -17,13 +17,13 @@ from domain.settings import PolicySettings
 from domain.snapshot import EvidenceSnapshot, scope_status
 from domain.vocabulary import (
     COMPLETING_OUTCOMES,
-    SCOPE_OF_ASK,
+    AskKind,
     AskOutcome,
-    AskType,
     EventKind,
     NotificationKind,
     TaskResponse,
     TaskStatus,
+    scope_of,
 )
 
 # What a response does: the ask's new outcome (None: still pending), the task's new status.
@@ -119,7 +119,7 @@ def send_blockers(
     snapshot: EvidenceSnapshot,
     policy: PolicySettings,
     now: datetime,
-    ask_type: AskType,
+    ask_type: AskKind,
     own_reward_id: str | None = None,
 ) -> list[str]:
     """Why an approved ask may not be sent now (empty: it may): every stop rule, every hold
@@ -136,7 +136,7 @@ def send_blockers(
     reasons: list[str] = [
         c.reason for c in checks if c.reason is not None and c.reason not in OWN_ASK_HOLDS
     ]
-    scope = SCOPE_OF_ASK[ask_type]
+    scope = scope_of(ask_type)
     if scope is not None:
         status = scope_status(snapshot, scope, now)
         if status in BLOCKING_SCOPE_STATUSES:

@@ -13,7 +13,7 @@ from datetime import datetime
 from domain.report import GateReport
 from domain.snapshot import EvidenceSnapshot, scope_status
 from domain.timing import ask_contact
-from domain.vocabulary import SCOPE_OF_ASK, SCOPES
+from domain.vocabulary import SCOPES, scope_of
 
 # The recommended ask type needs no consent scope (a referral, private feedback).
 NOT_NEEDED = "not_needed"
@@ -47,7 +47,7 @@ def _newest_trigger(snapshot: EvidenceSnapshot, report: GateReport) -> str | Non
 def _permission_status(snapshot: EvidenceSnapshot, report: GateReport, now: datetime) -> str | None:
     if report.ask_type is None:
         return None
-    scope = SCOPE_OF_ASK[report.ask_type]
+    scope = scope_of(report.ask_type)
     return NOT_NEEDED if scope is None else scope_status(snapshot, scope, now)
 
 

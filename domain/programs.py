@@ -13,7 +13,7 @@ from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Annotated, Any, Literal, Self, get_args
+from typing import Annotated, Any, Literal, Self
 
 from pydantic import AliasChoices, ConfigDict, Field, model_validator
 
@@ -24,10 +24,9 @@ from domain.report import GateReport, RuleCheck
 from domain.snapshot import EvidenceSnapshot
 from domain.text import NulFree
 from domain.timing import ask_contact
-from domain.vocabulary import AskType
+from domain.vocabulary import ACTIVITIES, Activity, AskKind, AskType, is_ask_type
 
-Activity = Literal["advisory_board", "beta_access", "event_speaking", "community"]
-ACTIVITIES: tuple[Activity, ...] = get_args(Activity)
+__all__ = ["ACTIVITIES", "Activity"]  # their home is domain/vocabulary.py; imported from here too
 Period = Literal["month", "quarter"]
 
 ProgramId = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.:-]+$")]
@@ -220,7 +219,7 @@ def within_program(
         # Only expansion activities: an invitation the owner makes; the ask types stay.
         return report
     if kept:
-        ask_type = report.ask_type if report.ask_type in kept else kept[0]
+        ask_type = next((t for t in kept if t == report.ask_type), kept[0])
         narrowed = report.model_copy(update={"eligible_ask_types": kept})
         return (
             narrowed
@@ -308,11 +307,11 @@ def _full_note(full: set[str]) -> str:
     return f" (capacity used up: {', '.join(sorted(full))})" if full else ""
 
 
-def restrict_ask_types(eligible: Sequence[AskType], fit: ProgramFit) -> tuple[AskType, ...]:
+def restrict_ask_types(eligible: Sequence[AskKind], fit: ProgramFit) -> tuple[AskType, ...]:
     """The account's eligible ask types that a program it fits runs, in the ladder's order."""
     if not fit.fits:
         return ()
-    return tuple(t for t in eligible if t in fit.runs)
+    return tuple(t for t in eligible if is_ask_type(t) and t in fit.runs)
 
 
 # --- capacity --------------------------------------------------------------------------------

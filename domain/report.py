@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict
 
-from domain.vocabulary import AskType, ReasonCode, Status
+from domain.vocabulary import AskKind, AskType, ReasonCode, Status
 
 
 class _Value(BaseModel):
@@ -61,8 +61,9 @@ class GateReport(_Value):
     checks: tuple[RuleCheck, ...] = ()
     trigger_signal_ids: tuple[str, ...] = ()
     value_proof_ids: tuple[str, ...] = ()
-    eligible_ask_types: tuple[AskType, ...] = ()
-    ask_type: AskType | None = None
+    # An invitation's report (domain/invitations.py) names the activity; the ladder never does.
+    eligible_ask_types: tuple[AskKind, ...] = ()
+    ask_type: AskKind | None = None
     ask_policy: AskPolicyResult | None = None
 
     @property

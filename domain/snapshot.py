@@ -14,8 +14,8 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict
 
 from domain.vocabulary import (
+    AskKind,
     AskOutcome,
-    AskType,
     Channel,
     PermissionStatus,
     ReferralStatus,
@@ -94,7 +94,7 @@ class PermissionItem(_Item):
 
 class AskItem(_Item):
     id: str
-    ask_type: AskType
+    ask_type: AskKind
     asked_at: datetime
     outcome: AskOutcome
     contact_id: str | None = None
@@ -126,7 +126,7 @@ class PreferenceItem(_Item):
     """
 
     contact_id: str
-    avoid_ask_types: tuple[AskType, ...] = ()
+    avoid_ask_types: tuple[AskKind, ...] = ()
     max_asks_per_year: int | None = None
     unavailable_until: datetime | None = None
     preferred_channel: Channel | None = None

@@ -53,7 +53,8 @@ def timing(
 def _why(trigger_dates: list[datetime], now: datetime, window: int) -> str:
     fresh = f"ask within {window} days, while the positive moment is fresh"
     if not trigger_dates:
-        return fresh
+        # An owner's invitation to an activity rests on the advocate's record, not on praise.
+        return f"send within {window} days of your approval; no recent praise to build on"
     age = (now - max(trigger_dates)).days
     if age <= window:
         return f"{fresh} (latest trigger {_ago(age)})"

@@ -6,7 +6,7 @@ One definition for the import schemas, the evidence snapshot, the gates, the API
 
 from __future__ import annotations
 
-from typing import Literal, get_args
+from typing import Literal, TypeAlias, TypeGuard, get_args
 
 SignalKind = Literal[
     "nps",
@@ -32,6 +32,11 @@ PermissionStatus = Literal["granted", "denied", "revoked"]
 AskType = Literal[
     "private_feedback", "review", "referral", "testimonial", "reference_call", "case_study"
 ]
+# The program activities beyond the ask types (DESIGN.md section 3): the owner invites an
+# expansion-eligible advocate to one (domain/invitations.py); the scan's ladder never proposes one.
+Activity = Literal["advisory_board", "beta_access", "event_speaking", "community"]
+# What a review, an ask or an owner task asks for: an ask type of the ladder, or an activity.
+AskKind: TypeAlias = AskType | Activity
 AskOutcome = Literal["pending", "completed", "declined", "no_response"]
 ReferralStatus = Literal["submitted", "qualified", "converted", "lost"]
 RewardStatus = Literal["none", "pending", "paid", "disputed"]
@@ -41,6 +46,7 @@ SIGNAL_KINDS: tuple[SignalKind, ...] = get_args(SignalKind)
 SCOPES: tuple[Scope, ...] = get_args(Scope)
 ASK_TYPES: tuple[AskType, ...] = get_args(AskType)
 CHANNELS: tuple[Channel, ...] = get_args(Channel)
+ACTIVITIES: tuple[Activity, ...] = get_args(Activity)
 
 # The consent scope an ask type relies on (DESIGN.md section 3); None needs no scope.
 SCOPE_OF_ASK: dict[AskType, Scope | None] = {
@@ -51,6 +57,29 @@ SCOPE_OF_ASK: dict[AskType, Scope | None] = {
     "referral": None,
     "private_feedback": None,
 }
+
+# The consent scope an activity relies on. Speaking at an event puts the advocate's name and
+# words in public, attributed to them, which is what a `public_quote` grant allows (a logo or a
+# case study grant covers other uses); the other activities are private and need none.
+SCOPE_OF_ACTIVITY: dict[Activity, Scope | None] = {
+    "advisory_board": None,
+    "beta_access": None,
+    "event_speaking": "public_quote",
+    "community": None,
+}
+
+
+def is_ask_type(kind: str | None) -> TypeGuard[AskType]:
+    """Whether `kind` is one of the ladder's ask types (not an activity)."""
+    return kind in ASK_TYPES
+
+
+def scope_of(kind: str) -> Scope | None:
+    """The consent scope an ask type or an activity relies on; None when it needs none."""
+    if kind in SCOPE_OF_ASK:
+        return SCOPE_OF_ASK[kind]
+    return SCOPE_OF_ACTIVITY.get(kind)  # type: ignore[call-overload, no-any-return]
+
 
 # The score range of the signal kinds that carry one.
 SCORE_RANGES: dict[str, tuple[int, int]] = {"nps": (0, 10), "csat": (1, 5), "review": (1, 5)}

@@ -14,7 +14,7 @@ import re
 from domain import checks
 from domain.grounding import unsupported_names as ungrounded_names
 from domain.grounding import unsupported_numbers as ungrounded_numbers
-from domain.vocabulary import SCOPE_OF_ASK
+from domain.vocabulary import scope_of
 from evals.measures import MEASURES
 from evals.subject import AssertionResult, Check, Outputs, Subject, result
 
@@ -124,7 +124,7 @@ def no_permission_claim(subject: Subject) -> AssertionResult | None:
         return None
     problems = checks._permission_claims(subject.draft_text)
     ask = subject.report.ask_type
-    if ask is not None and SCOPE_OF_ASK[ask] is not None and not _asks_permission(subject):
+    if ask is not None and scope_of(ask) is not None and not _asks_permission(subject):
         problems.append(f"{ask} needs permission, but the draft does not ask for it")
     return result("no_permission_claim", problems)
 

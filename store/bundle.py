@@ -18,8 +18,8 @@ from domain.programs import Program
 from domain.text import NulFree, in_utc, not_before_1900, not_in_the_future
 from domain.vocabulary import (
     SCORE_RANGES,
+    AskKind,
     AskOutcome,
-    AskType,
     Channel,
     PermissionStatus,
     ReferralStatus,
@@ -164,7 +164,7 @@ class AskRow(_Row):
     id: Id
     account_id: Id
     contact_id: Id | None = None
-    ask_type: AskType
+    ask_type: AskKind
     asked_at: UtcTime
     outcome: AskOutcome
     incentive: Short | None = None
@@ -186,7 +186,7 @@ class PreferenceRow(_Row):
     one replaces the contact's preferences, audited like an edit (actor `import`)."""
 
     contact_id: Id
-    avoid_ask_types: list[AskType] = Field(
+    avoid_ask_types: list[AskKind] = Field(
         default_factory=list, description="Never proposed for this contact (CSV: `a;b`)."
     )
     max_asks_per_year: int | None = Field(None, ge=0, le=52)
@@ -202,7 +202,7 @@ class PreferenceRow(_Row):
 
     @field_validator("avoid_ask_types")
     @classmethod
-    def _once_each(cls, value: list[AskType]) -> list[AskType]:
+    def _once_each(cls, value: list[AskKind]) -> list[AskKind]:
         return sorted(set(value))
 
 

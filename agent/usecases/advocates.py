@@ -32,7 +32,7 @@ from domain.finder import ReferenceMatch, ReferenceQuery, find_references, score
 from domain.profile import JOURNEY_STAGES, AdvocateProfile, build_profile
 from domain.settings import PolicySettings
 from domain.text import in_utc
-from domain.vocabulary import AskType, Channel
+from domain.vocabulary import AskKind, Channel
 from store import advocates as store
 from store.db import transaction
 from store.models import Contact, Referral
@@ -44,8 +44,9 @@ PROFILE_CHUNK = 500
 class PreferencesIn(BaseModel):
     """What the owner records of how a contact wants to be asked; replaces the previous."""
 
-    avoid_ask_types: list[AskType] = Field(
-        default_factory=list, description="Ask types never to propose for this contact."
+    avoid_ask_types: list[AskKind] = Field(
+        default_factory=list,
+        description="Ask types (or program activities) never to propose for this contact.",
     )
     max_asks_per_year: int | None = Field(
         None, ge=0, le=52, description="At most this many asks in 365 days (held after)."
@@ -57,7 +58,7 @@ class PreferencesIn(BaseModel):
 
     @field_validator("avoid_ask_types")
     @classmethod
-    def _once_each(cls, value: list[AskType]) -> list[AskType]:
+    def _once_each(cls, value: list[AskKind]) -> list[AskKind]:
         return sorted(set(value))
 
     model_config = ConfigDict(

@@ -21,6 +21,7 @@ from agent.gating import gate_now
 from agent.graph import AdvocateGraph, thread_config
 from agent.records import record_refusal
 from agent.rewards import ledger_paragraph, resolve_incentive
+from agent.usecases.invitations import recheck_invitation
 from agent.usecases.reads import visible_review
 from agent.usecases.recovery import claim_is_lost, recover_claim
 from agent.usecases.results import DecisionOut
@@ -31,6 +32,7 @@ from domain.checks import ledger_incentive_problems
 from domain.errors import Conflict, Forbidden, Invalid, NotFound, Refused
 from domain.meaning import problem_codes
 from domain.report import GateReport
+from domain.vocabulary import is_ask_type
 from store.db import transaction
 from store.models import Owner, Review
 
@@ -241,6 +243,9 @@ def _check_edit(review: Review, decision: Decision, now: datetime) -> None:
 def _recheck_gates(deps: Deps, review: Review, decision: Decision) -> None:
     """Evidence may have changed while the draft waited (a ticket opened): read it again."""
     now = deps.clock()
+    if not is_ask_type(review.ask_type):
+        _recheck_invitation(deps, review, decision, now)
+        return
     with deps.session_factory() as session:
         gated = gate_now(
             session=session, settings=deps.settings, account_id=review.account_id, now=now
@@ -249,7 +254,30 @@ def _recheck_gates(deps: Deps, review: Review, decision: Decision) -> None:
     chosen = decision.ask_type or review.ask_type
     if report is not None and report.status == "candidate" and chosen in report.eligible_ask_types:
         return
-    reasons = _refusal_reasons(report, chosen)
+    _refuse(deps, review, decision, now, _refusal_reasons(report, chosen), report)
+
+
+def _recheck_invitation(deps: Deps, review: Review, decision: Decision, now: datetime) -> None:
+    """An invitation to an activity: the invitation rules again (domain/invitations.py)."""
+    with deps.session_factory() as session:
+        reasons = recheck_invitation(
+            session=session, settings=deps.settings, review=review, now=now
+        )
+    if reasons:
+        _refuse(deps, review, decision, now, reasons, None, status="held")
+
+
+def _refuse(
+    deps: Deps,
+    review: Review,
+    decision: Decision,
+    now: datetime,
+    reasons: list[str],
+    report: GateReport | None,
+    *,
+    status: str | None = None,
+) -> None:
+    """Record the refused approval, give the review back to the queue, and say why."""
     with transaction(deps.session_factory) as session:
         record_refusal(
             session,
@@ -257,7 +285,10 @@ def _recheck_gates(deps: Deps, review: Review, decision: Decision) -> None:
             actor=decision.by,
             action=decision.action,
             at=now,
-            changes={"reasons": reasons, "status": report.status if report else "unknown_account"},
+            changes={
+                "reasons": reasons,
+                "status": status or (report.status if report else "unknown_account"),
+            },
         )
         release_claim(
             session=session,

@@ -19,6 +19,7 @@ from domain.kpis import (
     PILOT_REFERRAL_SHARE,
     pilot_candidate_problems,
     pilot_referral_problems,
+    proposed_by_the_agent,
     share,
 )
 from store import kpis
@@ -164,7 +165,11 @@ def _threshold(
 
 
 def _candidates(session: Session, period: dict[str, Any]) -> ThresholdOut:
-    rows = kpis.events(session=session, kind="candidate_identified", **period)
+    rows = [
+        row
+        for row in kpis.events(session=session, kind="candidate_identified", **period)
+        if proposed_by_the_agent(row.data)
+    ]
     checked = [
         FailingAccount(
             account_id=row.account_id,

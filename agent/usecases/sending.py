@@ -19,7 +19,7 @@ from agent.usecases.tasks import TaskMovedOn, read_task, record_sent, visible_ta
 from domain.actors import Actor
 from domain.errors import Conflict, Refused
 from domain.lifecycle import send_blockers
-from domain.vocabulary import AskType
+from domain.vocabulary import AskKind
 from store import tasks as store
 from store.db import transaction
 from store.models import OwnerTask
@@ -107,7 +107,7 @@ def _check_gates(services: Services, task_id: str) -> None:
         raise Refused(
             f"send of {task_id} refused: the account no longer exists", ["account_missing"]
         )
-    ask_type = cast(AskType, task.ask_type)
+    ask_type = cast(AskKind, task.ask_type)
     own_reward = f"reward:{task.review_id}"  # agent/rewards.py: one row per review
     blockers = send_blockers(gated.snapshot, deps.settings.policy, now, ask_type, own_reward)
     if blockers:

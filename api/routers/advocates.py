@@ -17,6 +17,7 @@ from agent.usecases.advocates import (
     search_advocates,
     set_preferences,
 )
+from agent.usecases.invitations import InvitationIn, InvitationOut, invite
 from agent.usecases.referral_queue import ReferralReady, referral_queue
 from api.deps import AnyUser, ApiUser, ServicesDep, SessionDep, allow
 from domain.finder import ReferenceMatch, ReferenceQuery
@@ -92,6 +93,22 @@ def put_preferences(
     to avoid (ineligible), at most N asks a year (`advocate_ask_limit`), unavailable until a
     time (`advocate_unavailable`), preferred channel. The account's owner or an admin."""
     return set_preferences(services=services, actor=user, contact_id=contact_id, preferences=body)
+
+
+@router.post("/advocates/{contact_id}/invitations", status_code=201, response_model=InvitationOut)
+def post_invitation(
+    contact_id: IdPath, body: InvitationIn, services: ServicesDep, user: PreferenceEditor
+) -> InvitationOut:
+    """Invite an expansion-eligible advocate to a program's activity (`advisory_board`,
+    `beta_access`, `event_speaking`, `community`; none given: the program's first one open to
+    them). A review opens, drafted and pending, for the owner to approve, edit, reject or defer
+    like any other; approval makes the owner task and the ask history. The account's owner or
+    an admin. Refused with 409, every `reasons` code and the `why` of each, when the program
+    does not run the activity, the contact is not expansion-eligible or outside the program,
+    its capacity is used up, the gates hold or stop the account, the contact's preferences say
+    no, an invitation to it is pending or was completed within 365 days, or (event speaking)
+    no granted, unexpired `public_quote` permission exists. An unknown program: 422."""
+    return invite(services=services, actor=user, contact_id=contact_id, invitation=body)
 
 
 @router.get("/accounts/{account_id}/advocates", response_model=AccountAdvocates)

@@ -18,6 +18,7 @@ from starlette.datastructures import FormData
 from agent.bootstrap import Services
 from agent.usecases.advocates import PreferencesIn, advocate_profile, search_advocates
 from agent.usecases.advocates import set_preferences as save_preferences
+from agent.usecases.invitations import InvitationIn, invitation_options, invite
 from agent.usecases.referral_queue import referral_queue
 from api.deps import ApiUser
 from api.errors import ApiError, error_body, status_of
@@ -26,7 +27,7 @@ from api.web.deps import text_field as field
 from domain.errors import DomainError
 from domain.finder import ReferenceQuery
 from domain.text import NO_NUL_PATTERN
-from domain.vocabulary import ASK_TYPES, CHANNELS, SCOPES, AskType, Scope
+from domain.vocabulary import ACTIVITIES, ASK_TYPES, CHANNELS, SCOPES, AskType, Scope
 
 router = APIRouter(include_in_schema=False, default_response_class=HTMLResponse)
 IdPath = Annotated[str, Path(max_length=64, pattern=NO_NUL_PATTERN)]
@@ -111,6 +112,7 @@ def _profile(
     status_code: int = 200,
 ) -> Response:
     deps = services.deps
+    edits = user.role in ("owner", "admin")
     with deps.session_factory() as session:
         profile = advocate_profile(
             session=session,
@@ -119,11 +121,24 @@ def _profile(
             policy=deps.settings.policy,
             now=deps.clock(),
         )
+        options = (
+            invitation_options(
+                session=session,
+                actor=user,
+                contact_id=contact_id,
+                settings=deps.settings,
+                now=deps.clock(),
+            )
+            if edits
+            else []
+        )
     context = {
         "title": f"Advocate {profile.name}",
         "p": profile,
-        "edits": user.role in ("owner", "admin"),
-        "ask_types": ASK_TYPES,
+        "edits": edits,
+        "open_activities": [o for o in options if not o.blockers],
+        "blocked_activities": [o for o in options if o.blockers],
+        "ask_types": (*ASK_TYPES, *ACTIVITIES),  # what the contact may avoid
         "channels": CHANNELS,
         "problem": problem,
         "notice": notice,
@@ -152,6 +167,32 @@ def post_preferences(
         code, answer = status_of(refused), error_body(refused)
     else:
         return RedirectResponse(f"/advocates/{contact_id}?saved=1", status_code=303)
+    return _profile(request, services, user, contact_id, problem=answer, status_code=code)
+
+
+@router.post("/advocates/{contact_id}/invitations")
+def post_invitation(
+    contact_id: IdPath,
+    request: Request,
+    services: PageServices,
+    visitor: Visitor,
+    form: CheckedForm,
+) -> Response:
+    """Invite the contact to the chosen program activity (the API's use-case), then open the
+    review it drafted; refused: the profile again, with every reason in words."""
+    user = api_user(visitor)
+    program, _, activity = (field(form, "choice") or "").partition(":")
+    try:
+        wanted = parsed(InvitationIn, {"program": program, "activity": activity or None})
+        opened = invite(services=services, actor=user, contact_id=contact_id, invitation=wanted)
+    except ApiError as refused:
+        code, answer = refused.status_code, refused.body()
+    except DomainError as refused:
+        if status_of(refused) == 404:
+            raise
+        code, answer = status_of(refused), error_body(refused)
+    else:
+        return RedirectResponse(f"/reviews/{opened.review_id}", status_code=303)
     return _profile(request, services, user, contact_id, problem=answer, status_code=code)
 
 

@@ -17,7 +17,7 @@ from agent.metrics import FUNNEL
 from agent.usecases.reads import not_proposed_results, review_queue
 from domain.evidence_words import describe_evidence, relative, title_of
 from domain.labels import label_of
-from domain.vocabulary import SCOPE_OF_ASK
+from domain.vocabulary import scope_of
 from store.models import Review
 
 NOT_PROPOSED_STATUSES = ("held", "stopped")
@@ -130,7 +130,7 @@ class Permission:
 
 def permission_for(review: Review, ask_type: str) -> Permission:
     """The consent status of the scope the ask type relies on, from the review's flags."""
-    scope = SCOPE_OF_ASK.get(ask_type)  # type: ignore[call-overload]
+    scope = scope_of(ask_type)
     if scope is None:
         return Permission(scope=None, status="not needed")
     prefix = f"permission:{scope}:"

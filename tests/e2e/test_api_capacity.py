@@ -120,7 +120,7 @@ def test_the_contacts_own_limit_is_enforced(api: Api, contact: str, status: int)
     assert answer.status_code == status, answer.text
     if status == 409:
         assert answer.json()["reasons"] == ["contact_at_program_limit"]
-        assert "1 of 1 reference_call asks to c-1 approved this quarter" in answer.text
+        assert "1 of 1 reference call asks to c-1 approved this quarter" in answer.text
 
 
 @pytest.fixture

@@ -47,7 +47,7 @@ def test_every_route_refuses_a_request_without_a_token(api: Api) -> None:
     documented = set(app.openapi()["paths"])
     assert {path for _, path in walked} == documented
     protected = [(method, path) for method, path in walked if path != "/healthz"]
-    assert len(protected) == 41
+    assert len(protected) == 42
     for method, path in protected:
         concrete = path.replace("{review_id}", "rv-x").replace("{scan_id}", "sc-x")
         concrete = concrete.replace("{user_id}", "u-x")

@@ -120,7 +120,7 @@ def test_a_refusal_says_how_full_and_when_there_is_room_again() -> None:
         program(REFS_PER_CONTACT), asks, ask_type="reference_call", contact_id="c-1", now=NOW
     )
     assert problem.why == (
-        "voice: 2 of 2 reference_call asks to c-1 approved this quarter (since 2026-10-01); "
+        "voice: 2 of 2 reference call asks to c-1 approved this quarter (since 2026-10-01); "
         "room again from 2027-01-01"
     )
     assert problem.room_from == datetime(2027, 1, 1, tzinfo=UTC)

@@ -69,12 +69,13 @@ def test_the_timing_line_says_whether_the_moment_is_still_fresh(age_days: float,
     assert planned == {"send_by": "2026-12-08", "why": why}
 
 
-def test_the_newest_trigger_counts_and_no_trigger_gives_the_window_alone() -> None:
+def test_the_newest_trigger_counts_and_no_trigger_gives_the_window_from_approval() -> None:
+    """No trigger: an owner's invitation to an activity, which does not claim a fresh moment."""
     old, fresh = nps(9, days=73, id="s-old"), nps(10, days=2, id="s-fresh")
     planned = timing(report_of("s-old", "s-fresh"), snap(old, fresh), now=NOW, send_within_days=7)
     assert planned["why"].endswith("(latest trigger 2 days ago)")
     alone = timing(report_of(), snap(), now=NOW, send_within_days=7)
-    assert alone["why"] == "ask within 7 days, while the positive moment is fresh"
+    assert alone["why"] == "send within 7 days of your approval; no recent praise to build on"
 
 
 # --- whom to ask ----------------------------------------------------------------------------------
