@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 from agent.bootstrap import Services
 from agent.graph import thread_config
 from agent.programs import counted_asks
+from agent.records import record_audit
 from agent.settings import Settings
 from agent.state import AdvocateState
 from checkpoints.reviews import open_review_kinds, publish_reviews
@@ -206,6 +207,16 @@ def invite(
         raise Conflict(f"a review of {standing.snapshot.account.id} opened meanwhile; try again")
     with transaction(deps.session_factory) as session:
         publish_reviews(session=session, review_ids=[review_id])
+        # Who invited: the decision audits who approved, this who opened the review.
+        record_audit(
+            session,
+            entry_id=f"audit:{review_id}:invited",
+            review_id=review_id,
+            actor=actor.id,
+            action="invited",
+            at=now,
+            changes={"program": program.id, "activity": activity, "contact_id": contact_id},
+        )
     return InvitationOut(
         review_id=review_id,
         status="pending",

@@ -14,7 +14,7 @@ from sqlalchemy import select
 
 from agent.usecases.scans import run_scan
 from store.importer import import_bundle
-from store.models import Ask, OwnerTask
+from store.models import Ask, AuditEntry, OwnerTask
 from tests.e2e.api_fixtures import NOW, Api
 from tests.e2e.page_fixtures import sign_in
 from tests.e2e.test_api_programs import api_with_programs
@@ -65,6 +65,12 @@ def rows(api: Api, model: Any) -> list[Any]:
         return list(session.scalars(select(model).where(model.account_id == "acc-010")))
 
 
+def audit_of(api: Api, review_id: str) -> list[AuditEntry]:
+    services = api.client.app.state.services  # type: ignore[attr-defined]
+    with services.deps.session_factory() as session:
+        return list(session.scalars(select(AuditEntry).where(AuditEntry.review_id == review_id)))
+
+
 def test_an_invitation_opens_a_review_that_approval_turns_into_a_task(api: Api) -> None:
     answer = invite(api, "ana", activity="advisory_board")
     assert answer.status_code == 201, answer.text
@@ -78,6 +84,13 @@ def test_an_invitation_opens_a_review_that_approval_turns_into_a_task(api: Api) 
     draft = payload["draft"]
     assert "advisory board" in draft["body"] and draft["evidence_ids"]
     assert {"a-10", "a-11"} <= set(payload["summary"]["evidence_ids"])
+    (invited,) = audit_of(api, opened["review_id"])
+    assert (invited.actor, invited.action) == ("u-ana", "invited")
+    assert invited.changes == {
+        "program": "insiders",
+        "activity": "advisory_board",
+        "contact_id": "c-10",
+    }
     decided = api.post(f"/v1/reviews/{opened['review_id']}/decision", "ana", {"action": "approve"})
     assert decided.status_code == 200, decided.text
     (task,) = rows(api, OwnerTask)
