@@ -43,6 +43,7 @@ from tools.batch import gc_paused, load_snapshots, triggered_account_ids
 STATUSES = ("not_triggered", "held", "stopped", "candidate")
 GATE_EVENTS = ("held", "stopped")  # the statuses whose result records an event
 SKIPPED = "skipped_unchanged"  # the counts key: accounts whose previous result was reused
+REVIEW_CHUNK = 2000  # candidates per blocking-review query: bound parameters stay few
 
 
 def gated_with(settings: Settings) -> str:
@@ -150,7 +151,7 @@ def _read(
 ) -> _Read:
     # Versions before evidence: a change committed after this read is seen by the next scan,
     # never lost (a reused result's version is the one it read, still the account's).
-    reused, blocked = _reusable(reader, batch, now, base) if base else ({}, {})
+    reused, blocked = reusable(reader, batch, now, base) if base else ({}, {})
     fresh = [account_id for account_id in batch if account_id not in reused]
     versions = evidence_versions(session=reader, account_ids=fresh)
     snapshots, reports = _gate(reader, deps, fresh, now)
@@ -164,14 +165,19 @@ def _read(
     return _Read(versions, reused, blocked, snapshots, reports, later, programs)
 
 
-def _reusable(
-    reader: Any, batch: list[str], now: datetime, base: Base
+def reusable(
+    reader: Any, batch: list[str] | None, now: datetime, base: Base
 ) -> tuple[dict[str, str], dict[str, str]]:
+    """The accounts of `batch` (None: of the whole base scan) whose base result a re-scan at
+    `now` copies (account -> status), and the reviews that block those that are candidates."""
     if now < base.as_of:
         return {}, {}
     unchanged = reusable_results(session=reader, scan_id=base.scan_id, account_ids=batch, now=now)
     candidates = [a for a, status in unchanged.items() if status == "candidate"]
-    blocked = blocking_review_ids(session=reader, account_ids=candidates, now=now)
+    blocked: dict[str, str] = {}
+    for start in range(0, len(candidates), REVIEW_CHUNK):
+        chunk = candidates[start : start + REVIEW_CHUNK]
+        blocked.update(blocking_review_ids(session=reader, account_ids=chunk, now=now))
     reused = {a: status for a, status in unchanged.items() if status != "candidate" or a in blocked}
     return reused, blocked
 

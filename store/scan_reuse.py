@@ -86,23 +86,26 @@ def evidence_versions(*, session: Session, account_ids: Sequence[str]) -> dict[s
 
 
 def reusable_results(
-    *, session: Session, scan_id: str, account_ids: Sequence[str], now: datetime
+    *, session: Session, scan_id: str, account_ids: Sequence[str] | None, now: datetime
 ) -> dict[str, str]:
     """Account -> status of its result in the scan, for those a re-scan at `now` may reuse: the
-    result read the account's current evidence version, and its `recheck_at` has not come."""
+    result read the account's current evidence version, and its `recheck_at` has not come.
+    `account_ids` None: every account of the scan, in one query on its key."""
     c, a = RESULTS.c, Account.__table__.c
+    unchanged = (
+        select(c.account_id, c.status)
+        .join(Account.__table__, a.id == c.account_id)
+        .where(
+            c.scan_id == scan_id,
+            c.evidence_version == a.evidence_version,
+            or_(c.recheck_at.is_(None), c.recheck_at > now),
+        )
+    )
+    if account_ids is None:
+        return {row[0]: row[1] for row in session.execute(unchanged)}
     found: dict[str, str] = {}
     for chunk in _chunks(account_ids):
-        rows = session.execute(
-            select(c.account_id, c.status)
-            .join(Account.__table__, a.id == c.account_id)
-            .where(
-                c.scan_id == scan_id,
-                ids_in(c.account_id, chunk),
-                c.evidence_version == a.evidence_version,
-                or_(c.recheck_at.is_(None), c.recheck_at > now),
-            )
-        )
+        rows = session.execute(unchanged.where(ids_in(c.account_id, chunk)))
         found.update((row[0], row[1]) for row in rows.all())
     return found
 
