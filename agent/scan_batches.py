@@ -31,7 +31,7 @@ from agent.deps import Deps
 from agent.programs import program_book
 from agent.scan_context import ScanDeps
 from agent.scan_drafting import Drafting, DraftingBatch, Prepared, drafting, review_id_for
-from agent.scan_gating import Base, gate_batch, gated_with, reusable, store_gated
+from agent.scan_gating import Base, gate_batch, gated_again_estimate, gated_with, store_gated
 from agent.usecases.recovery import recover_draft
 from store import scan_batches as store
 from store.db import transaction
@@ -72,9 +72,9 @@ def plan_scan(deps: Deps, scan_id: str, enqueue: Enqueue | None = None) -> list[
         if deps.settings.scan_incremental and not filters.get("program"):
             found = base_scan(session=session, now=scan.as_of, gated_with=scan.gated_with)
             scan.base_scan_id = found[0] if found else None
-            if found:
-                reused, _ = reusable(session, None, scan.as_of, Base(*found))
-                batches = packed(batches, reused=reused.keys(), size=size)
+            again = gated_again_estimate(session, Base(*found), scan.as_of) if found else None
+            if again is not None:
+                batches = packed(batches, gated_again=again, size=size)
         numbers = store.add_batches(session=session, scan_id=scan_id, batches=batches)
         if enqueue is not None and numbers:
             enqueue(session, scan_id, numbers)
@@ -84,18 +84,19 @@ def plan_scan(deps: Deps, scan_id: str, enqueue: Enqueue | None = None) -> list[
 
 
 def packed(
-    batches: list[list[str]], *, reused: Container[str], size: int, most: int = PACKED_MAX
+    batches: list[list[str]], *, gated_again: Container[str], size: int, most: int = PACKED_MAX
 ) -> list[list[str]]:
-    """The same accounts in the same order, cut so that each batch holds at most `size` accounts
-    a re-scan gates again and at most `most` in all. A reused account costs a share of one
-    INSERT ... SELECT, a gated one its evidence and rules: a re-scan of 100k accounts with 1%
-    changed took 100 batches of ~40 ms of statements each, for ten accounts to gate in each.
-    Which accounts are reused is decided again by each batch; this only sizes them."""
+    """The same accounts in the same order, cut so that each batch holds at most `size` of
+    those a re-scan likely gates again (`gated_again`) and at most `most` in all. A reused
+    account costs a share of one INSERT ... SELECT, a gated one its evidence and rules: a
+    re-scan of 100k accounts with 1% changed took 100 batches of ~40 ms of statements each,
+    for ten accounts to gate in each. Each batch decides again which accounts it reuses; this
+    only sizes them."""
     cut: list[list[str]] = []
     current: list[str] = []
     fresh = 0
     for account_id in chain.from_iterable(batches):
-        is_fresh = account_id not in reused
+        is_fresh = account_id in gated_again
         if current and (len(current) == most or (is_fresh and fresh == size)):
             cut.append(current)
             current, fresh = [], 0

@@ -23,7 +23,7 @@ from agent.deps import Deps
 from agent.programs import ProgramBook
 from agent.records import record_events
 from agent.settings import Settings
-from checkpoints.reviews import blocking_review_ids
+from checkpoints.reviews import blocking_review_ids, blocks_a_new_review
 from domain.edges import next_edge
 from domain.events import gate_event
 from domain.gates import evaluate
@@ -35,6 +35,7 @@ from store.scan_reuse import (
     copy_results,
     evidence_versions,
     first_future_evidence,
+    gated_again,
     reusable_results,
 )
 from store.scans import add_results
@@ -151,7 +152,7 @@ def _read(
 ) -> _Read:
     # Versions before evidence: a change committed after this read is seen by the next scan,
     # never lost (a reused result's version is the one it read, still the account's).
-    reused, blocked = reusable(reader, batch, now, base) if base else ({}, {})
+    reused, blocked = _reusable(reader, batch, now, base) if base else ({}, {})
     fresh = [account_id for account_id in batch if account_id not in reused]
     versions = evidence_versions(session=reader, account_ids=fresh)
     snapshots, reports = _gate(reader, deps, fresh, now)
@@ -165,11 +166,9 @@ def _read(
     return _Read(versions, reused, blocked, snapshots, reports, later, programs)
 
 
-def reusable(
-    reader: Any, batch: list[str] | None, now: datetime, base: Base
+def _reusable(
+    reader: Any, batch: list[str], now: datetime, base: Base
 ) -> tuple[dict[str, str], dict[str, str]]:
-    """The accounts of `batch` (None: of the whole base scan) whose base result a re-scan at
-    `now` copies (account -> status), and the reviews that block those that are candidates."""
     if now < base.as_of:
         return {}, {}
     unchanged = reusable_results(session=reader, scan_id=base.scan_id, account_ids=batch, now=now)
@@ -180,6 +179,16 @@ def reusable(
         blocked.update(blocking_review_ids(session=reader, account_ids=chunk, now=now))
     reused = {a: status for a, status in unchanged.items() if status != "candidate" or a in blocked}
     return reused, blocked
+
+
+def gated_again_estimate(session: Session, base: Base, now: datetime) -> set[str] | None:
+    """The accounts a re-scan at `now` will likely gate again (each batch decides again), or
+    None when it reuses nothing."""
+    if now < base.as_of:
+        return None
+    return gated_again(
+        session=session, scan_id=base.scan_id, now=now, blocks=blocks_a_new_review(now)
+    )
 
 
 def _gate(

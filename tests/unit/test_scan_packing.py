@@ -14,29 +14,29 @@ PLAIN = [IDS[i : i + 3] for i in range(0, 12, 3)]
 
 
 @pytest.mark.parametrize(
-    ("name", "reused", "expected"),
+    ("name", "again", "expected"),
     [
-        ("nothing_reused_keeps_the_plain_batches", set(), PLAIN),
-        ("everything_reused_makes_one_batch", set(IDS), [IDS]),
+        ("nothing_reused_keeps_the_plain_batches", set(IDS), PLAIN),
+        ("everything_reused_makes_one_batch", set(), [IDS]),
         (
             "a_batch_closes_before_its_fourth_fresh_account",
-            set(IDS[1:9]),
+            set(IDS) - set(IDS[1:9]),
             [IDS[:11], IDS[11:]],
         ),
         (
             "reused_accounts_trail_the_last_fresh_one",
-            set(IDS) - {IDS[0], IDS[1], IDS[2], IDS[3]},
+            {IDS[0], IDS[1], IDS[2], IDS[3]},
             [IDS[:3], IDS[3:]],
         ),
     ],
 )
-def test_packed(name: str, reused: set[str], expected: list[list[str]]) -> None:
-    cut = packed(PLAIN, reused=reused, size=3)
+def test_packed(name: str, again: set[str], expected: list[list[str]]) -> None:
+    cut = packed(PLAIN, gated_again=again, size=3)
     assert cut == expected, name
     assert list(chain.from_iterable(cut)) == IDS
-    assert all(sum(a not in reused for a in batch) <= 3 for batch in cut)
+    assert all(sum(a in again for a in batch) <= 3 for batch in cut)
 
 
 def test_packed_batches_stay_under_the_largest_batch() -> None:
-    cut = packed(PLAIN, reused=set(IDS), size=3, most=5)
+    cut = packed(PLAIN, gated_again=set(), size=3, most=5)
     assert cut == [IDS[:5], IDS[5:10], IDS[10:]]
