@@ -23,7 +23,7 @@ from agent.deps import Deps
 from agent.programs import ProgramBook
 from agent.records import record_events
 from agent.settings import Settings
-from checkpoints.reviews import blocking_review_ids
+from checkpoints.reviews import blocking_review_ids, blocks_a_new_review
 from domain.edges import next_edge
 from domain.events import gate_event
 from domain.gates import evaluate
@@ -35,6 +35,7 @@ from store.scan_reuse import (
     copy_results,
     evidence_versions,
     first_future_evidence,
+    gated_again,
     reusable_results,
 )
 from store.scans import add_results
@@ -43,6 +44,7 @@ from tools.batch import gc_paused, load_snapshots, triggered_account_ids
 STATUSES = ("not_triggered", "held", "stopped", "candidate")
 GATE_EVENTS = ("held", "stopped")  # the statuses whose result records an event
 SKIPPED = "skipped_unchanged"  # the counts key: accounts whose previous result was reused
+REVIEW_CHUNK = 2000  # candidates per blocking-review query: bound parameters stay few
 
 
 def gated_with(settings: Settings) -> str:
@@ -171,9 +173,22 @@ def _reusable(
         return {}, {}
     unchanged = reusable_results(session=reader, scan_id=base.scan_id, account_ids=batch, now=now)
     candidates = [a for a, status in unchanged.items() if status == "candidate"]
-    blocked = blocking_review_ids(session=reader, account_ids=candidates, now=now)
+    blocked: dict[str, str] = {}
+    for start in range(0, len(candidates), REVIEW_CHUNK):
+        chunk = candidates[start : start + REVIEW_CHUNK]
+        blocked.update(blocking_review_ids(session=reader, account_ids=chunk, now=now))
     reused = {a: status for a, status in unchanged.items() if status != "candidate" or a in blocked}
     return reused, blocked
+
+
+def gated_again_estimate(session: Session, base: Base, now: datetime) -> set[str] | None:
+    """The accounts a re-scan at `now` will likely gate again (each batch decides again), or
+    None when it reuses nothing."""
+    if now < base.as_of:
+        return None
+    return gated_again(
+        session=session, scan_id=base.scan_id, now=now, blocks=blocks_a_new_review(now)
+    )
 
 
 def _gate(

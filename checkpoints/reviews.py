@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import and_, delete, or_, select, update
+from sqlalchemy import ColumnElement, and_, delete, or_, select, update
 from sqlalchemy.orm import Session
 
 from store.models import Review
@@ -30,14 +30,19 @@ def blocking_review_ids(
     """Account -> review that stops a new one: an open review, or a deferral not yet over."""
     if not account_ids:
         return {}
-    still_deferred = and_(Review.status == "deferred", Review.deferred_until > now)
     rows = session.execute(
         select(Review.account_id, Review.id)
         .where(Review.account_id.in_(account_ids))
-        .where(or_(Review.status.in_(OPEN_STATUSES), still_deferred))
+        .where(blocks_a_new_review(now))
         .order_by(Review.created_at)
     )
     return dict(rows.all())
+
+
+def blocks_a_new_review(now: datetime) -> ColumnElement[bool]:
+    """SQL for "this review stops a new one for its account": open, or deferred past `now`."""
+    still_deferred = and_(Review.status == "deferred", Review.deferred_until > now)
+    return or_(Review.status.in_(OPEN_STATUSES), still_deferred)
 
 
 def open_review_kinds(
@@ -45,11 +50,10 @@ def open_review_kinds(
 ) -> list[str]:
     """The ask types (or activities) of the account's reviews that stop a new one (see
     `blocking_review_ids`), but `excluding` (the review being decided)."""
-    still_deferred = and_(Review.status == "deferred", Review.deferred_until > now)
     query = (
         select(Review.ask_type)
         .where(Review.account_id == account_id, Review.id != (excluding or ""))
-        .where(or_(Review.status.in_(OPEN_STATUSES), still_deferred))
+        .where(blocks_a_new_review(now))
     )
     return [kind for kind in session.scalars(query) if kind]
 

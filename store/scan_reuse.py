@@ -9,9 +9,12 @@ from datetime import datetime
 from typing import Any, cast
 
 from sqlalchemy import (
+    ColumnElement,
     String,
     Table,
+    and_,
     case,
+    exists,
     func,
     insert,
     literal,
@@ -85,26 +88,49 @@ def evidence_versions(*, session: Session, account_ids: Sequence[str]) -> dict[s
     return versions
 
 
+def _unchanged(now: datetime) -> ColumnElement[bool]:
+    # Of a result joined with its account: it read the current version, no edge has come.
+    c, a = RESULTS.c, Account.__table__.c
+    return and_(
+        c.evidence_version == a.evidence_version,
+        or_(c.recheck_at.is_(None), c.recheck_at > now),
+    )
+
+
 def reusable_results(
     *, session: Session, scan_id: str, account_ids: Sequence[str], now: datetime
 ) -> dict[str, str]:
     """Account -> status of its result in the scan, for those a re-scan at `now` may reuse: the
     result read the account's current evidence version, and its `recheck_at` has not come."""
     c, a = RESULTS.c, Account.__table__.c
+    unchanged = (
+        select(c.account_id, c.status)
+        .join(Account.__table__, a.id == c.account_id)
+        .where(c.scan_id == scan_id, _unchanged(now))
+    )
     found: dict[str, str] = {}
     for chunk in _chunks(account_ids):
-        rows = session.execute(
-            select(c.account_id, c.status)
-            .join(Account.__table__, a.id == c.account_id)
-            .where(
-                c.scan_id == scan_id,
-                ids_in(c.account_id, chunk),
-                c.evidence_version == a.evidence_version,
-                or_(c.recheck_at.is_(None), c.recheck_at > now),
-            )
-        )
+        rows = session.execute(unchanged.where(ids_in(c.account_id, chunk)))
         found.update((row[0], row[1]) for row in rows.all())
     return found
+
+
+def gated_again(
+    *, session: Session, scan_id: str, now: datetime, blocks: ColumnElement[bool]
+) -> set[str]:
+    """The accounts a re-scan at `now` of the scan's results gates again: no result in the
+    scan, a changed evidence version, a passed `recheck_at`, or a candidate with no review
+    that `blocks` a new one (SQL over `reviews`). One statement; its rows are only these."""
+    c, a, r = RESULTS.c, Account.__table__.c, Review.__table__.c
+    joined = select(c.account_id).join(Account.__table__, a.id == c.account_id)
+    changed = joined.where(c.scan_id == scan_id, case((_unchanged(now), 0), else_=1) == 1)
+    blocked = exists().where(r.account_id == c.account_id, blocks)
+    unreviewed = joined.where(
+        c.scan_id == scan_id, c.status == "candidate", _unchanged(now), ~blocked
+    )
+    in_scan = exists().where(c.scan_id == scan_id, c.account_id == a.id)
+    new = select(a.id).where(~in_scan)
+    return set(session.scalars(union_all(changed, unreviewed, new)))
 
 
 def copy_results(

@@ -52,8 +52,13 @@ def database(db_url: str, tmp_path: Path) -> Iterator[tuple[str, Engine]]:
     engine.dispose()
 
 
-def _scan(url: str, now: datetime, *, incremental: bool) -> str:
-    settings = Settings(database_url=url, scan_incremental=incremental, llm_concurrency=2)
+def _scan(url: str, now: datetime, *, incremental: bool, batch_size: int = 1000) -> str:
+    settings = Settings(
+        database_url=url,
+        scan_incremental=incremental,
+        llm_concurrency=2,
+        scan_batch_size=batch_size,
+    )
     with open_services(settings, clock=lambda: now) as services:
         return run_scan(services=services, now=now)
 
@@ -144,15 +149,17 @@ def _change_evidence(engine: Engine, now: datetime, step: int) -> None:
         )
 
 
-def test_incremental_rescans_match_full_ones(database: tuple[str, Engine]) -> None:
+# 40: many batches, which a re-scan packs (agent/scan_batches.packed) around its changes.
+@pytest.mark.parametrize("batch_size", [1000, 40])
+def test_incremental_rescans_match_full_ones(database: tuple[str, Engine], batch_size: int) -> None:
     url, engine = database
-    _scan(url, NOW, incremental=False)
+    _scan(url, NOW, incremental=False, batch_size=batch_size)
     skipped_total = 0
     for step, offset in enumerate(CLOCKS):
         now = NOW + offset
         _change_evidence(engine, now, step)
-        incremental = _scan(url, now, incremental=True)
-        full = _scan(url, now, incremental=False)
+        incremental = _scan(url, now, incremental=True, batch_size=batch_size)
+        full = _scan(url, now, incremental=False, batch_size=batch_size)
         assert _results(engine, incremental) == _results(engine, full), f"clock {now}"
         events = _gate_events(engine, incremental)
         assert events == _gate_events(engine, full), f"clock {now}"
