@@ -159,12 +159,8 @@ def post_preferences(
     try:
         wanted = preferences_of(form)
         save_preferences(services=services, actor=user, contact_id=contact_id, preferences=wanted)
-    except ApiError as refused:
-        code, answer = refused.status_code, refused.body()
-    except DomainError as refused:
-        if status_of(refused) == 404:
-            raise
-        code, answer = status_of(refused), error_body(refused)
+    except (ApiError, DomainError) as refused:
+        code, answer = _refused_answer(refused)
     else:
         return RedirectResponse(f"/advocates/{contact_id}?saved=1", status_code=303)
     return _profile(request, services, user, contact_id, problem=answer, status_code=code)
@@ -185,15 +181,20 @@ def post_invitation(
     try:
         wanted = parsed(InvitationIn, {"program": program, "activity": activity or None})
         opened = invite(services=services, actor=user, contact_id=contact_id, invitation=wanted)
-    except ApiError as refused:
-        code, answer = refused.status_code, refused.body()
-    except DomainError as refused:
-        if status_of(refused) == 404:
-            raise
-        code, answer = status_of(refused), error_body(refused)
+    except (ApiError, DomainError) as refused:
+        code, answer = _refused_answer(refused)
     else:
         return RedirectResponse(f"/reviews/{opened.review_id}", status_code=303)
     return _profile(request, services, user, contact_id, problem=answer, status_code=code)
+
+
+def _refused_answer(refused: ApiError | DomainError) -> tuple[int, Any]:
+    """The status and body a refused form shows on the profile; not found stays a 404 page."""
+    if isinstance(refused, ApiError):
+        return refused.status_code, refused.body()
+    if status_of(refused) == 404:
+        raise refused
+    return status_of(refused), error_body(refused)
 
 
 def preferences_of(form: FormData) -> PreferencesIn:
