@@ -74,11 +74,14 @@ def is_ask_type(kind: str | None) -> TypeGuard[AskType]:
     return kind in ASK_TYPES
 
 
+_SCOPE_OF_KIND: dict[str, Scope | None] = {
+    kind: scope for table in (SCOPE_OF_ASK, SCOPE_OF_ACTIVITY) for kind, scope in table.items()
+}
+
+
 def scope_of(kind: str) -> Scope | None:
     """The consent scope an ask type or an activity relies on; None when it needs none."""
-    if kind in SCOPE_OF_ASK:
-        return SCOPE_OF_ASK[kind]
-    return SCOPE_OF_ACTIVITY.get(kind)  # type: ignore[call-overload, no-any-return]
+    return _SCOPE_OF_KIND.get(kind)
 
 
 # The score range of the signal kinds that carry one.
