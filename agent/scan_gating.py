@@ -44,7 +44,6 @@ from tools.batch import gc_paused, load_snapshots, triggered_account_ids
 STATUSES = ("not_triggered", "held", "stopped", "candidate")
 GATE_EVENTS = ("held", "stopped")  # the statuses whose result records an event
 SKIPPED = "skipped_unchanged"  # the counts key: accounts whose previous result was reused
-REVIEW_CHUNK = 2000  # candidates per blocking-review query: bound parameters stay few
 
 
 def gated_with(settings: Settings) -> str:
@@ -173,10 +172,7 @@ def _reusable(
         return {}, {}
     unchanged = reusable_results(session=reader, scan_id=base.scan_id, account_ids=batch, now=now)
     candidates = [a for a, status in unchanged.items() if status == "candidate"]
-    blocked: dict[str, str] = {}
-    for start in range(0, len(candidates), REVIEW_CHUNK):
-        chunk = candidates[start : start + REVIEW_CHUNK]
-        blocked.update(blocking_review_ids(session=reader, account_ids=chunk, now=now))
+    blocked = blocking_review_ids(session=reader, account_ids=candidates, now=now)
     reused = {a: status for a, status in unchanged.items() if status != "candidate" or a in blocked}
     return reused, blocked
 

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 from store.models import Review
 
 OPEN_STATUSES = ("drafting", "pending", "deciding")
+ACCOUNT_CHUNK = 2000  # accounts per blocking-review query: bound parameters stay few
 
 
 def get_review(*, session: Session, review_id: str) -> Review | None:
@@ -28,15 +29,16 @@ def blocking_review_ids(
     *, session: Session, account_ids: Sequence[str], now: datetime
 ) -> dict[str, str]:
     """Account -> review that stops a new one: an open review, or a deferral not yet over."""
-    if not account_ids:
-        return {}
-    rows = session.execute(
-        select(Review.account_id, Review.id)
-        .where(Review.account_id.in_(account_ids))
-        .where(blocks_a_new_review(now))
-        .order_by(Review.created_at)
-    )
-    return dict(rows.all())
+    blocking = select(Review.account_id, Review.id).where(blocks_a_new_review(now))
+    found: dict[str, str] = {}
+    # In chunks: a re-scan's packed batch may hold 20,000 accounts, too many bound values.
+    for start in range(0, len(account_ids), ACCOUNT_CHUNK):
+        chunk = account_ids[start : start + ACCOUNT_CHUNK]
+        rows = session.execute(
+            blocking.where(Review.account_id.in_(chunk)).order_by(Review.created_at)
+        )
+        found.update(rows.all())
+    return found
 
 
 def blocks_a_new_review(now: datetime) -> ColumnElement[bool]:
