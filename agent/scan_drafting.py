@@ -20,7 +20,7 @@ from collections import Counter
 from collections.abc import Iterator
 from concurrent.futures import Future, ThreadPoolExecutor, as_completed
 from contextlib import contextmanager
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from agent.deps import Deps
@@ -184,7 +184,7 @@ def drafting(context: ScanDeps, *, scan_id: str, now: datetime) -> Iterator[Draf
     """A scan's drafting pool (`THREADS_PER_SLOT` x `llm_concurrency` threads, at most
     `llm_concurrency` model calls at once), shut down on exit."""
     slots = context.deps.settings.llm_concurrency
-    deps = replace(context.deps, writer=context.deps.writer.with_slots(slots))
+    deps = context.deps.with_writer(context.deps.writer.with_slots(slots))
     threads = slots * THREADS_PER_SLOT
     with (
         _drafting_gc(),
