@@ -19,7 +19,8 @@ batch that finishes last finishes the scan (and makes it the accounts' latest re
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable, Container, Iterable
+from collections.abc import Callable, Container, Generator, Iterable
+from contextlib import closing
 from dataclasses import dataclass, field
 from datetime import datetime
 from itertools import chain
@@ -31,9 +32,18 @@ from agent.deps import Deps
 from agent.programs import program_book
 from agent.scan_context import ScanDeps
 from agent.scan_drafting import Drafting, DraftingBatch, Prepared, drafting, review_id_for
-from agent.scan_gating import Base, gate_batch, gated_again_estimate, gated_with, store_gated
+from agent.scan_gating import (
+    Base,
+    GatedBatch,
+    gate_batch,
+    gated_again_estimate,
+    gated_with,
+    store_gated,
+)
+from agent.scan_helper import gating_helper, wants_helper
 from agent.usecases.recovery import recover_draft
 from store import scan_batches as store
+from store.batch_models import ScanBatch
 from store.db import transaction
 from store.models import Review, Scan
 from store.queries import AccountSelection, selected_count
@@ -123,9 +133,16 @@ class BatchWork:
 
 
 def gate_scan_batch(
-    context: ScanDeps, scan_id: str, number: int, *, runner: str | None = None
+    context: ScanDeps,
+    scan_id: str,
+    number: int,
+    *,
+    runner: str | None = None,
+    gated: GatedBatch | None = None,
 ) -> BatchWork | None:
-    """The batch's gate results stored (by this run or an earlier one); None when it is done."""
+    """The batch's gate results stored (by this run or an earlier one); None when it is done.
+
+    `gated`: the batch as a gating helper gated it (agent/scan_helper.py), stored as it is."""
     deps = context.deps
     with transaction(deps.session_factory) as session:
         scan = store.lock_scan(session, scan_id)
@@ -142,12 +159,53 @@ def gate_scan_batch(
         # run while they live (after the read, while building rows and storing) traverses them
         # all and frees nothing.
         with gc_paused():
-            work = _gate_and_store(deps, scan_id, number, account_ids, now, base, program_id)
+            if gated is None:
+                gated = _gate(deps, scan_id, account_ids, now, base, program_id)
+            work = _store(deps, scan_id, number, gated, now, base, program_id)
     else:  # gated by an earlier run, which died while drafting
         resumed = _resume_drafting(context, scan_id, account_ids)
         work = BatchWork(scan_id, number, now, resumed, program_id=program_id)
     context.progress("gating", _processed(deps, scan_id), total)
     return work
+
+
+def gate_for_helper(deps: Deps, scan_id: str, number: int) -> GatedBatch | None:
+    """A queued batch gated, without its candidates' evidence, stored by nobody: the gating
+    helper's task (agent/scan_helper.py). It only reads; the runner stores what it returns,
+    SQLite's one writer. None when the batch is no longer queued."""
+    with deps.session_factory() as session:
+        scan = session.get_one(Scan, scan_id)
+        batch = session.get_one(ScanBatch, (scan_id, number))
+        status, account_ids = batch.status, list(batch.account_ids)
+        now, base = scan.as_of, _base(session, scan)
+        program_id = (scan.filters or {}).get("program")
+    if status != "queued":
+        return None
+    with gc_paused():
+        return _gate(deps, scan_id, account_ids, now, base, program_id).without_evidence()
+
+
+def gated_batches(
+    context: ScanDeps, scan_id: str, numbers: Iterable[int], *, runner: str | None = None
+) -> Generator[BatchWork, None, None]:
+    """`gate_scan_batch` of each batch in turn, the ones not done yet; a big SQLite scan has a
+    helper process gate part of them meanwhile (agent/scan_helper.py)."""
+    deps, numbers = context.deps, list(numbers)
+    with deps.session_factory() as session:
+        scan = session.get_one(Scan, scan_id)
+        accounts, reuses = scan.total, scan.base_scan_id is not None
+        program = bool((scan.filters or {}).get("program"))
+    # A program scan's batches carry the programs each candidate fits to drafting; a helper's
+    # batch would not.
+    wanted = not program and wants_helper(
+        deps.settings, accounts=accounts, batches=len(numbers), reuses=reuses
+    )
+    with gating_helper(deps.settings, scan_id, numbers, gate_for_helper, wanted=wanted) as helper:
+        for number in numbers:
+            gated = helper.ready(number) if helper is not None else None
+            work = gate_scan_batch(context, scan_id, number, runner=runner, gated=gated)
+            if work is not None:
+                yield work
 
 
 def _base(session: Session, scan: Scan) -> Base | None:
@@ -156,22 +214,30 @@ def _base(session: Session, scan: Scan) -> Base | None:
     return Base(scan_id=scan.base_scan_id, as_of=session.get_one(Scan, scan.base_scan_id).as_of)
 
 
-def _gate_and_store(
+def _gate(
     deps: Deps,
     scan_id: str,
-    number: int,
     account_ids: list[str],
     now: datetime,
     base: Base | None,
     program_id: str | None,
-) -> BatchWork:
-    """Gate the batch, and store its results and events with the batch marked gated, at once
-    (a concurrent run of the same batch that stored first wins; this one stores nothing)."""
+) -> GatedBatch:
     with deps.session_factory() as reader:
         book = program_book(session=reader, now=now, program_id=program_id)
-    gated = gate_batch(
-        deps, scan_id=scan_id, now=now, account_ids=account_ids, base=base, book=book
-    )
+    return gate_batch(deps, scan_id=scan_id, now=now, account_ids=account_ids, base=base, book=book)
+
+
+def _store(
+    deps: Deps,
+    scan_id: str,
+    number: int,
+    gated: GatedBatch,
+    now: datetime,
+    base: Base | None,
+    program_id: str | None,
+) -> BatchWork:
+    """Store the batch's results and events with the batch marked gated, at once (a concurrent
+    run of the same batch that stored first wins; this one stores nothing)."""
     with transaction(deps.session_factory) as session:
         scan = store.lock_scan(session, scan_id)
         assert scan is not None
@@ -241,12 +307,10 @@ def run_batches(
     deps = context.deps
     with deps.session_factory() as session:
         now = session.get_one(Scan, scan_id).as_of
-    with drafting(context, scan_id=scan_id, now=now) as pool:
+    works = gated_batches(context, scan_id, numbers, runner=runner)
+    with drafting(context, scan_id=scan_id, now=now) as pool, closing(works):
         previous: tuple[BatchWork, DraftingBatch] | None = None
-        for number in numbers:
-            work = gate_scan_batch(context, scan_id, number, runner=runner)
-            if work is None:
-                continue
+        for work in works:
             current = (work, _submit(pool, work))
             if previous is not None:
                 finish_scan_batch(deps, previous[0], pool.finish(previous[1]))

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import hashlib
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -75,11 +75,20 @@ class GatedBatch:
     reused_named: list[str] = field(default_factory=list)  # those held or stopped: their events
     # Issue 12: per candidate, the programs it fits.
     programs: dict[str, list[str]] = field(default_factory=dict)
+    # Candidates gated now whose evidence and report `without_evidence` left out.
+    bare_candidates: list[str] = field(default_factory=list)
 
     @property
     def all_candidates(self) -> list[str]:
         """Every candidate of the batch: gated now, or reused with the review that blocks it."""
-        return sorted({*self.candidates, *self.reused_blocked})
+        return sorted({*self.candidates, *self.bare_candidates, *self.reused_blocked})
+
+    def without_evidence(self) -> GatedBatch:
+        """The batch without its candidates' evidence and reports, as a gating helper process
+        sends it (agent/scan_helper.py): what is stored, and who to draft; the drafting threads
+        read their evidence themselves, as after a resumed batch."""
+        bare = sorted({*self.candidates, *self.bare_candidates})
+        return replace(self, candidates={}, bare_candidates=bare)
 
 
 @dataclass

@@ -37,6 +37,12 @@ class Settings(BaseSettings):
         12, ge=1, le=100, description="At most this many evidence items reach the LLM."
     )
     scan_batch_size: int = Field(1000, ge=1, le=20_000)
+    scan_helper_min_accounts: int = Field(
+        20_000,
+        ge=0,
+        description="An in-process SQLite scan of at least this many accounts gates part of its "
+        "batches in a second process, on a second core (0: never).",
+    )
     scan_incremental: bool = Field(
         True,
         description="A re-scan reuses the previous results of accounts whose evidence did not "

@@ -49,7 +49,7 @@ def _grouped(session: Session, kind: EvidenceKind[Any], stmt: Select[Any]) -> di
     # account_id is the last column; `build` reads only the leading item columns.
     groups: dict[str, list[Any]] = defaultdict(list)
     build = kind.build
-    for row in session.execute(stmt).all():
+    for row in session.connection().execute(stmt).all():
         groups[row[-1]].append(build(row))
     return groups
 
@@ -75,7 +75,7 @@ def _first_rows(
     groups: dict[str, list[Any]] = defaultdict(list)
     taken: Counter[tuple[Any, ...]] = Counter()
     build, partition = kind.build, len(kind.fields)
-    for row in session.execute(stmt).all():
+    for row in session.connection().execute(stmt).all():
         key = tuple(row[partition:])
         if taken[key] < limit:
             taken[key] += 1

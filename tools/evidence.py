@@ -50,7 +50,7 @@ from store.models import (
     Signal,
     Ticket,
 )
-from tools.rows import binary, construct
+from tools.rows import binary, construct, row_builder
 
 ItemT = TypeVar("ItemT", bound=BaseModel)
 Columns = Any  # a table's or subquery's `.c`; SQLAlchemy's own type for it is not generic enough
@@ -90,9 +90,10 @@ class EvidenceKind(Generic[ItemT]):
     def columns(self, source: Columns) -> list[ColumnElement[Any]]:
         return [source[name] for name in self.fields]
 
-    def build(self, row: Sequence[Any]) -> ItemT:
+    @cached_property
+    def build(self) -> Callable[[Sequence[Any]], ItemT]:
         """An item from a row whose leading columns are `fields` (trailing ones are ignored)."""
-        return construct(self.item, dict(zip(self.fields, row, strict=False)))
+        return row_builder(self.item, self.fields)
 
 
 CONTACTS = EvidenceKind(

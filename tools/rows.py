@@ -3,6 +3,7 @@ and a fast constructor for items read from already validated rows."""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
 from pydantic import BaseModel
@@ -32,6 +33,13 @@ def _binary_postgresql(element: binary, compiler: SQLCompiler, **kw: Any) -> str
 
 ModelT = TypeVar("ModelT", bound=BaseModel)
 
+# The slots `model_construct` fills besides `__dict__`, set through their own descriptors: an
+# item read costs four attribute writes, and `object.__setattr__` looks each one up again.
+_set_dict = object.__setattr__
+_set_fields = BaseModel.__dict__["__pydantic_fields_set__"].__set__
+_set_extra = BaseModel.__dict__["__pydantic_extra__"].__set__
+_set_private = BaseModel.__dict__["__pydantic_private__"].__set__
+
 
 def construct(model: type[ModelT], values: dict[str, Any]) -> ModelT:
     """`model.model_construct(**values)` for `values` holding every field, about 4x faster.
@@ -42,8 +50,26 @@ def construct(model: type[ModelT], values: dict[str, Any]) -> ModelT:
     that the two agree).
     """
     instance = model.__new__(model)
-    object.__setattr__(instance, "__dict__", values)
-    object.__setattr__(instance, "__pydantic_fields_set__", set(values))
-    object.__setattr__(instance, "__pydantic_extra__", None)
-    object.__setattr__(instance, "__pydantic_private__", None)
+    _set_dict(instance, "__dict__", values)
+    _set_fields(instance, set(values))
+    _set_extra(instance, None)
+    _set_private(instance, None)
     return instance
+
+
+def row_builder(model: type[ModelT], fields: tuple[str, ...]) -> Callable[[Sequence[Any]], ModelT]:
+    """`construct` of `model` from rows whose leading columns are `fields` (every field of the
+    model; trailing columns are ignored), with what is the same for every row worked out once:
+    the scan reads ~2 million evidence rows through it."""
+    names = frozenset(fields)
+    new = model.__new__
+
+    def build(row: Sequence[Any]) -> ModelT:
+        instance = new(model)
+        _set_dict(instance, "__dict__", dict(zip(fields, row, strict=False)))
+        _set_fields(instance, set(names))
+        _set_extra(instance, None)
+        _set_private(instance, None)
+        return instance
+
+    return build

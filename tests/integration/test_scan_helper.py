@@ -1,0 +1,85 @@
+"""A big SQLite scan gates part of its batches in a helper process (agent/scan_helper.py): the
+results, events, counts and reviews must be those of the same scan run in one process."""
+
+from __future__ import annotations
+
+import logging
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import Engine, select
+
+from agent.bootstrap import open_services
+from agent.settings import Settings
+from agent.usecases.scans import run_scan
+from store.db import make_engine
+from store.demo_data import write_demo_bundle
+from store.importer import import_bundle
+from store.migrate import upgrade
+from store.models import MeasurementEvent, Review, Scan, ScanResult
+
+NOW = datetime(2026, 11, 27, tzinfo=UTC)
+
+
+def _database(folder: Path, bundle: Path) -> tuple[str, Engine]:
+    url = f"sqlite:///{folder / 'advocacy.db'}"
+    engine = make_engine(url)
+    upgrade(engine)
+    import_bundle(engine=engine, source=bundle)
+    return url, engine
+
+
+def _slowly(phase: str, done: int, total: int) -> None:
+    # The runner waits after each batch it gates, so the helper, whose start takes a second or
+    # more, gates some of the last ones before the runner reaches them.
+    if phase == "gating":
+        time.sleep(0.4)
+
+
+def _scanned(url: str, engine: Engine, *, helper_from: int) -> dict[str, Any]:
+    settings = Settings(
+        database_url=url,
+        llm_concurrency=2,
+        scan_batch_size=20,
+        scan_helper_min_accounts=helper_from,
+    )
+    with open_services(settings, clock=lambda: NOW) as services:
+        # One scan id for both: review ids are derived from it.
+        scan_id = run_scan(
+            services=services, now=NOW, scan_id="scan-helped-or-not", progress=_slowly
+        )
+    r, e, v = ScanResult.__table__.c, MeasurementEvent.__table__.c, Review.__table__.c
+    with engine.connect() as connection:
+        results = connection.execute(select(r).where(r.scan_id == scan_id)).all()
+        events = connection.execute(select(e).where(e.scan_id == scan_id)).all()
+        reviews = connection.execute(select(v.account_id, v.status, v.ask_type, v.flags)).all()
+        scan = connection.execute(select(Scan.counts, Scan.status, Scan.processed)).one()
+    return {
+        "results": sorted(tuple(map(str, row)) for row in results),
+        "events": sorted(tuple(map(str, row)) for row in events),
+        "reviews": sorted(tuple(map(str, row)) for row in reviews),
+        "scan": tuple(scan),
+    }
+
+
+def test_a_scan_with_a_gating_helper_matches_one_without(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    bundle = tmp_path / "bundle.json"
+    write_demo_bundle(out=bundle, accounts=400, seed=11, now=NOW)
+    caplog.set_level(logging.INFO, logger="agent.scan_helper")
+    scanned = []
+    for helper_from in (0, 1):  # 0: never a helper; 1: a helper for any scan of 2+ batches
+        folder = tmp_path / f"helper-{helper_from}"
+        folder.mkdir()
+        url, engine = _database(folder, bundle)
+        scanned.append(_scanned(url, engine, helper_from=helper_from))
+        engine.dispose()
+    alone, helped = scanned
+    assert alone["results"] and alone["reviews"]
+    assert helped == alone
+    gated = [r.args for r in caplog.records if r.msg == "the gating helper gated %d of %d batches"]
+    assert len(gated) == 1 and gated[0][0] > 0, gated
