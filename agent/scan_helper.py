@@ -22,11 +22,10 @@ import multiprocessing
 import queue as queue_module
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, NoReturn, TypeVar
 
 from agent.deps import Deps
 from agent.settings import Settings
-from agent.writing import Writer
 from store.db import is_sqlite, make_engine, make_session_factory
 
 log = logging.getLogger(__name__)
@@ -141,6 +140,10 @@ def _claim_last(claims: Any) -> int | None:
     return None
 
 
+def _never_drafts() -> NoReturn:
+    raise RuntimeError("the gating helper gates; it never drafts, so it has no chat model")
+
+
 def _helper_main(
     settings: Settings,
     scan_id: str,
@@ -151,8 +154,7 @@ def _helper_main(
 ) -> None:
     engine = make_engine(settings.database_url, threads=1)
     try:
-        # The helper gates; it never drafts, so it needs no chat model.
-        deps = Deps(settings, make_session_factory(engine), Writer(None, settings=settings))
+        deps = Deps(settings, make_session_factory(engine), writer_of=_never_drafts)
         while (index := _claim_last(claims)) is not None:
             stored.put((numbers[index], gate(deps, scan_id, numbers[index])))
     finally:
