@@ -1,12 +1,12 @@
 """Drafting a scan's candidates: each fresh candidate's advocate thread, on a shared pool.
 
 Each candidate the batch has just gated is drafted in two steps on two pools. The writing pool
-(`llm_concurrency` threads) has its texts written from the evidence and the report the batch
-read (no second load, no second gate run); the recording pool then starts its advocate thread
-with those texts, which opens the review and checkpoints at the pause. A thread of the writing
-pool never waits on the database: while the batch after is stored (our transactions and the
-checkpoints take turns on one SQLite lock), every model slot stays busy. Drafted reviews join
-the owners' queue in groups, with the batch's drafting progress.
+has its texts written from the evidence and the report the batch read (no second load, no
+second gate run), at most `llm_concurrency` model calls at once; the recording pool then starts
+its advocate thread with those texts, which opens the review and checkpoints at the pause. A
+thread of the writing pool never waits on the database: while the batch after is stored (our
+transactions and the checkpoints take turns on one SQLite lock), every model slot stays busy.
+Drafted reviews join the owners' queue in groups, with the batch's drafting progress.
 A runner that keeps the pool full across batches submits batch N+1 before waiting for batch N
 (`Drafting.submit` then `Drafting.finish`), so the model never waits on our database work.
 
@@ -39,8 +39,11 @@ from store.scans import link_reviews
 
 # Drafted reviews join the owners' queue this many at a time during a scan.
 PUBLISH_BATCH = 50
-# Recording threads per model call slot (`llm_concurrency`): they open reviews and write
-# checkpoints, and queue on the database, not on the model.
+# Writing threads per model call slot (`llm_concurrency`): while one checks an answer and builds
+# its next prompt, another holds the slot with a request ready.
+WRITERS_PER_SLOT = 2
+# Recording threads per model call slot: they open reviews and write checkpoints, and queue on
+# the database, not on the model.
 RECORDERS_PER_SLOT = 1
 # While drafting, the cyclic GC leaves alone what was alive when the pool started (gc.freeze) and
 # collects the young generation every this many allocations (Python's default: 700): with 32
@@ -209,15 +212,15 @@ class Drafting:
 
 @contextmanager
 def drafting(context: ScanDeps, *, scan_id: str, now: datetime) -> Iterator[Drafting]:
-    """A scan's drafting pools (`llm_concurrency` writing threads, at most `llm_concurrency`
-    model calls at once; `RECORDERS_PER_SLOT` x as many recording threads), shut down on exit:
-    the writing pool first, as it hands work to the other."""
+    """A scan's drafting pools (`WRITERS_PER_SLOT` x `llm_concurrency` writing threads, at most
+    `llm_concurrency` model calls at once; `RECORDERS_PER_SLOT` x `llm_concurrency` recording
+    threads), shut down on exit: the writing pool first, as it hands work to the other."""
     slots = context.deps.settings.llm_concurrency
     deps = replace(context.deps, writer=context.deps.writer.with_slots(slots))
     with (
         _drafting_gc(),
         ThreadPoolExecutor(slots * RECORDERS_PER_SLOT, thread_name_prefix="record") as recorders,
-        ThreadPoolExecutor(max_workers=slots, thread_name_prefix="draft") as writers,
+        ThreadPoolExecutor(slots * WRITERS_PER_SLOT, thread_name_prefix="draft") as writers,
     ):
         yield Drafting(context, scan_id, now, writers=writers, recorders=recorders, deps=deps)
 
