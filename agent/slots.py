@@ -17,6 +17,11 @@ class FairSlots:
         self._free = slots
         self._waiting: deque[threading.Lock] = deque()
 
+    @property
+    def waiting(self) -> int:
+        """Threads waiting for a slot now."""
+        return len(self._waiting)
+
     def __enter__(self) -> None:
         with self._lock:
             if self._free and not self._waiting:

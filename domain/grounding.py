@@ -51,8 +51,9 @@ COMMON_WORDS = frozenset(_COMMON.split())
 
 T = TypeVar("T")
 # Snapshots whose derived word and number sets are kept: one candidate's summary and draft
-# checks, and its retry, read them again (~1 ms each time); each drafting thread has one at once.
-SNAPSHOTS_KEPT = 128
+# checks, and its retry, read them again (~1 ms each time). More than a scan's 32 writing threads
+# (at the default concurrency) check at once; one evicted early is only derived again.
+SNAPSHOTS_KEPT = 64
 
 
 def per_snapshot(derive: Callable[[EvidenceSnapshot], T]) -> Callable[[EvidenceSnapshot], T]:
