@@ -112,10 +112,12 @@ class Drafting:
             # A program scan's drafts stay within its program; the fit read while gating
             # travels with the prepared ones (a resumed one's gate node reads it again).
             inputs["program_id"] = programs[0]
-            if account_id not in prepared:  # the whole graph, model call included
+            if account_id in prepared:
+                inputs["programs"] = programs[1].get(account_id, [])
+            if inputs.get("report", {}).get("status") != "candidate":
+                # Its graph reads and gates the evidence (and writes, for a candidate) itself.
                 batch.futures.append(self.writers.submit(self._run, inputs))
                 continue
-            inputs["programs"] = programs[1].get(account_id, [])
             drafted: Future[tuple[str, str]] = Future()
             self.writers.submit(self._write, inputs, prepared[account_id], drafted)
             batch.futures.append(drafted)
