@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from langgraph.runtime import Runtime
 from langgraph.types import interrupt
@@ -15,7 +15,6 @@ from agent.payload import build_payload
 from agent.programs import program_book
 from agent.records import record_events
 from agent.state import AdvocateState
-from agent.writing import Writer
 from checkpoints.schemas import DECISION_JSON_SCHEMA, Decision
 from domain.events import event_row, gate_event
 from domain.gates import evaluate
@@ -26,6 +25,9 @@ from store.db import transaction
 from store.models import Review
 from store.writes import insert_new
 from tools.evidence import load_snapshot
+
+if TYPE_CHECKING:  # the writer and its chat model: built where a draft is written
+    from agent.writing import Writer
 
 
 def _now(state: AdvocateState) -> datetime:

@@ -1,36 +1,60 @@
-"""The one place that wires things together: settings -> engine, saver, chat model, graphs."""
+"""The one place that wires things together: settings -> engine, saver, chat model, graphs.
+
+The engine and the deps' sessions are built when services open; the chat model, the checkpointer
+and the graphs (langchain, openai, langgraph: about 3 s of imports) when first used, so a
+command that only reads (`advocacy reviews list`) neither builds nor imports them.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from contextlib import contextmanager
-from dataclasses import dataclass
-
-import httpx
-from sqlalchemy import Engine
+from contextlib import ExitStack, contextmanager
+from typing import TYPE_CHECKING
 
 from agent.deps import Deps
-from agent.graph import AdvocateGraph, compile_advocate_graph
-from agent.jobs import JobQueue
-from agent.llm import make_chat_model
-from agent.scan import ScanGraph, compile_scan_graph
+from agent.lazy import Once
 from agent.settings import Settings
-from agent.usecases.recovery import recover
-from agent.writing import Writer
-from checkpoints.saver import open_checkpointer
+from agent.usecases.recovery import recover_with
 from domain.clock import Clock, utc_now
 from store.db import make_engine, make_session_factory
 from store.migrate import ensure_schema
 
+if TYPE_CHECKING:
+    import httpx
+    from sqlalchemy import Engine
 
-@dataclass(frozen=True)
+    from agent.graph import AdvocateGraph
+    from agent.jobs import JobQueue
+    from agent.scan import ScanGraph
+    from agent.writing import Writer
+
+
 class Services:
-    engine: Engine
-    deps: Deps
-    advocate: AdvocateGraph
-    scan: ScanGraph
-    # The job queue (procrastinate, PostgreSQL); None: jobs run in this process.
-    queue: JobQueue | None = None
+    """What a command or the API needs: `engine` and `deps` at once, the graphs on first use."""
+
+    def __init__(self, *, engine: Engine, deps: Deps, pool_size: int, resources: ExitStack) -> None:
+        self.engine = engine
+        self.deps = deps
+        # The job queue (procrastinate, PostgreSQL); None: jobs run in this process.
+        self.queue = _job_queue(deps.settings)
+        self._advocate = Once(lambda: _advocate_graph(deps.settings, pool_size, resources))
+        self._scan = Once(_scan_graph)
+
+    @property
+    def advocate(self) -> AdvocateGraph:
+        """The review workflow, compiled with the checkpointer, both built on first use."""
+        return self._advocate()
+
+    @property
+    def scan(self) -> ScanGraph:
+        return self._scan()
+
+    def warm(self) -> None:
+        """Build the graphs and the chat model now: a server pays at its start, not at its first
+        request."""
+        self.deps.writer_of()
+        self._advocate()
+        self._scan()
 
 
 @contextmanager
@@ -41,31 +65,44 @@ def open_services(
     http_client: httpx.Client | None = None,
     jobs: int = 1,
 ) -> Iterator[Services]:
-    """Everything a command needs, built once and closed on exit (`http_client`: for LLM tests;
-    `jobs`: scan batches this process may run at once, as a worker, to size the pools)."""
+    """Everything a command needs, built once (the heavy parts on first use) and closed on exit
+    (`http_client`: for LLM tests; `jobs`: scan batches this process may run at once, as a
+    worker, to size the pools)."""
     threads = settings.llm_concurrency * jobs
     engine = make_engine(settings.database_url, threads=threads + 4)
-    try:
+    with ExitStack() as resources:
+        resources.callback(engine.dispose)
         ensure_schema(engine)
-        writer = Writer(make_chat_model(settings, http_client=http_client), settings=settings)
         deps = Deps(
             settings=settings,
             session_factory=make_session_factory(engine),
-            writer=writer,
+            writer_of=Once(lambda: _writer(settings, http_client)),
             clock=clock,
         )
-        with open_checkpointer(settings.database_url, pool_size=threads + 2) as saver:
-            advocate = compile_advocate_graph(saver)
-            recover(deps, advocate)
-            yield Services(
-                engine=engine,
-                deps=deps,
-                advocate=advocate,
-                scan=compile_scan_graph(),
-                queue=_job_queue(settings),
-            )
-    finally:
-        engine.dispose()
+        services = Services(engine=engine, deps=deps, pool_size=threads + 2, resources=resources)
+        recover_with(deps, lambda: services.advocate)
+        yield services
+
+
+def _writer(settings: Settings, http_client: httpx.Client | None) -> Writer:
+    from agent.llm import make_chat_model
+    from agent.writing import Writer
+
+    return Writer(make_chat_model(settings, http_client=http_client), settings=settings)
+
+
+def _advocate_graph(settings: Settings, pool_size: int, resources: ExitStack) -> AdvocateGraph:
+    from agent.graph import compile_advocate_graph
+    from checkpoints.saver import open_checkpointer
+
+    saver = resources.enter_context(open_checkpointer(settings.database_url, pool_size=pool_size))
+    return compile_advocate_graph(saver)
+
+
+def _scan_graph() -> ScanGraph:
+    from agent.scan import compile_scan_graph
+
+    return compile_scan_graph()
 
 
 def _job_queue(settings: Settings) -> JobQueue | None:

@@ -3,22 +3,36 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING
 
-from langgraph.runtime import Runtime
 from sqlalchemy.orm import Session, sessionmaker
 
 from agent.settings import Settings
-from agent.writing import Writer
 from domain.clock import Clock, utc_now
+
+if TYPE_CHECKING:  # langgraph, langchain and openai: only where a graph runs or a draft is written
+    from langgraph.runtime import Runtime
+
+    from agent.writing import Writer
 
 
 @dataclass(frozen=True)
 class Deps:
     settings: Settings
     session_factory: sessionmaker[Session]
-    writer: Writer
+    # Builds the drafts' writer on first use (agent/bootstrap.py): its chat model is what a
+    # command that only reads must never build nor import.
+    writer_of: Callable[[], Writer]
     clock: Clock = utc_now
+
+    @property
+    def writer(self) -> Writer:
+        return self.writer_of()
+
+    def with_writer(self, writer: Writer) -> Deps:
+        """The same deps drafting with `writer`."""
+        return replace(self, writer_of=lambda: writer)
 
 
 DepsProvider = Callable[[], Deps]

@@ -22,7 +22,7 @@ from collections import Counter
 from collections.abc import Iterator
 from concurrent.futures import Future, ThreadPoolExecutor, as_completed
 from contextlib import contextmanager
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from agent.advocate_nodes import written_texts
@@ -218,7 +218,7 @@ def drafting(context: ScanDeps, *, scan_id: str, now: datetime) -> Iterator[Draf
     `llm_concurrency` model calls at once; `RECORDERS_PER_SLOT` x `llm_concurrency` recording
     threads), shut down on exit: the writing pool first, as it hands work to the other."""
     slots = context.deps.settings.llm_concurrency
-    deps = replace(context.deps, writer=context.deps.writer.with_slots(slots))
+    deps = context.deps.with_writer(context.deps.writer.with_slots(slots))
     with (
         _drafting_gc(),
         ThreadPoolExecutor(slots * RECORDERS_PER_SLOT, thread_name_prefix="record") as recorders,

@@ -66,6 +66,7 @@ def create_app(
                     settings or Settings(), clock=clock or utc_now, http_client=http_client
                 )
             )
+            app.state.services.warm()
             executor = ThreadPoolExecutor(SCAN_WORKERS, thread_name_prefix="scan")
             stack.callback(executor.shutdown, wait=True)
             app.state.executor = executor

@@ -76,7 +76,8 @@ def open_engine(settings: Settings) -> Iterator[Engine]:
 
 @contextmanager
 def services() -> Iterator[Services]:
-    """The composition root's services (engine, checkpointer, graphs) for one command."""
+    """The composition root's services for one command: the engine at once; the checkpointer,
+    graphs and chat model only if the command uses them (a read never does)."""
     from agent.bootstrap import open_services
 
     with open_services(load_settings(), clock=load_clock()) as built:

@@ -55,6 +55,7 @@ def worker(
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     with open_services(settings, clock=load_clock(), jobs=concurrency) as built:
+        built.warm()
         run_worker(built, concurrency=concurrency, name=name)
 
 

@@ -10,7 +10,7 @@ import hashlib
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, ValidationError
 from sqlalchemy.orm import Session
@@ -18,7 +18,6 @@ from sqlalchemy.orm import Session
 from agent.bootstrap import Services
 from agent.deps import Deps
 from agent.gating import gate_now
-from agent.graph import AdvocateGraph, thread_config
 from agent.records import record_events
 from agent.state import AdvocateState
 from agent.usecases.recovery import recover_draft
@@ -35,6 +34,9 @@ from store.db import transaction
 from store.models import Account, Contact, Review
 from store.queries import account_of_row
 from store.writes import upsert_bundle_rows
+
+if TYPE_CHECKING:  # langgraph: only when an account's run opens a review
+    from agent.graph import AdvocateGraph
 
 # The bundle key each event kind writes to.
 EVENT_TABLES = {
@@ -218,6 +220,8 @@ def _open_review(
     now: datetime,
     review_id: str | None = None,
 ) -> AccountRun:
+    from agent.graph import thread_config
+
     account_id = report.account_id
     review_id = review_id or f"rv-{uuid.uuid4().hex[:10]}-{account_id}"
     inputs: AdvocateState = {

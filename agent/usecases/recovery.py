@@ -14,11 +14,12 @@ Safe to run from any number of processes at once: each step is a conditional wri
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
+from typing import TYPE_CHECKING
 
 from agent.deps import Deps
-from agent.graph import AdvocateGraph, thread_config
 from agent.runner import runner_is_gone
 from agent.state import AdvocateState
 from checkpoints.reviews import discard_draft, publish_reviews, release_claim, stale_reviews
@@ -26,6 +27,9 @@ from store.db import transaction
 from store.models import Review
 from store.scans import unfinished_scans
 from store.writes import forget_events
+
+if TYPE_CHECKING:  # langgraph: only when a review is to recover
+    from agent.graph import AdvocateGraph
 
 
 @dataclass
@@ -40,14 +44,21 @@ class Recovered:
 
 def recover(deps: Deps, advocate: AdvocateGraph) -> Recovered:
     """One pass over lost drafts, lost decision claims and interrupted scans (at every start)."""
+    return recover_with(deps, lambda: advocate)
+
+
+def recover_with(deps: Deps, advocate_of: Callable[[], AdvocateGraph]) -> Recovered:
+    """`recover`, building the graph (and its checkpointer) only when a review is to recover: a
+    start with nothing stuck, the usual one, reads two queries and builds neither."""
     done = Recovered()
     lost_before = deps.clock() - timedelta(seconds=deps.settings.draft_lease_seconds)
     for review in _stale(deps, "drafting", 0):
         assert review.claimed_at is not None
-        if outcome := recover_draft(deps, advocate, review, lost=review.claimed_at < lost_before):
+        lost = review.claimed_at < lost_before
+        if outcome := recover_draft(deps, advocate_of(), review, lost=lost):
             done.add(outcome)
     for review in _stale(deps, "deciding", deps.settings.claim_lease_seconds):
-        done.add(recover_claim(deps, advocate, review))
+        done.add(recover_claim(deps, advocate_of(), review))
     for _ in _interrupt_dead_scans(deps):
         done.add("scans_interrupted")
     return done
@@ -67,6 +78,8 @@ def hand_off_review(deps: Deps, advocate: AdvocateGraph, state: AdvocateState) -
     """A review drafted on another checkpointer (Studio's) gets its own thread on `advocate`'s,
     as if open_review had just run there, run to the owner's checkpoint; then it is published.
     Idempotent: a thread that exists already is only run on, if it has not paused."""
+    from agent.graph import thread_config
+
     review_id = state["review_id"]
     config = thread_config(review_id)
     if not advocate.get_state(config).values:
@@ -97,6 +110,8 @@ def claim_is_lost(deps: Deps, review: Review) -> bool:
 
 def thread_paused(advocate: AdvocateGraph, review_id: str) -> bool:
     """The review's thread waits at the owner's checkpoint: the review is decidable."""
+    from agent.graph import thread_config
+
     return bool(advocate.get_state(thread_config(review_id)).interrupts)
 
 
@@ -120,6 +135,8 @@ def recover_draft(deps: Deps, advocate: AdvocateGraph, review: Review, *, lost: 
 
 def recover_claim(deps: Deps, advocate: AdvocateGraph, review: Review) -> str:
     """Release a lost claim whose thread still waits; finish one whose thread took the decision."""
+    from agent.graph import thread_config
+
     config = thread_config(review.id)
     state = advocate.get_state(config)
     if state.interrupts or not state.next:

@@ -15,7 +15,6 @@ from sqlalchemy.orm import Session
 from agent.bootstrap import Services
 from agent.records import record_audit, record_events
 from agent.rewards import allowed_incentives
-from agent.usecases.decisions import decide
 from checkpoints.schemas import Decision
 from domain.actors import Actor
 from domain.errors import Conflict, DomainError, Forbidden, not_found
@@ -160,6 +159,8 @@ def approve_with_incentive(*, services: Services, reviews: list[Review]) -> Rewa
     owner with that program's first incentive; None when no review qualifies. Asks whose
     incentive enters the ledger at approval come first: a referral's waits for the referral, so
     approving one would leave the ledger empty."""
+    from agent.usecases.decisions import decide  # langgraph: not for the ledger's reads
+
     for review in sorted(reviews, key=lambda r: not proposed_at_approval(r.ask_type)):
         with services.deps.session_factory() as session:
             allowed = allowed_incentives(session, review.payload, review.ask_type)

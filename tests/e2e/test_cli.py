@@ -94,6 +94,50 @@ def test_scan_json_has_the_documented_shape(demo_folder: Path) -> None:
     assert {r["review_id"] for r in candidates} == waiting, "a re-scan opens no second review"
 
 
+HEAVY = ("langchain", "langchain_core", "langchain_openai", "openai", "langgraph")
+# Runs `advocacy WORDS` as the console script does (cli.main:main), then lists what it imported.
+PROBE = f"""
+import json, sys
+from cli.main import main
+sys.argv = ["advocacy", *json.loads(sys.argv[1])]
+try:
+    main()
+except SystemExit as done:
+    assert not done.code, done.code
+print("HEAVY=" + json.dumps(sorted({{m for m in sys.modules if m.split(".")[0] in {HEAVY!r}}})))
+"""
+
+
+@pytest.mark.parametrize(
+    "words",
+    [
+        ("reviews", "list"),
+        ("metrics",),
+        ("tasks", "list"),
+        ("candidates", "list"),
+        ("advocates", "search"),
+        ("rewards", "list"),
+    ],
+    ids=" ".join,
+)
+def test_a_command_that_only_reads_imports_no_model_nor_graph(
+    demo_folder: Path, words: tuple[str, ...]
+) -> None:
+    """Only drafting and deciding need langchain, openai and langgraph (about 3 s of imports):
+    the composition root builds the chat model, checkpointer and graphs on first use."""
+    done = subprocess.run(
+        [sys.executable, "-c", PROBE, json.dumps(words)],
+        cwd=demo_folder,
+        env={**clean_env(), "COLUMNS": "120"},
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout.rpartition("HEAVY=")[2]) == []
+
+
 def test_a_new_process_decides_a_paused_review_once(demo_folder: Path) -> None:
     review_id = pending(demo_folder)[0]["review_id"]
     approved = run(demo_folder, "reviews", "decide", review_id, "approve")

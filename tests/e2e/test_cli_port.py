@@ -7,7 +7,6 @@ import os
 import socket
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -20,7 +19,6 @@ def test_a_taken_port_is_refused_before_any_work(tmp_path: Path) -> None:
         taken.listen()
         port = taken.getsockname()[1]
         env = {k: v for k, v in os.environ.items() if not k.startswith(("ADVOCACY_", "OPENAI_"))}
-        started = time.perf_counter()
         done = subprocess.run(
             [ADVOCACY, "demo", "--serve", "--port", str(port)],
             cwd=tmp_path,
@@ -33,7 +31,7 @@ def test_a_taken_port_is_refused_before_any_work(tmp_path: Path) -> None:
     assert f"127.0.0.1:{port} is already in use" in done.stderr
     assert f"make demo PORT={port + 1}" in done.stderr
     assert list(tmp_path.iterdir()) == []  # no demo/bundle.json, no advocacy.db
-    assert time.perf_counter() - started < 10
+    assert done.stdout == ""  # no progress: it stopped before seeding, scanning or a token
 
 
 def test_make_demo_takes_the_port_from_the_command_line() -> None:
