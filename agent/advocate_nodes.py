@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from langgraph.runtime import Runtime
 from langgraph.types import interrupt
@@ -25,6 +25,9 @@ from store.db import transaction
 from store.models import Review
 from store.writes import insert_new
 from tools.evidence import load_snapshot
+
+if TYPE_CHECKING:  # the writer and its chat model: built where a draft is written
+    from agent.writing import Writer
 
 
 def _now(state: AdvocateState) -> datetime:
@@ -100,20 +103,25 @@ def record_not_candidate(state: AdvocateState, runtime: Runtime[Deps]) -> dict[s
 def write(state: AdvocateState, runtime: Runtime[Deps]) -> dict[str, Any]:
     """The LLM (or the offline drafter) writes the summary and the ask the code chose, citing
     evidence ids: one model call by default, two in the two_calls write mode."""
-    snapshot, report = _snapshot(state), _report(state)
+    return written_texts(deps_of(runtime).writer, _snapshot(state), _report(state))
+
+
+def written_texts(writer: Writer, snapshot: EvidenceSnapshot, report: GateReport) -> dict[str, Any]:
+    """The `write` node's state update: the summary and the draft of a candidate's ask."""
     assert report.ask_type is not None
-    summary, draft = deps_of(runtime).writer.write(
+    summary, draft = writer.write(
         snapshot, report, ask_type=report.ask_type, channel=snapshot.account.preferred_channel
     )
     return {"summary": summary.model_dump(mode="json"), "draft": draft.model_dump(mode="json")}
 
 
-def enter(state: AdvocateState) -> Literal["gather_evidence", "write"]:
+def enter(state: AdvocateState) -> Literal["gather_evidence", "write", "open_review"]:
     """A scan hands over the evidence and the candidate report it has just read and gated:
-    those runs go straight to writing (no second load, no second gate run)."""
+    those runs go straight to writing (no second load, no second gate run), or straight to
+    opening the review when the scan has had the texts written too (agent/scan_drafting.py)."""
     prepared = state.get("report")
     if prepared and prepared.get("status") == "candidate" and state.get("snapshot"):
-        return "write"
+        return "open_review" if "summary" in state and "draft" in state else "write"
     return "gather_evidence"
 
 

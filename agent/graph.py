@@ -4,7 +4,8 @@ gather_evidence -> gate -> (write -> open_review -> owner_review -> apply_decisi
                         -> record_not_candidate when the account is no longer a candidate
 apply_decision -> owner_review again when the approval is refused for capacity
 
-A scan's run starts at `write`: the scan passes the evidence and the report it has just gated.
+A scan's run starts at `write` (the scan passes the evidence and the report it has just gated),
+or at `open_review` when the scan has had the texts written as well (agent/scan_drafting.py).
 """
 
 from __future__ import annotations

@@ -1,10 +1,12 @@
 """Drafting a scan's candidates: each fresh candidate's advocate thread, on a shared pool.
 
-Each candidate the batch has just gated starts its advocate thread with the evidence and the
-report the batch read (no second load, no second gate run), on a pool of twice `llm_concurrency`
-threads of which `llm_concurrency` at most are in a model call at once: while some threads
-record their review and checkpoint, the others keep every model slot busy. Drafted reviews join
-the owners' queue in groups, with the batch's drafting progress.
+Each candidate the batch has just gated is drafted in two steps on two pools. The writing pool
+has its texts written from the evidence and the report the batch read (no second load, no
+second gate run), at most `llm_concurrency` model calls at once; the recording pool then starts
+its advocate thread with those texts, which opens the review and checkpoints at the pause. A
+thread of the writing pool never waits on the database: while the batch after is stored (our
+transactions and the checkpoints take turns on one SQLite lock), every model slot stays busy.
+Drafted reviews join the owners' queue in groups, with the batch's drafting progress.
 A runner that keeps the pool full across batches submits batch N+1 before waiting for batch N
 (`Drafting.submit` then `Drafting.finish`), so the model never waits on our database work.
 
@@ -23,6 +25,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from agent.advocate_nodes import written_texts
 from agent.deps import Deps
 from agent.graph import thread_config
 from agent.scan_context import ScanDeps
@@ -36,9 +39,12 @@ from store.scans import link_reviews
 
 # Drafted reviews join the owners' queue this many at a time during a scan.
 PUBLISH_BATCH = 50
-# Drafting threads per model call slot (`llm_concurrency`): a thread spends part of each
-# candidate on its review, events and checkpoint; meanwhile another one holds its model slot.
-THREADS_PER_SLOT = 2
+# Writing threads per model call slot (`llm_concurrency`): while one checks an answer and builds
+# its next prompt, another holds the slot with a request ready.
+WRITERS_PER_SLOT = 2
+# Recording threads per model call slot: they open reviews and write checkpoints, and queue on
+# the database, not on the model.
+RECORDERS_PER_SLOT = 1
 # While drafting, the cyclic GC leaves alone what was alive when the pool started (gc.freeze) and
 # collects the young generation every this many allocations (Python's default: 700): with 32
 # runs in flight, a collection that frequent promoted every run's objects to the older
@@ -70,7 +76,8 @@ class Drafting:
     context: ScanDeps
     scan_id: str
     now: datetime
-    pool: ThreadPoolExecutor
+    writers: ThreadPoolExecutor
+    recorders: ThreadPoolExecutor
     # The threads' services: the writer makes at most `llm_concurrency` model calls at once.
     deps: Deps
     drafted: int = 0
@@ -107,9 +114,35 @@ class Drafting:
             inputs["program_id"] = programs[0]
             if account_id in prepared:
                 inputs["programs"] = programs[1].get(account_id, [])
-            batch.futures.append(self.pool.submit(self._run, inputs))
+            if inputs.get("report", {}).get("status") != "candidate":
+                # Its graph reads and gates the evidence (and writes, for a candidate) itself.
+                batch.futures.append(self.writers.submit(self._run, inputs))
+                continue
+            drafted: Future[tuple[str, str]] = Future()
+            self.writers.submit(self._write, inputs, prepared[account_id], drafted)
+            batch.futures.append(drafted)
         self.submitted += len(fresh)
         return batch
+
+    def _write(
+        self,
+        inputs: AdvocateState,
+        evidence: tuple[EvidenceSnapshot, GateReport],
+        drafted: Future[tuple[str, str]],
+    ) -> None:
+        """Have the candidate's texts written, then hand its thread to the recording pool."""
+        try:
+            texts = written_texts(self.deps.writer, *evidence)
+            inputs["summary"], inputs["draft"] = texts["summary"], texts["draft"]
+            self.recorders.submit(self._record, inputs, drafted)
+        except BaseException as error:
+            drafted.set_exception(error)
+
+    def _record(self, inputs: AdvocateState, drafted: Future[tuple[str, str]]) -> None:
+        try:
+            drafted.set_result(self._run(inputs))
+        except BaseException as error:
+            drafted.set_exception(error)
 
     def _inputs(self, account_id: str, review_id: str, prepared: Prepared) -> AdvocateState:
         inputs: AdvocateState = {
@@ -181,16 +214,17 @@ class Drafting:
 
 @contextmanager
 def drafting(context: ScanDeps, *, scan_id: str, now: datetime) -> Iterator[Drafting]:
-    """A scan's drafting pool (`THREADS_PER_SLOT` x `llm_concurrency` threads, at most
-    `llm_concurrency` model calls at once), shut down on exit."""
+    """A scan's drafting pools (`WRITERS_PER_SLOT` x `llm_concurrency` writing threads, at most
+    `llm_concurrency` model calls at once; `RECORDERS_PER_SLOT` x `llm_concurrency` recording
+    threads), shut down on exit: the writing pool first, as it hands work to the other."""
     slots = context.deps.settings.llm_concurrency
     deps = context.deps.with_writer(context.deps.writer.with_slots(slots))
-    threads = slots * THREADS_PER_SLOT
     with (
         _drafting_gc(),
-        ThreadPoolExecutor(max_workers=threads, thread_name_prefix="draft") as pool,
+        ThreadPoolExecutor(slots * RECORDERS_PER_SLOT, thread_name_prefix="record") as recorders,
+        ThreadPoolExecutor(slots * WRITERS_PER_SLOT, thread_name_prefix="draft") as writers,
     ):
-        yield Drafting(context=context, scan_id=scan_id, now=now, pool=pool, deps=deps)
+        yield Drafting(context, scan_id, now, writers=writers, recorders=recorders, deps=deps)
 
 
 _gc_lock = threading.Lock()

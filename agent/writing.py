@@ -12,7 +12,6 @@ Nothing raises out of the writer.
 from __future__ import annotations
 
 import copy
-import threading
 from collections.abc import Callable, Mapping
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
@@ -30,6 +29,7 @@ from agent.llm_failures import parse_failure_reason as parse_failure_reason
 from agent.offline import OFFLINE_AUTHOR, OFFLINE_VERSION, offline_draft, offline_summary
 from agent.prompt_evidence import clip, evidence_block, fenced_json, first_name
 from agent.settings import Settings
+from agent.slots import FairSlots
 from domain.checks import check_draft, check_summary
 from domain.outputs import (
     AdvocacySummary,
@@ -153,9 +153,9 @@ class Writer:
 
     def with_slots(self, slots: int) -> Writer:
         """This writer with at most `slots` model calls at once: a scan's drafting pool runs
-        more threads than that, so the model never waits while they do their database work."""
+        more threads than that, so a slot never waits while a thread checks an answer."""
         limited = copy.copy(self)
-        limited._slots = threading.BoundedSemaphore(slots)
+        limited._slots = FairSlots(slots)
         return limited
 
     @property

@@ -10,8 +10,11 @@ offline template; an invented fact that reaches a customer costs trust.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
-from functools import lru_cache
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Iterable
+from functools import lru_cache, wraps
+from typing import TypeVar
 
 from domain.snapshot import EvidenceSnapshot
 
@@ -46,6 +49,34 @@ _COMMON = """
 """
 COMMON_WORDS = frozenset(_COMMON.split())
 
+T = TypeVar("T")
+# Snapshots whose derived word and number sets are kept: one candidate's summary and draft
+# checks, and its retry, read them again (~1 ms each time). More than a scan's 32 writing threads
+# (at the default concurrency) check at once; one evicted early is only derived again.
+SNAPSHOTS_KEPT = 64
+
+
+def per_snapshot(derive: Callable[[EvidenceSnapshot], T]) -> Callable[[EvidenceSnapshot], T]:
+    """`derive`, computed once per snapshot object (snapshots are frozen). Kept by identity,
+    with the snapshot itself, so an id is never taken for another object's."""
+    kept: OrderedDict[int, tuple[EvidenceSnapshot, T]] = OrderedDict()
+    lock = threading.Lock()
+
+    @wraps(derive)
+    def cached(snapshot: EvidenceSnapshot) -> T:
+        with lock:
+            hit = kept.get(id(snapshot))
+        if hit is not None and hit[0] is snapshot:
+            return hit[1]
+        value = derive(snapshot)
+        with lock:
+            kept[id(snapshot)] = (snapshot, value)
+            if len(kept) > SNAPSHOTS_KEPT:
+                kept.popitem(last=False)
+        return value
+
+    return cached
+
 
 def _tokens(text: str) -> Iterable[str]:
     return (word.lower() for word in _LETTERS.findall(text))
@@ -69,6 +100,7 @@ def _number_key(number: str) -> str:
     return number.replace(",", "")
 
 
+@per_snapshot
 def evidence_numbers(snapshot: EvidenceSnapshot) -> frozenset[str]:
     return frozenset(
         _number_key(m.group(0))
@@ -77,6 +109,7 @@ def evidence_numbers(snapshot: EvidenceSnapshot) -> frozenset[str]:
     )
 
 
+@per_snapshot
 def evidence_words(snapshot: EvidenceSnapshot) -> frozenset[str]:
     return frozenset(word for text in _evidence_strings(snapshot) for word in _tokens(text))
 

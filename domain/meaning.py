@@ -11,7 +11,7 @@ import re
 import unicodedata
 from collections.abc import Iterable
 
-from domain.grounding import COMMON_WORDS, evidence_words
+from domain.grounding import COMMON_WORDS, evidence_words, per_snapshot
 from domain.lexicon import (
     COMMITMENTS,
     EVIDENCE_ID,
@@ -112,9 +112,14 @@ def _stem(word: str) -> str:
     return word[:5] if len(word) > 5 else word.rstrip("s")
 
 
+@per_snapshot
+def _known_stems(snapshot: EvidenceSnapshot) -> frozenset[str]:
+    return frozenset(_stem(w) for w in evidence_words(snapshot))
+
+
 def reported_claims(text: str, snapshot: EvidenceSnapshot | None) -> list[str]:
     """'You told us that X': the words of X must come from the evidence (most of them)."""
-    known = {_stem(w) for w in evidence_words(snapshot)} if snapshot else set()
+    known = _known_stems(snapshot) if snapshot else frozenset()
     for match in (*_REPORTED.finditer(text), *_AS_REPORTED.finditer(text)):
         words = [w.lower() for w in _LETTERS.findall(match.group("claim"))]
         content = [w for w in words if len(w) > 3 and w not in COMMON_WORDS | _FUNCTION_WORDS]
@@ -146,8 +151,11 @@ def followed_instructions(text: str) -> list[str]:
 
 def allowed_names(snapshot: EvidenceSnapshot | None) -> frozenset[str]:
     """Words of the names a draft may use: the account, its owner, its contacts and titles."""
-    if snapshot is None:
-        return frozenset()
+    return frozenset() if snapshot is None else _name_words(snapshot)
+
+
+@per_snapshot
+def _name_words(snapshot: EvidenceSnapshot) -> frozenset[str]:
     account = snapshot.account
     parts = [account.name, account.owner_name or "", account.industry or ""]
     parts += [f"{c.name} {c.title or ''}" for c in snapshot.contacts]
