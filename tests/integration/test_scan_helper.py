@@ -4,6 +4,9 @@ results, events, counts and reviews must be those of the same scan run in one pr
 from __future__ import annotations
 
 import logging
+import multiprocessing
+import os
+import threading
 import time
 from datetime import UTC, datetime
 from pathlib import Path
@@ -13,6 +16,7 @@ import pytest
 from sqlalchemy import Engine, select
 
 from agent.bootstrap import open_services
+from agent.scan_helper import GatingHelper
 from agent.settings import Settings
 from agent.usecases.scans import run_scan
 from store.db import make_engine
@@ -83,3 +87,35 @@ def test_a_scan_with_a_gating_helper_matches_one_without(
     assert helped == alone
     gated = [r.args for r in caplog.records if r.msg == "the gating helper gated %d of %d batches"]
     assert len(gated) == 1 and gated[0][0] > 0, gated
+
+
+def _claims_then_dies(deps: Any, scan_id: str, number: int) -> None:
+    # Runs in the helper only after it claimed `number` (agent.scan_helper._helper_main).
+    os._exit(3)
+
+
+def test_a_batch_the_helper_claimed_and_died_on_goes_back_to_the_runner(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    settings = Settings(database_url=f"sqlite:///{tmp_path / 'advocacy.db'}")
+    caplog.set_level(logging.INFO, logger="agent.scan_helper")
+    helper = GatingHelper(settings, "scan-helper-dies", [1, 2, 3], _claims_then_dies)
+    deadline = time.monotonic() + 60
+    while any(
+        p.name == "gating-helper-scan-helper-dies" for p in multiprocessing.active_children()
+    ):
+        assert time.monotonic() < deadline, "the helper neither claimed a batch nor died"
+        time.sleep(0.05)
+    # The helper claimed the last batch, then died before sending it: every batch, that one
+    # included, is the runner's to gate, and nobody waits for ever.
+    got: list[object] = []
+    runner = threading.Thread(
+        target=lambda: got.extend(helper.ready(n) for n in (1, 2, 3)), daemon=True
+    )
+    runner.start()
+    runner.join(timeout=30)
+    assert not runner.is_alive(), "the runner still waits for a batch the dead helper claimed"
+    assert got == [None, None, None]
+    helper.close(failed=False)
+    exits = [r.args for r in caplog.records if r.msg == "the gating helper exited with code %s"]
+    assert exits == [(3,)]
