@@ -13,7 +13,6 @@ from __future__ import annotations
 from collections.abc import Hashable
 from typing import Any, Protocol
 
-from langchain_core.runnables import RunnableConfig
 from langgraph.checkpoint.base import BaseCheckpointSaver
 from langgraph.graph import END, START, StateGraph
 from langgraph.graph.state import CompiledStateGraph
@@ -79,8 +78,3 @@ def build_advocate_graph(
 
 def compile_advocate_graph(checkpointer: BaseCheckpointSaver[str]) -> AdvocateGraph:
     return build_advocate_graph().compile(checkpointer=checkpointer)
-
-
-def thread_config(review_id: str) -> RunnableConfig:
-    """The config of a review's thread: its id only, never a pinned checkpoint."""
-    return {"configurable": {"thread_id": review_id}}

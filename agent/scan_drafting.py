@@ -27,9 +27,8 @@ from datetime import datetime
 
 from agent.advocate_nodes import written_texts
 from agent.deps import Deps
-from agent.graph import thread_config
 from agent.scan_context import ScanDeps
-from agent.state import AdvocateState
+from agent.state import AdvocateState, thread_config
 from checkpoints.reviews import blocking_review_ids, publish_reviews
 from domain.report import GateReport
 from domain.snapshot import EvidenceSnapshot

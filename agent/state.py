@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Any, Required, TypedDict
+from typing import TYPE_CHECKING, Any, Required, TypedDict
+
+if TYPE_CHECKING:
+    from langchain_core.runnables import RunnableConfig
 
 
 class AdvocateState(TypedDict, total=False):
@@ -18,3 +21,9 @@ class AdvocateState(TypedDict, total=False):
     draft: dict[str, Any]  # a Written[AskDraft], dumped
     decision: dict[str, Any]
     result: str  # how the run ended: a gate status, "duplicate", "decided:<action>", …
+
+
+def thread_config(review_id: str) -> RunnableConfig:
+    """The config of a review's thread: its id only, never a pinned checkpoint. Here, not in
+    agent/graph.py, so recovery and intake name a thread without importing langgraph."""
+    return {"configurable": {"thread_id": review_id}}

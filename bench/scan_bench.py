@@ -44,11 +44,11 @@ from sqlalchemy import delete, insert, select
 from stub_llm import StubLLM, StubProcess
 
 from agent.bootstrap import Services, open_services
-from agent.graph import thread_config
 from agent.scan import ScanDeps, new_scan_id
 from agent.scan_batches import finish_scan_batch, gated_batches, plan_scan
 from agent.scan_gating import SKIPPED, STATUSES
 from agent.settings import Settings
+from agent.state import thread_config
 from agent.usecases.scans import run_scan
 from store.db import transaction
 from store.models import Account, Review, Scan, ScanResult, Signal

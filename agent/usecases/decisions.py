@@ -18,9 +18,10 @@ from agent.bootstrap import Services
 from agent.deps import Deps
 from agent.edit_checks import edit_problems, new_text_needed
 from agent.gating import gate_now
-from agent.graph import AdvocateGraph, thread_config
+from agent.graph import AdvocateGraph
 from agent.records import record_refusal
 from agent.rewards import ledger_paragraph, resolve_incentive
+from agent.state import thread_config
 from agent.usecases.invitations import recheck_invitation
 from agent.usecases.reads import visible_review
 from agent.usecases.recovery import claim_is_lost, recover_claim

@@ -19,7 +19,7 @@ from agent.bootstrap import Services
 from agent.deps import Deps
 from agent.gating import gate_now
 from agent.records import record_events
-from agent.state import AdvocateState
+from agent.state import AdvocateState, thread_config
 from agent.usecases.recovery import recover_draft
 from agent.usecases.results import EventOut, GateResult
 from checkpoints.reviews import blocking_review_ids, publish_reviews
@@ -220,8 +220,6 @@ def _open_review(
     now: datetime,
     review_id: str | None = None,
 ) -> AccountRun:
-    from agent.graph import thread_config
-
     account_id = report.account_id
     review_id = review_id or f"rv-{uuid.uuid4().hex[:10]}-{account_id}"
     inputs: AdvocateState = {

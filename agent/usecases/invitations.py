@@ -18,11 +18,10 @@ from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.orm import Session
 
 from agent.bootstrap import Services
-from agent.graph import thread_config
 from agent.programs import counted_asks
 from agent.records import record_audit
 from agent.settings import Settings
-from agent.state import AdvocateState
+from agent.state import AdvocateState, thread_config
 from checkpoints.reviews import open_review_kinds, publish_reviews
 from domain.actors import Actor
 from domain.advocates import expansion_eligible

@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING
 
 from agent.deps import Deps
 from agent.runner import runner_is_gone
-from agent.state import AdvocateState
+from agent.state import AdvocateState, thread_config
 from checkpoints.reviews import discard_draft, publish_reviews, release_claim, stale_reviews
 from store.db import transaction
 from store.models import Review
@@ -78,8 +78,6 @@ def hand_off_review(deps: Deps, advocate: AdvocateGraph, state: AdvocateState) -
     """A review drafted on another checkpointer (Studio's) gets its own thread on `advocate`'s,
     as if open_review had just run there, run to the owner's checkpoint; then it is published.
     Idempotent: a thread that exists already is only run on, if it has not paused."""
-    from agent.graph import thread_config
-
     review_id = state["review_id"]
     config = thread_config(review_id)
     if not advocate.get_state(config).values:
@@ -110,8 +108,6 @@ def claim_is_lost(deps: Deps, review: Review) -> bool:
 
 def thread_paused(advocate: AdvocateGraph, review_id: str) -> bool:
     """The review's thread waits at the owner's checkpoint: the review is decidable."""
-    from agent.graph import thread_config
-
     return bool(advocate.get_state(thread_config(review_id)).interrupts)
 
 
@@ -135,8 +131,6 @@ def recover_draft(deps: Deps, advocate: AdvocateGraph, review: Review, *, lost: 
 
 def recover_claim(deps: Deps, advocate: AdvocateGraph, review: Review) -> str:
     """Release a lost claim whose thread still waits; finish one whose thread took the decision."""
-    from agent.graph import thread_config
-
     config = thread_config(review.id)
     state = advocate.get_state(config)
     if state.interrupts or not state.next:

@@ -10,8 +10,8 @@ import pytest
 from sqlalchemy import func, select
 
 from agent.bootstrap import Services, open_services
-from agent.graph import thread_config
 from agent.settings import Settings
+from agent.state import thread_config
 from agent.usecases.decisions import AlreadyDecided, GatesNowFailing, NotAllowed, decide
 from agent.usecases.intake import review_account
 from agent.usecases.scans import run_scan

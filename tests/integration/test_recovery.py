@@ -16,10 +16,9 @@ from langgraph.types import Command
 from sqlalchemy import func, select
 
 from agent.bootstrap import Services, open_services
-from agent.graph import thread_config
 from agent.runner import this_runner
 from agent.settings import Settings
-from agent.state import AdvocateState
+from agent.state import AdvocateState, thread_config
 from agent.usecases.decisions import AlreadyDecided, decide
 from agent.usecases.recovery import recover
 from agent.usecases.scans import run_scan

@@ -15,9 +15,9 @@ from langgraph.types import Command
 from sqlalchemy import func, select
 
 from agent import studio
-from agent.graph import AdvocateGraph, thread_config
+from agent.graph import AdvocateGraph
 from agent.scan import ScanState
-from agent.state import AdvocateState
+from agent.state import AdvocateState, thread_config
 from agent.studio import close_environment_services, environment_services
 from agent.usecases.decisions import AlreadyDecided, decide
 from agent.usecases.recovery import hand_off_review, thread_paused

@@ -19,9 +19,9 @@ import pytest
 from sqlalchemy import select
 
 from agent.bootstrap import Services, open_services
-from agent.graph import thread_config
 from agent.llm import METHOD_SETTING, make_chat_model
 from agent.settings import Settings, StructuredOutputMethod
+from agent.state import thread_config
 from agent.usecases.decisions import decide
 from agent.usecases.scans import run_scan
 from agent.writing import Writer
