@@ -43,6 +43,7 @@ from live_llm import WireLog, live_services, live_settings  # bench/ is first on
 from sqlalchemy import delete, insert, select
 from stub_llm import StubLLM, StubProcess
 
+from agent import scan_batches
 from agent.bootstrap import Services, open_services
 from agent.scan import ScanDeps, new_scan_id
 from agent.scan_batches import finish_scan_batch, gated_batches, plan_scan
@@ -211,22 +212,19 @@ class PhaseClock:
 
     started: float = field(default_factory=time.perf_counter)
     cpu_started: float = field(default_factory=time.process_time)
-    thread_cpu_started: float = field(default_factory=time.thread_time)
     first: dict[str, float] = field(default_factory=dict)
     last: dict[str, float] = field(default_factory=dict)
     cpu_first: dict[str, float] = field(default_factory=dict)
     cpu: dict[str, float] = field(default_factory=dict)
     totals: dict[str, int] = field(default_factory=dict)
     done: dict[str, int] = field(default_factory=dict)
-    first_batch_cpu: float = 0.0
+    # The scan thread's CPU in each batch's gating (`gate_scan_batch`), in order.
+    gating_cpu: list[float] = field(default_factory=list)
 
     def __call__(self, phase: str, done: int, total: int) -> None:
         now, cpu = time.perf_counter(), time.process_time()  # every thread of this process
         if phase not in self.first:
             self.first[phase], self.cpu_first[phase] = now, cpu
-            if phase == "gating":  # the first batch, gated before any drafting started
-                self.first_batch_cpu = time.thread_time() - self.thread_cpu_started
-                self.totals["first_batch"] = done
         self.last[phase], self.cpu[phase] = now, cpu
         self.totals[phase], self.done[phase] = total, done
 
@@ -237,9 +235,29 @@ class PhaseClock:
         cpu = self.cpu.get("drafting", 0.0) - self.cpu_first.get("gating", self.cpu_started)
         return end - start, cpu
 
-    def gating_cpu_per_account(self) -> float:
-        accounts = self.totals.get("first_batch", 0)
-        return self.first_batch_cpu / accounts if accounts else 0.0
+    def later_gating_cpu(self) -> float:
+        """CPU the scan thread spent gating the batches after the first: measured around each
+        batch's `gate_scan_batch` (the first one's is outside the LLM-bound part)."""
+        return sum(self.gating_cpu[1:])
+
+    @contextmanager
+    def timing_gating(self) -> Iterator[None]:
+        """Wrap agent.scan_batches.gate_scan_batch, for the length of one scan, with a thread
+        CPU clock: gating and drafting share the process, and only this tells them apart."""
+        original = scan_batches.gate_scan_batch
+
+        def timed(*args: Any, **kwargs: Any) -> Any:
+            started = time.thread_time()
+            try:
+                return original(*args, **kwargs)
+            finally:
+                self.gating_cpu.append(time.thread_time() - started)
+
+        scan_batches.gate_scan_batch = timed  # type: ignore[assignment]
+        try:
+            yield
+        finally:
+            scan_batches.gate_scan_batch = original
 
 
 @dataclass
@@ -296,14 +314,15 @@ def measure_scan(
     """Calls per candidate, the LLM-bound part's wall against its ideal, our CPU per candidate,
     from one scan; returns the scan's wall seconds."""
     clock = PhaseClock()
-    scan_id = run_scan(services=built, now=NOW, progress=clock)
+    with clock.timing_gating():
+        scan_id = run_scan(services=built, now=NOW, progress=clock)
     wall = time.perf_counter() - clock.started
     accounts, drafted = clock.totals.get("gating", 0), clock.done.get("drafting", 0)
     out.add("accounts scanned", f"{accounts:,}")
     out.add("scan wall (gating + drafting, pipelined)", f"{wall:.2f} s")
     llm_wall, cpu = clock.llm_bound()
     _drafting_figures(out, stub, args, drafted, llm_wall)
-    _cpu_figures(out, clock, accounts, drafted, llm_wall, cpu)
+    _cpu_figures(out, clock, drafted, llm_wall, cpu)
     fell_back = fallbacks(built, scan_id)
     out.add("reviews with llm_fallback", f"{fell_back:,}")
     return wall
@@ -325,17 +344,16 @@ def measure_rescan(built: Services, stub: Stub | WireLog, first_wall: float, out
     )
 
 
-def _cpu_figures(
-    out: Figures, clock: PhaseClock, accounts: int, drafted: int, wall: float, cpu: float
-) -> None:
-    """Process CPU in the LLM-bound part; minus the gating of the batches it overlapped (at the
-    first batch's measured rate), per candidate: our own cost of drafting one."""
+def _cpu_figures(out: Figures, clock: PhaseClock, drafted: int, wall: float, cpu: float) -> None:
+    """Process CPU in the LLM-bound part; minus the gating of the batches it overlapped (the
+    scan thread's CPU in their `gate_scan_batch`), per candidate: our own cost of drafting one
+    (every drafting thread, and the scan thread's handing out, publishing and linking)."""
     out.add("process CPU, LLM-bound part", f"{cpu:.2f} s", f"{cpu / wall:.2f} CPU-s per wall-s")
     if not drafted:
         return
-    overlapped = (accounts - clock.totals.get("first_batch", 0)) * clock.gating_cpu_per_account()
+    overlapped = clock.later_gating_cpu()
     ours = (cpu - overlapped) / drafted * 1000
-    out.add("  of which gating later batches", f"{overlapped:.2f} s")
+    out.add("  of which gating later batches", f"{overlapped:.2f} s", "scan thread, measured")
     out.add(
         "CPU per candidate (drafting, all threads)",
         f"{ours:.1f} ms",
