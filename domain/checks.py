@@ -10,7 +10,14 @@ import re
 from collections.abc import Iterable
 
 from domain.grounding import unsupported_names, unsupported_numbers
-from domain.lexicon import INCENTIVE_LEXICON, INCENTIVE_PHRASES, paid_for_time
+from domain.lexicon import (
+    INCENTIVE_LEXICON,
+    INCENTIVE_PHRASES,
+    finditer,
+    lowered,
+    paid_for_time,
+    search,
+)
 from domain.meaning import meaning_problems, sentences
 from domain.outputs import (
     CALL_BODY_MAX,
@@ -145,10 +152,11 @@ def check_text(
     semantic checks of domain/meaning.py (placeholders, prompt echoes, commitments, quotes,
     prior consent, instructions followed, other people's names)."""
     text = f"{subject}\n{body}"
+    valued = _without_evidence_values(text, snapshot)
     return [
         *_permission_claims(text),
-        *_incentives(text, snapshot),
-        *_prices(text, snapshot),
+        *_incentives_in(valued),
+        *_prices_in(valued),
         *_internal_data(text, snapshot, report),
         *_contact_details(text, None),
         *_ungrounded(text, snapshot),
@@ -179,12 +187,19 @@ def _shape(draft: AskDraft, channel: Channel) -> list[str]:
 
 
 def _permission_claims(text: str) -> list[str]:
-    claims = [m.group(0) for pattern in PERMISSION_CLAIMS if (m := pattern.search(text))]
-    claims += [
-        m.group(0)
-        for sentence in sentences(text)
-        if (m := PUBLISH_PROMISE.search(sentence)) and not _CONDITIONAL.search(sentence)
+    lower = lowered(text)
+    claims = [
+        text[m.start() : m.end()]
+        for pattern in PERMISSION_CLAIMS
+        if (m := search(pattern, text, lower))
     ]
+    # A sentence's match is a match in the whole text: most texts need no split.
+    if PUBLISH_PROMISE.search(text):
+        claims += [
+            m.group(0)
+            for sentence in sentences(text)
+            if (m := PUBLISH_PROMISE.search(sentence)) and not _CONDITIONAL.search(sentence)
+        ]
     return [
         f"permission_claim: claims or implies permission was given ('{claim}'): "
         "ask for permission as a question"
@@ -203,20 +218,19 @@ def _without_evidence_values(text: str, snapshot: EvidenceSnapshot) -> str:
 
 
 def _incentives(text: str, snapshot: EvidenceSnapshot) -> list[str]:
-    text = _without_evidence_values(text, snapshot)
-    found = {m.group(0).lower() for m in INCENTIVES.finditer(text)}
-    found |= {m.group(0).lower() for m in INCENTIVE_LEXICON.finditer(text)}
-    found |= {m.group(0).lower() for p in INCENTIVE_PHRASES for m in p.finditer(text)}
-    if paid_for_time(text):
-        found.add("for your time")
+    return _incentives_in(_without_evidence_values(text, snapshot))
+
+
+def _incentives_in(valued: str) -> list[str]:
+    """`valued`: the text without the evidence's values (`_without_evidence_values`)."""
     return [
         f"incentive: offers or mentions an incentive ('{word}'): offer nothing in return"
-        for word in sorted(found)
+        for word in incentive_words(valued)
     ]
 
 
-def _prices(text: str, snapshot: EvidenceSnapshot) -> list[str]:
-    found = {m.group(0).lower() for m in PRICES.finditer(_without_evidence_values(text, snapshot))}
+def _prices_in(valued: str) -> list[str]:
+    found = {m.group(0).lower() for m in PRICES.finditer(valued)}
     return [
         f"price: mentions a price or fee ('{item}'): leave prices and money out"
         for item in sorted(found)
@@ -310,9 +324,9 @@ def _contact_details(text: str, snapshot: EvidenceSnapshot | None) -> list[str]:
 
 def incentive_words(text: str) -> list[str]:
     """Every incentive word or phrase the text checks find in `text`, lowercased and sorted."""
-    found = {m.group(0).lower() for m in INCENTIVES.finditer(text)}
-    found |= {m.group(0).lower() for m in INCENTIVE_LEXICON.finditer(text)}
-    found |= {m.group(0).lower() for p in INCENTIVE_PHRASES for m in p.finditer(text)}
+    lower = lowered(text)
+    patterns = (INCENTIVES, INCENTIVE_LEXICON, *INCENTIVE_PHRASES)
+    found = {m.group(0).lower() for p in patterns for m in finditer(p, text, lower)}
     if paid_for_time(text):
         found.add("for your time")
     return sorted(found)

@@ -159,10 +159,9 @@ def unsupported_names(text: str, snapshot: EvidenceSnapshot) -> list[str]:
     found: list[str] = []
     for match in _LETTERS.finditer(text):
         word = match.group(0)
-        if len(word) < 2 or not word[0].isupper() or _starts_sentence(text, match.start()):
+        if len(word) < 2 or not word[0].isupper() or word.lower() in allowed:
             continue
-        key = word.lower()
-        if key in allowed or text[match.end() : match.end() + 1] == "…":
+        if text[match.end() : match.end() + 1] == "…" or _starts_sentence(text, match.start()):
             continue
         if word not in found:
             found.append(word)

@@ -20,6 +20,8 @@ from domain.lexicon import (
     PRIOR_CONSENT,
     PROMPT_ECHOES,
     PUBLICATION,
+    lowered,
+    search,
 )
 from domain.snapshot import EvidenceSnapshot
 
@@ -53,7 +55,8 @@ def sentences(text: str) -> list[str]:
 
 
 def _found(patterns: Iterable[re.Pattern[str]], text: str) -> bool:
-    return any(pattern.search(text) for pattern in patterns)
+    lower = lowered(text)
+    return any(search(pattern, text, lower) for pattern in patterns)
 
 
 def placeholders(text: str) -> list[str]:
@@ -79,6 +82,9 @@ def prompt_echoes(text: str, snapshot: EvidenceSnapshot | None) -> list[str]:
 
 
 def commitments(text: str) -> list[str]:
+    # A sentence's match is a match in the whole text: most texts need no split.
+    if not _found(COMMITMENTS, text) and not _found(PUBLICATION, text):
+        return []
     found = any(
         _found(COMMITMENTS, s) and not s.rstrip().endswith("?") for s in sentences(text)
     ) or any(_found(PUBLICATION, s) and not _CONDITIONAL.search(s) for s in sentences(text))
