@@ -221,10 +221,16 @@ class PhaseClock:
     # The scan thread's CPU in each batch's gating (`gate_scan_batch`), in order.
     gating_cpu: list[float] = field(default_factory=list)
 
+    # The scan thread's own CPU clock at each phase's first and last callback.
+    thread_first: dict[str, float] = field(default_factory=dict)
+    thread_last: dict[str, float] = field(default_factory=dict)
+
     def __call__(self, phase: str, done: int, total: int) -> None:
         now, cpu = time.perf_counter(), time.process_time()  # every thread of this process
+        self.thread_last[phase] = time.thread_time()
         if phase not in self.first:
             self.first[phase], self.cpu_first[phase] = now, cpu
+            self.thread_first[phase] = self.thread_last[phase]
         self.last[phase], self.cpu[phase] = now, cpu
         self.totals[phase], self.done[phase] = total, done
 
@@ -234,6 +240,13 @@ class PhaseClock:
         end = self.last.get("drafting", start)
         cpu = self.cpu.get("drafting", 0.0) - self.cpu_first.get("gating", self.cpu_started)
         return end - start, cpu
+
+    def scan_thread_drafting_cpu(self) -> float:
+        """The scan thread's CPU in the LLM-bound part outside gating: handing candidates out,
+        publishing drafted reviews, linking results."""
+        start = self.thread_first.get("gating", 0.0)
+        end = self.thread_last.get("drafting", start)
+        return end - start - self.later_gating_cpu()
 
     def later_gating_cpu(self) -> float:
         """CPU the scan thread spent gating the batches after the first: measured around each
@@ -354,6 +367,12 @@ def _cpu_figures(out: Figures, clock: PhaseClock, drafted: int, wall: float, cpu
     overlapped = clock.later_gating_cpu()
     ours = (cpu - overlapped) / drafted * 1000
     out.add("  of which gating later batches", f"{overlapped:.2f} s", "scan thread, measured")
+    handing = clock.scan_thread_drafting_cpu()
+    out.add(
+        "  of which the scan thread's drafting work",
+        f"{handing:.2f} s",
+        f"{handing / drafted * 1000:.1f} ms per candidate: handing out, publishing, linking",
+    )
     out.add(
         "CPU per candidate (drafting, all threads)",
         f"{ours:.1f} ms",
