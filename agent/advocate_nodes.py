@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -115,13 +117,19 @@ def written_texts(writer: Writer, snapshot: EvidenceSnapshot, report: GateReport
     return {"summary": summary.model_dump(mode="json"), "draft": draft.model_dump(mode="json")}
 
 
-def enter(state: AdvocateState) -> Literal["gather_evidence", "write", "open_review"]:
+def enter(
+    state: AdvocateState,
+) -> Literal["gather_evidence", "write", "open_review", "owner_review"]:
     """A scan hands over the evidence and the candidate report it has just read and gated:
-    those runs go straight to writing (no second load, no second gate run), or straight to
-    opening the review when the scan has had the texts written too (agent/scan_drafting.py)."""
+    those runs go straight to writing (no second load, no second gate run), straight to
+    opening the review when the scan has had the texts written too, or straight to the
+    owner's pause when the scan has opened the review as well (`result` pending; reviews are
+    opened in groups, agent/scan_drafting.py)."""
     prepared = state.get("report")
     if prepared and prepared.get("status") == "candidate" and state.get("snapshot"):
-        return "open_review" if "summary" in state and "draft" in state else "write"
+        if "summary" not in state or "draft" not in state:
+            return "write"
+        return "owner_review" if state.get("result") == "pending" else "open_review"
     return "gather_evidence"
 
 
@@ -137,9 +145,32 @@ def open_review(state: AdvocateState, runtime: Runtime[Deps]) -> dict[str, Any]:
 
     It joins the owner's queue (`publish_reviews`) once the interrupt's checkpoint exists, so a
     crash in between leaves a draft that recovery completes or discards, never a review that
-    cannot be decided.
+    cannot be decided. A scan opens its candidates' reviews in groups (`open_reviews`) and
+    starts their runs at the pause.
     """
-    deps, snapshot, report = deps_of(runtime), _snapshot(state), _report(state)
+    deps = deps_of(runtime)
+    opening = review_opening(state, deps)
+    with transaction(deps.session_factory) as session:
+        return {"result": open_reviews(session, [opening])[opening.review_id]}
+
+
+@dataclass(frozen=True)
+class Opening:
+    """A candidate's review to open: its row and its candidate event."""
+
+    review_id: str
+    row: dict[str, Any]
+    event: dict[str, Any]
+
+
+def review_opening(
+    state: AdvocateState,
+    deps: Deps,
+    evidence: tuple[EvidenceSnapshot, GateReport] | None = None,
+) -> Opening:
+    """The review of a run whose texts are written (`evidence`: its snapshot and report, when
+    the caller holds them as objects; else they are read from the state)."""
+    snapshot, report = evidence or (_snapshot(state), _report(state))
     now = _now(state)
     flags = _review_flags(report, state)
     payload = build_payload(
@@ -155,16 +186,20 @@ def open_review(state: AdvocateState, runtime: Runtime[Deps]) -> dict[str, Any]:
         programs=state.get("programs", []),
         program_id=state.get("program_id"),
     )
-    with transaction(deps.session_factory) as session:
-        row = _review_row(state, snapshot, report, payload.model_dump(mode="json"))
-        inserted = insert_new(session, Review, {**row, "claimed_at": deps.clock()})
-        if not inserted and not _exists(session, state["review_id"]):
-            return {"result": "duplicate"}  # another review of the account is open
-        record_events(
-            session,
-            [_candidate_event(state, snapshot, report, deps.settings.policy.send_within_days)],
-        )
-    return {"result": "pending"}
+    row = _review_row(state, snapshot, report, payload.model_dump(mode="json"))
+    event = _candidate_event(state, snapshot, report, deps.settings.policy.send_within_days)
+    return Opening(state["review_id"], {**row, "claimed_at": deps.clock()}, event)
+
+
+def open_reviews(session: Session, openings: Sequence[Opening]) -> dict[str, str]:
+    """Each review inserted, with its candidate event, unless another review of its account is
+    open: `pending` (inserted now, or by an earlier run of the same thread) or `duplicate`."""
+    results: dict[str, str] = {}
+    for opening in openings:
+        opened = insert_new(session, Review, opening.row) or _exists(session, opening.review_id)
+        results[opening.review_id] = "pending" if opened else "duplicate"
+    record_events(session, [o.event for o in openings if results[o.review_id] == "pending"])
+    return results
 
 
 def _exists(session: Session, review_id: str) -> bool:

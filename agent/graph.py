@@ -5,7 +5,8 @@ gather_evidence -> gate -> (write -> open_review -> owner_review -> apply_decisi
 apply_decision -> owner_review again when the approval is refused for capacity
 
 A scan's run starts at `write` (the scan passes the evidence and the report it has just gated),
-or at `open_review` when the scan has had the texts written as well (agent/scan_drafting.py).
+at `open_review` when the scan has had the texts written as well, or at `owner_review` when the
+scan has opened the review too (agent/scan_drafting.py).
 """
 
 from __future__ import annotations

@@ -2,8 +2,9 @@
 
 Each candidate the batch has just gated is drafted in two steps on two pools. The writing pool
 has its texts written from the evidence and the report the batch read (no second load, no
-second gate run), at most `llm_concurrency` model calls at once; the recording pool then starts
-its advocate thread with those texts, which opens the review and checkpoints at the pause. A
+second gate run), at most `llm_concurrency` model calls at once; the recording pool then opens
+its review (with the others waiting, in one transaction: `GroupOpener`) and runs its advocate
+thread from there to the owner's pause, where it is checkpointed. A
 thread of the writing pool never waits on the database: while the batch after is stored (our
 transactions and the checkpoints take turns on one SQLite lock), every model slot stays busy.
 Drafted reviews join the owners' queue in groups, with the batch's drafting progress.
@@ -25,7 +26,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from agent.advocate_nodes import written_texts
+from agent.advocate_nodes import Opening, open_reviews, review_opening, written_texts
 from agent.deps import Deps
 from agent.scan_context import ScanDeps
 from agent.state import AdvocateState, thread_config
@@ -57,6 +58,51 @@ def review_id_for(scan_id: str, account_id: str) -> str:
     return f"rv-{scan_id.removeprefix('sc-')}-{account_id}"
 
 
+class GroupOpener:
+    """Candidates' reviews opened in groups: one transaction for every review waiting.
+
+    A recording thread queues its review, then takes its turn; the thread whose turn it is
+    waits for the database, then opens everything queued by then, its own and the others', in
+    one transaction (a group commit). Under load the recording threads queue on the database,
+    so a transaction opens many reviews; when they do not, a group is one review, as
+    `open_review` opens it. A failed transaction fails every review of its group.
+    """
+
+    def __init__(self, deps: Deps) -> None:
+        self._deps = deps
+        self._turn = threading.Lock()
+        self._queued: list[tuple[Opening, Future[str]]] = []
+        self._queue_lock = threading.Lock()
+
+    def open(self, opening: Opening) -> str:
+        """`pending` once the review is open, `duplicate` when another of its account is."""
+        opened: Future[str] = Future()
+        with self._queue_lock:
+            self._queued.append((opening, opened))
+        with self._turn:
+            if not opened.done():
+                self._open_queued()
+        return opened.result()
+
+    def _open_queued(self) -> None:
+        group: list[tuple[Opening, Future[str]]] = []
+        try:
+            with transaction(self._deps.session_factory) as session:
+                # Taken once the database is ours: every review queued while we waited joins.
+                with self._queue_lock:
+                    group, self._queued = self._queued, []
+                results = open_reviews(session, [opening for opening, _ in group])
+        except BaseException as error:
+            if not group:  # failed before it took the queue: the queue fails with it
+                with self._queue_lock:
+                    group, self._queued = self._queued, []
+            for _, opened in group:
+                opened.set_exception(error)
+            return
+        for opening, opened in group:
+            opened.set_result(results[opening.review_id])
+
+
 @dataclass
 class DraftingBatch:
     """A batch's candidates on the pool: all of them, and the reviews the fresh ones may open."""
@@ -79,6 +125,7 @@ class Drafting:
     recorders: ThreadPoolExecutor
     # The threads' services: the writer makes at most `llm_concurrency` model calls at once.
     deps: Deps
+    opener: GroupOpener
     drafted: int = 0
     submitted: int = 0
 
@@ -133,12 +180,24 @@ class Drafting:
         try:
             texts = written_texts(self.deps.writer, *evidence)
             inputs["summary"], inputs["draft"] = texts["summary"], texts["draft"]
-            self.recorders.submit(self._record, inputs, drafted)
+            self.recorders.submit(self._record, inputs, evidence, drafted)
         except BaseException as error:
             drafted.set_exception(error)
 
-    def _record(self, inputs: AdvocateState, drafted: Future[tuple[str, str]]) -> None:
+    def _record(
+        self,
+        inputs: AdvocateState,
+        evidence: tuple[EvidenceSnapshot, GateReport],
+        drafted: Future[tuple[str, str]],
+    ) -> None:
+        """Open the candidate's review (with whatever others wait to be opened), then run its
+        thread to the owner's pause."""
         try:
+            result = self.opener.open(review_opening(inputs, self.deps, evidence))
+            if result != "pending":  # another review of the account is open
+                drafted.set_result((inputs["review_id"], result))
+                return
+            inputs["result"] = result
             drafted.set_result(self._run(inputs))
         except BaseException as error:
             drafted.set_exception(error)
@@ -223,7 +282,10 @@ def drafting(context: ScanDeps, *, scan_id: str, now: datetime) -> Iterator[Draf
         ThreadPoolExecutor(slots * RECORDERS_PER_SLOT, thread_name_prefix="record") as recorders,
         ThreadPoolExecutor(slots * WRITERS_PER_SLOT, thread_name_prefix="draft") as writers,
     ):
-        yield Drafting(context, scan_id, now, writers=writers, recorders=recorders, deps=deps)
+        opener = GroupOpener(deps)
+        yield Drafting(
+            context, scan_id, now, writers=writers, recorders=recorders, deps=deps, opener=opener
+        )
 
 
 _gc_lock = threading.Lock()
