@@ -151,7 +151,8 @@ def open_review(state: AdvocateState, runtime: Runtime[Deps]) -> dict[str, Any]:
     deps = deps_of(runtime)
     opening = review_opening(state, deps)
     with transaction(deps.session_factory) as session:
-        return {"result": open_reviews(session, [opening])[opening.review_id]}
+        opened = open_reviews(session, [opening])[opening.review_id]
+    return {"result": "duplicate" if opened == "duplicate" else "pending"}
 
 
 @dataclass(frozen=True)
@@ -191,14 +192,22 @@ def review_opening(
     return Opening(state["review_id"], {**row, "claimed_at": deps.clock()}, event)
 
 
-def open_reviews(session: Session, openings: Sequence[Opening]) -> dict[str, str]:
+Opened = Literal["inserted", "existing", "duplicate"]
+
+
+def open_reviews(session: Session, openings: Sequence[Opening]) -> dict[str, Opened]:
     """Each review inserted, with its candidate event, unless another review of its account is
-    open: `pending` (inserted now, or by an earlier run of the same thread) or `duplicate`."""
-    results: dict[str, str] = {}
+    open: `inserted` now, `existing` (an earlier run of the same thread inserted it; its event
+    is recorded again, once) or `duplicate` (another review of the account is open)."""
+    results: dict[str, Opened] = {}
     for opening in openings:
-        opened = insert_new(session, Review, opening.row) or _exists(session, opening.review_id)
-        results[opening.review_id] = "pending" if opened else "duplicate"
-    record_events(session, [o.event for o in openings if results[o.review_id] == "pending"])
+        if insert_new(session, Review, opening.row):
+            results[opening.review_id] = "inserted"
+        elif _exists(session, opening.review_id):
+            results[opening.review_id] = "existing"
+        else:
+            results[opening.review_id] = "duplicate"
+    record_events(session, [o.event for o in openings if results[o.review_id] != "duplicate"])
     return results
 
 
@@ -260,11 +269,7 @@ def after_open(state: AdvocateState) -> Literal["owner_review", "__end__"]:
 
 def owner_review(state: AdvocateState, runtime: Runtime[Deps]) -> dict[str, Any]:
     """Pause until the owner decides. Runs again from the top on resume: no side effects here."""
-    with deps_of(runtime).session_factory() as session:
-        stored = session.execute(
-            select(Review.status, Review.payload).where(Review.id == state["review_id"])
-        ).first()
-    status, payload = stored if stored is not None else (None, {})
+    status, payload = _stored_review(deps_of(runtime), state["review_id"])
     # A review still drafting is paused here for the first time: no resume value can come, so
     # the decision's JSON schema (for the clients' form) is the one built once, not per run.
     schema = DECISION_JSON_SCHEMA if status == "drafting" else Decision
@@ -272,3 +277,14 @@ def owner_review(state: AdvocateState, runtime: Runtime[Deps]) -> dict[str, Any]
     if not isinstance(decision, Decision):
         decision = Decision.model_validate(decision)
     return {"decision": decision.model_dump(mode="json")}
+
+
+def _stored_review(deps: Deps, review_id: str) -> tuple[str | None, dict[str, Any]]:
+    """The review's status and payload: read, unless a scan has just opened it for this run."""
+    if deps.opened is not None and deps.opened[0] == review_id:
+        return "drafting", deps.opened[1]
+    with deps.session_factory() as session:
+        stored = session.execute(
+            select(Review.status, Review.payload).where(Review.id == review_id)
+        ).first()
+    return (stored[0], stored[1]) if stored is not None else (None, {})

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -25,6 +25,9 @@ class Deps:
     # command that only reads must never build nor import.
     writer_of: Callable[[], Writer]
     clock: Clock = utc_now
+    # The review a scan has just opened for this run, with its payload: the run's first pause
+    # shows it without reading it back (agent/scan_drafting.py; one Deps per such run).
+    opened: tuple[str, dict[str, Any]] | None = None
 
     @property
     def writer(self) -> Writer:
@@ -33,6 +36,10 @@ class Deps:
     def with_writer(self, writer: Writer) -> Deps:
         """The same deps drafting with `writer`."""
         return replace(self, writer_of=lambda: writer)
+
+    def with_opened(self, review_id: str, payload: dict[str, Any]) -> Deps:
+        """The same deps for the run of a review just opened with `payload`."""
+        return replace(self, opened=(review_id, payload))
 
 
 DepsProvider = Callable[[], Deps]

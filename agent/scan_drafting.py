@@ -26,7 +26,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from agent.advocate_nodes import Opening, open_reviews, review_opening, written_texts
+from agent.advocate_nodes import Opened, Opening, open_reviews, review_opening, written_texts
 from agent.deps import Deps
 from agent.scan_context import ScanDeps
 from agent.state import AdvocateState, thread_config
@@ -71,12 +71,12 @@ class GroupOpener:
     def __init__(self, deps: Deps) -> None:
         self._deps = deps
         self._turn = threading.Lock()
-        self._queued: list[tuple[Opening, Future[str]]] = []
+        self._queued: list[tuple[Opening, Future[Opened]]] = []
         self._queue_lock = threading.Lock()
 
-    def open(self, opening: Opening) -> str:
-        """`pending` once the review is open, `duplicate` when another of its account is."""
-        opened: Future[str] = Future()
+    def open(self, opening: Opening) -> Opened:
+        """How the review was opened (`open_reviews`), once it is."""
+        opened: Future[Opened] = Future()
         with self._queue_lock:
             self._queued.append((opening, opened))
         with self._turn:
@@ -85,7 +85,7 @@ class GroupOpener:
         return opened.result()
 
     def _open_queued(self) -> None:
-        group: list[tuple[Opening, Future[str]]] = []
+        group: list[tuple[Opening, Future[Opened]]] = []
         try:
             with transaction(self._deps.session_factory) as session:
                 # Taken once the database is ours: every review queued while we waited joins.
@@ -193,12 +193,16 @@ class Drafting:
         """Open the candidate's review (with whatever others wait to be opened), then run its
         thread to the owner's pause."""
         try:
-            result = self.opener.open(review_opening(inputs, self.deps, evidence))
-            if result != "pending":  # another review of the account is open
-                drafted.set_result((inputs["review_id"], result))
+            opening = review_opening(inputs, self.deps, evidence)
+            opened = self.opener.open(opening)
+            if opened == "duplicate":  # another review of the account is open
+                drafted.set_result((inputs["review_id"], opened))
                 return
-            inputs["result"] = result
-            drafted.set_result(self._run(inputs))
+            inputs["result"] = "pending"
+            deps = self.deps
+            if opened == "inserted":  # its first pause shows the payload just built
+                deps = deps.with_opened(opening.review_id, opening.row["payload"])
+            drafted.set_result(self._run(inputs, deps))
         except BaseException as error:
             drafted.set_exception(error)
 
@@ -215,14 +219,14 @@ class Drafting:
             inputs["report"] = report.model_dump(mode="json")
         return inputs
 
-    def _run(self, inputs: AdvocateState) -> tuple[str, str]:
+    def _run(self, inputs: AdvocateState, deps: Deps | None = None) -> tuple[str, str]:
         # Checkpoint at the interrupt only: a crash mid-draft simply drafts that candidate
         # again (open_review is keyed), and each thread writes 2 checkpoints instead of 6.
         # One background thread per run, not one per checkpoint write: LangGraph builds a new
         # thread pool for every invoke (the graph is a line: nothing runs side by side anyway).
         config = thread_config(inputs["review_id"]) | {"max_concurrency": 1}
         advocate = self.context.advocate
-        final = advocate.invoke(inputs, config, context=self.deps, durability="exit")
+        final = advocate.invoke(inputs, config, context=deps or self.deps, durability="exit")
         return inputs["review_id"], str(final.get("result", ""))
 
     def finish(self, batch: DraftingBatch) -> Counter[str]:

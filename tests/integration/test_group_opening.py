@@ -20,6 +20,8 @@ from agent.advocate_nodes import Opening
 from agent.bootstrap import Services, open_services
 from agent.scan_drafting import GroupOpener
 from agent.settings import Settings
+from agent.state import thread_config
+from agent.usecases.scans import run_scan
 from domain.events import event_row
 from store.db import sqlite_path, sqlite_write_lock
 from store.demo_data import write_demo_bundle
@@ -83,7 +85,7 @@ def test_reviews_waiting_for_the_database_open_in_one_transaction(services: Serv
             deadline = time.monotonic() + WAIT_SECONDS
             while len(opener._queued) < len(openings) and time.monotonic() < deadline:
                 time.sleep(0.01)
-        assert [r.result(timeout=WAIT_SECONDS) for r in results] == ["pending"] * len(openings)
+        assert [r.result(timeout=WAIT_SECONDS) for r in results] == ["inserted"] * len(openings)
     assert len(commits) == 1
     with services.deps.session_factory() as session:
         assert session.scalar(select(func.count()).select_from(Review)) == len(openings)
@@ -98,9 +100,9 @@ def test_a_second_review_of_an_account_is_a_duplicate_and_records_nothing(
 ) -> None:
     (account_id, owner_id), *_ = accounts(services)
     opener = GroupOpener(services.deps)
-    assert opener.open(opening(account_id, owner_id, "rv-first")) == "pending"
-    # A replay of the same run finds its own review: still pending, nothing written twice.
-    assert opener.open(opening(account_id, owner_id, "rv-first")) == "pending"
+    assert opener.open(opening(account_id, owner_id, "rv-first")) == "inserted"
+    # A replay of the same run finds its own review: nothing written twice.
+    assert opener.open(opening(account_id, owner_id, "rv-first")) == "existing"
     assert opener.open(opening(account_id, owner_id, "rv-second")) == "duplicate"
     with services.deps.session_factory() as session:
         assert list(session.scalars(select(Review.id))) == ["rv-first"]
@@ -128,4 +130,16 @@ def test_a_failed_transaction_fails_every_review_of_its_group(services: Services
     with services.deps.session_factory() as session:
         assert session.scalar(select(func.count()).select_from(Review)) == 0
     # The opener is not left stuck: the next review opens.
-    assert opener.open(opening(account_id, owner_id, "rv-after")) == "pending"
+    assert opener.open(opening(account_id, owner_id, "rv-after")) == "inserted"
+
+
+def test_a_scanned_review_pauses_showing_its_stored_payload(services: Services) -> None:
+    # The first pause takes the payload from the opening, not from the database: the same.
+    scan_id = run_scan(services=services, now=NOW)
+    with services.deps.session_factory() as session:
+        reviews = list(session.scalars(select(Review).where(Review.scan_id == scan_id)))
+    assert reviews
+    for review in reviews:
+        paused = services.advocate.get_state(thread_config(review.id))
+        assert [i.value for i in paused.interrupts] == [review.payload]
+        assert paused.next == ("owner_review",)
