@@ -306,9 +306,10 @@ def run_batches(
     never runs dry between batches, and at most two batches of candidates are held in memory."""
     deps = context.deps
     with deps.session_factory() as session:
-        now = session.get_one(Scan, scan_id).as_of
+        scan = session.get_one(Scan, scan_id)
+        now, accounts = scan.as_of, scan.total
     works = gated_batches(context, scan_id, numbers, runner=runner)
-    with drafting(context, scan_id=scan_id, now=now) as pool, closing(works):
+    with drafting(context, scan_id=scan_id, now=now, accounts=accounts) as pool, closing(works):
         previous: tuple[BatchWork, DraftingBatch] | None = None
         for work in works:
             current = (work, _submit(pool, work))

@@ -28,7 +28,9 @@ from datetime import datetime
 
 from agent.advocate_nodes import Opened, Opening, open_reviews, review_opening, written_texts
 from agent.deps import Deps
+from agent.draft_helper import DraftHelper, HelperGone, Texts, draft_helper, wants_draft_helper
 from agent.scan_context import ScanDeps
+from agent.slots import WRITERS_PER_SLOT
 from agent.state import AdvocateState, thread_config
 from checkpoints.reviews import blocking_review_ids, publish_reviews
 from domain.report import GateReport
@@ -39,9 +41,6 @@ from store.scans import link_reviews
 
 # Drafted reviews join the owners' queue this many at a time during a scan.
 PUBLISH_BATCH = 50
-# Writing threads per model call slot (`llm_concurrency`): while one checks an answer and builds
-# its next prompt, another holds the slot with a request ready.
-WRITERS_PER_SLOT = 2
 # Recording threads per model call slot: they open reviews and write checkpoints, and queue on
 # the database, not on the model.
 RECORDERS_PER_SLOT = 1
@@ -126,6 +125,8 @@ class Drafting:
     # The threads' services: the writer makes at most `llm_concurrency` model calls at once.
     deps: Deps
     opener: GroupOpener
+    # Writes the texts in a second process once it is ready (agent/draft_helper.py), or None.
+    helper: DraftHelper | None = None
     drafted: int = 0
     submitted: int = 0
 
@@ -164,6 +165,8 @@ class Drafting:
                 # Its graph reads and gates the evidence (and writes, for a candidate) itself.
                 batch.futures.append(self.writers.submit(self._run, inputs))
                 continue
+            if self.helper is not None:
+                self.helper.start()
             drafted: Future[tuple[str, str]] = Future()
             self.writers.submit(self._write, inputs, prepared[account_id], drafted)
             batch.futures.append(drafted)
@@ -176,10 +179,36 @@ class Drafting:
         evidence: tuple[EvidenceSnapshot, GateReport],
         drafted: Future[tuple[str, str]],
     ) -> None:
-        """Have the candidate's texts written, then hand its thread to the recording pool."""
+        """Have the candidate's texts written, here or by the helper, then hand its thread to
+        the recording pool."""
+
+        def here() -> Texts:
+            return written_texts(self.deps.writer, *evidence)
+
+        if self.helper is None:
+            texts: Future[Texts] = Future()
+            try:
+                texts.set_result(here())
+            except BaseException as error:
+                texts.set_exception(error)
+        else:
+            texts = self.helper.texts(inputs["snapshot"], inputs["report"], here=here)
+        texts.add_done_callback(lambda done: self._written(done, inputs, evidence, drafted))
+
+    def _written(
+        self,
+        texts: Future[Texts],
+        inputs: AdvocateState,
+        evidence: tuple[EvidenceSnapshot, GateReport],
+        drafted: Future[tuple[str, str]],
+    ) -> None:
+        """The texts are written (on this thread, or the helper's on its reader thread)."""
         try:
-            texts = written_texts(self.deps.writer, *evidence)
-            inputs["summary"], inputs["draft"] = texts["summary"], texts["draft"]
+            if isinstance(texts.exception(), HelperGone):  # the helper died holding it
+                self.writers.submit(self._write, inputs, evidence, drafted)
+                return
+            written = texts.result()
+            inputs["summary"], inputs["draft"] = written["summary"], written["draft"]
             self.recorders.submit(self._record, inputs, evidence, drafted)
         except BaseException as error:
             drafted.set_exception(error)
@@ -275,20 +304,34 @@ class Drafting:
 
 
 @contextmanager
-def drafting(context: ScanDeps, *, scan_id: str, now: datetime) -> Iterator[Drafting]:
+def drafting(
+    context: ScanDeps, *, scan_id: str, now: datetime, accounts: int = 0
+) -> Iterator[Drafting]:
     """A scan's drafting pools (`WRITERS_PER_SLOT` x `llm_concurrency` writing threads, at most
     `llm_concurrency` model calls at once; `RECORDERS_PER_SLOT` x `llm_concurrency` recording
-    threads), shut down on exit: the writing pool first, as it hands work to the other."""
-    slots = context.deps.settings.llm_concurrency
+    threads), shut down on exit: the helper (an in-process scan of `accounts`, at least
+    `draft_helper_min_accounts`, has one) first, then the writing pool, as each hands work to
+    the next."""
+    settings = context.deps.settings
+    slots = settings.llm_concurrency
     deps = context.deps.with_writer(context.deps.writer.with_slots(slots))
+    wanted = wants_draft_helper(settings, accounts=accounts)
     with (
         _drafting_gc(),
         ThreadPoolExecutor(slots * RECORDERS_PER_SLOT, thread_name_prefix="record") as recorders,
         ThreadPoolExecutor(slots * WRITERS_PER_SLOT, thread_name_prefix="draft") as writers,
+        draft_helper(settings, f"draft-helper-{scan_id}", wanted=wanted) as helper,
     ):
         opener = GroupOpener(deps)
         yield Drafting(
-            context, scan_id, now, writers=writers, recorders=recorders, deps=deps, opener=opener
+            context,
+            scan_id,
+            now,
+            writers=writers,
+            recorders=recorders,
+            deps=deps,
+            opener=opener,
+            helper=helper,
         )
 
 

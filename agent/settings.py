@@ -43,6 +43,12 @@ class Settings(BaseSettings):
         description="An in-process SQLite scan of at least this many accounts gates part of its "
         "batches in a second process, on a second core (0: never).",
     )
+    draft_helper_min_accounts: int = Field(
+        5_000,
+        ge=0,
+        description="An in-process SQLite scan of at least this many accounts, with a model, has "
+        "its candidates' texts written in a second process, on a second core (0: never).",
+    )
     scan_incremental: bool = Field(
         True,
         description="A re-scan reuses the previous results of accounts whose evidence did not "

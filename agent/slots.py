@@ -5,6 +5,10 @@ from __future__ import annotations
 import threading
 from collections import deque
 
+# Writing threads per model call slot (`llm_concurrency`): while one checks an answer and builds
+# its next prompt, another holds the slot with a request ready.
+WRITERS_PER_SLOT = 2
+
 
 class FairSlots:
     """At most `slots` holders at once, handed over in the order they asked. A semaphore lets a

@@ -1,0 +1,274 @@
+"""A second process that writes a big SQLite scan's drafts, so drafting uses a second core.
+
+Drafting a candidate costs ~9 ms of CPU in one process, about half of it writing (the prompt,
+the openai client, the output checks) and half recording (the review and the checkpoint): at
+a fast model the interpreter lock, not the model, sets the pace. An in-process SQLite scan of
+at least `draft_helper_min_accounts` accounts, with a model configured, has a spawned helper
+write its candidates' texts (`written_texts`, from the snapshot and the report the batch
+gated, sent as JSON) while the runner records them, SQLite's one writer as before.
+
+The helper is spawned, never forked (the runner has live threads), and knows only the settings:
+it builds its own writer (agent/bootstrap.py) with its own `llm_concurrency` model call slots.
+Until it says it is ready (its start-up imports take seconds) the runner writes as before;
+then each new candidate goes to the helper, but only once the runner's own writes in flight
+have ended, so at most `llm_concurrency` model calls are made at once across both processes.
+If the helper dies, each job it held fails with `HelperGone`, for the runner to write itself.
+"""
+
+from __future__ import annotations
+
+import itertools
+import logging
+import multiprocessing
+import pickle
+import queue as queue_module
+import threading
+from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import contextmanager
+from typing import TYPE_CHECKING, Any
+
+from agent.advocate_nodes import written_texts
+from agent.settings import Settings
+from agent.slots import WRITERS_PER_SLOT
+from domain.report import GateReport
+from domain.snapshot import EvidenceSnapshot
+from store.db import is_sqlite
+
+if TYPE_CHECKING:
+    from agent.writing import Writer
+
+log = logging.getLogger(__name__)
+
+# How often the runner's reader thread, waiting for texts, checks that the helper lives.
+POLL_SECONDS = 0.2
+# How long a helper asked to stop may take to finish what it holds.
+STOP_SECONDS = 30.0
+READY = "ready"  # the helper's first message: its writer is built
+
+Texts = dict[str, Any]  # what `written_texts` returns: {"summary": ..., "draft": ...}
+Job = tuple[int, dict[str, Any], dict[str, Any]]  # (job id, snapshot JSON, report JSON)
+
+
+class HelperGone(RuntimeError):
+    """The helper ended before writing the job: the runner writes it itself."""
+
+
+def wants_draft_helper(settings: Settings, *, accounts: int) -> bool:
+    """A helper pays for its start-up (~2-3 s of CPU) only on a big SQLite scan with a model:
+    the offline template writes in microseconds."""
+    least = settings.draft_helper_min_accounts
+    return (
+        is_sqlite(settings.database_url)
+        and settings.llm_configured
+        and least > 0
+        and accounts >= least
+    )
+
+
+class DraftHelper:
+    """The helper process of one scan's drafting, started on first use, and the jobs it holds."""
+
+    def __init__(self, settings: Settings, name: str) -> None:
+        self._settings, self._name = settings, name
+        self._lock = threading.Lock()
+        self._pending: dict[int, Future[Texts]] = {}
+        self._held: list[Job] = []  # for the helper once the runner's own writes end
+        self._ids = itertools.count()
+        self._here = 0  # the runner's own writes in flight
+        self._ready = self._gone = False
+        self._process: Any = None
+        self.written = 0  # texts the helper sent
+        self.exitcode: int | None = None
+
+    def start(self) -> None:
+        """Spawn the helper, once; the runner writes until it is ready."""
+        if self._process is not None:
+            return
+        context = multiprocessing.get_context("spawn")
+        self._jobs: Any = context.Queue()
+        self._texts: Any = context.Queue()
+        process = context.Process(
+            target=_helper_main,
+            args=(self._settings, self._jobs, self._texts),
+            name=self._name,
+            daemon=True,
+        )
+        try:
+            process.start()
+        except Exception as error:  # e.g. spawned from a main module that spawns on import
+            log.warning("the draft helper did not start: %s", error)
+            self._gone = True
+            return
+        self._process = process
+        self._reader = threading.Thread(target=self._read, name=f"{self._name}-reader", daemon=True)
+        self._reader.start()
+
+    def texts(
+        self, snapshot: dict[str, Any], report: dict[str, Any], *, here: Callable[[], Texts]
+    ) -> Future[Texts]:
+        """A candidate's texts: the helper's once it is ready and alive (the future resolves
+        on the reader thread), else written here by `here` (the future is done on return)."""
+        future: Future[Texts] = Future()
+        with self._lock:
+            helped = self._ready and not self._gone
+            if helped:
+                job = next(self._ids)
+                self._pending[job] = future
+                if self._here:
+                    self._held.append((job, snapshot, report))
+                else:
+                    self._jobs.put((job, snapshot, report))
+            else:
+                self._here += 1
+        if helped:
+            return future
+        try:
+            future.set_result(here())
+        except BaseException as error:
+            future.set_exception(error)
+        finally:
+            self._written_here()
+        return future
+
+    def _written_here(self) -> None:
+        with self._lock:
+            self._here -= 1
+            if self._here or self._gone:
+                return
+            for job in self._held:
+                self._jobs.put(job)
+            self._held.clear()
+
+    def _read(self) -> None:
+        while True:
+            try:
+                message = self._texts.get(timeout=POLL_SECONDS)
+            except queue_module.Empty:
+                if self._process.is_alive():
+                    continue
+                self._drain()
+                self._lose(HelperGone(f"the draft helper exited ({self._process.exitcode})"))
+                return
+            self._receive(message)
+
+    def _drain(self) -> None:
+        while True:
+            try:
+                self._receive(self._texts.get_nowait())
+            except queue_module.Empty:
+                return
+
+    def _receive(self, message: tuple[Any, ...]) -> None:
+        if message[0] == READY:
+            with self._lock:
+                self._ready, here = True, self._here
+            log.info("the draft helper is ready; %d writes here still in flight", here)
+            return
+        job, texts, error = message
+        with self._lock:
+            future = self._pending.pop(job, None)
+        if future is None:  # failed already: the scan stopped
+            return
+        if error is None:
+            self.written += 1
+            future.set_result(texts)
+        else:
+            future.set_exception(pickle.loads(error))
+
+    def _lose(self, error: BaseException) -> None:
+        """No job goes to the helper any more; those it held fail with `error`."""
+        with self._lock:
+            self._gone = True
+            lost = list(self._pending.values())
+            self._pending.clear()
+            self._held.clear()
+        if lost:
+            log.warning("the draft helper ended holding %d jobs: %s", len(lost), error)
+        for future in lost:
+            future.set_exception(error)
+
+    def close(self, *, failed: bool) -> int | None:
+        """Stop the helper: it ends when it has sent what it holds (at once when the scan
+        failed, or when it never got ready); its exit code."""
+        if self._process is None:
+            return None
+        if failed or not self._ready:
+            # Failed, not gone: the runner is not to write them again.
+            self._lose(RuntimeError("drafting stopped"))
+            self._process.terminate()
+        else:
+            self._jobs.put(None)
+        self._process.join(STOP_SECONDS)
+        if self._process.is_alive():
+            self._process.kill()
+            self._process.join()
+        self._reader.join()
+        self.exitcode = self._process.exitcode
+        if self.exitcode != 0 and self._ready and not failed:
+            log.warning("the draft helper exited with code %s", self.exitcode)
+        log.info("the draft helper wrote %d texts; exit code %s", self.written, self.exitcode)
+        self._jobs.close()
+        self._texts.close()
+        return self.exitcode
+
+
+@contextmanager
+def draft_helper(settings: Settings, name: str, *, wanted: bool) -> Iterator[DraftHelper | None]:
+    """The drafting's helper (not started yet) while the block runs when `wanted`, else None."""
+    if not wanted:
+        yield None
+        return
+    helper = DraftHelper(settings, name)
+    try:
+        yield helper
+    except BaseException:
+        helper.close(failed=True)
+        raise
+    helper.close(failed=False)
+
+
+def _helper_main(settings: Settings, jobs: Any, texts: Any) -> None:
+    from agent.bootstrap import make_writer  # bootstrap imports what imports this module
+
+    writer = make_writer(settings).with_slots(settings.llm_concurrency)
+    texts.put((READY,))
+    threads = settings.llm_concurrency * WRITERS_PER_SLOT
+    try:
+        with ThreadPoolExecutor(threads, thread_name_prefix="draft") as pool:
+            while (job := _next_job(jobs)) is not None:
+                pool.submit(_write, writer, texts, job)
+    finally:
+        texts.close()
+        texts.join_thread()
+
+
+def _next_job(jobs: Any) -> Job | None:
+    """The runner's next job; None when it says stop, or when it is gone (killed)."""
+    parent = multiprocessing.parent_process()
+    while True:
+        try:
+            return jobs.get(timeout=POLL_SECONDS)  # type: ignore[no-any-return]
+        except queue_module.Empty:
+            if parent is not None and not parent.is_alive():
+                return None
+
+
+def _write(writer: Writer, texts: Any, job: Job) -> None:
+    number, snapshot, report = job
+    try:
+        written = written_texts(
+            writer, EvidenceSnapshot.model_validate(snapshot), GateReport.model_validate(report)
+        )
+    except BaseException as error:
+        texts.put((number, None, _pickled(error)))
+    else:
+        texts.put((number, written, None))
+
+
+def _pickled(error: BaseException) -> bytes:
+    """The error for the runner, or a RuntimeError naming it when it does not pickle."""
+    try:
+        return pickle.dumps(error)
+    except Exception:
+        return pickle.dumps(RuntimeError(f"{type(error).__name__}: {error}"))
