@@ -224,9 +224,14 @@ class PhaseClock:
     # The scan thread's own CPU clock at each phase's first and last callback.
     thread_first: dict[str, float] = field(default_factory=dict)
     thread_last: dict[str, float] = field(default_factory=dict)
+    helpers: dict[int, float] = field(default_factory=dict)  # helper pid: its CPU seconds
+    helpers_first: float = 0.0
 
     def __call__(self, phase: str, done: int, total: int) -> None:
         now, cpu = time.perf_counter(), time.process_time()  # every thread of this process
+        cpu += helpers_cpu(self.helpers)  # and the scan's helper processes (gating, drafting)
+        if not self.first:
+            self.helpers_first = sum(self.helpers.values())
         self.thread_last[phase] = time.thread_time()
         if phase not in self.first:
             self.first[phase], self.cpu_first[phase] = now, cpu
@@ -240,6 +245,10 @@ class PhaseClock:
         end = self.last.get("drafting", start)
         cpu = self.cpu.get("drafting", 0.0) - self.cpu_first.get("gating", self.cpu_started)
         return end - start, cpu
+
+    def helpers_llm_bound(self) -> float:
+        """The helper processes' part of `llm_bound`'s CPU."""
+        return sum(self.helpers.values()) - self.helpers_first
 
     def scan_thread_drafting_cpu(self) -> float:
         """The scan thread's CPU in the LLM-bound part outside gating: handing candidates out,
@@ -358,10 +367,12 @@ def measure_rescan(built: Services, stub: Stub | WireLog, first_wall: float, out
 
 
 def _cpu_figures(out: Figures, clock: PhaseClock, drafted: int, wall: float, cpu: float) -> None:
-    """Process CPU in the LLM-bound part; minus the gating of the batches it overlapped (the
-    scan thread's CPU in their `gate_scan_batch`), per candidate: our own cost of drafting one
-    (every drafting thread, and the scan thread's handing out, publishing and linking)."""
+    """Process CPU in the LLM-bound part, the scan's and its helper processes'; minus the
+    gating of the batches it overlapped (the scan thread's CPU in their `gate_scan_batch`), per
+    candidate: our own cost of drafting one (every drafting thread and the draft helper, and
+    the scan thread's handing out, publishing and linking)."""
     out.add("process CPU, LLM-bound part", f"{cpu:.2f} s", f"{cpu / wall:.2f} CPU-s per wall-s")
+    out.add("  of which helper processes", f"{clock.helpers_llm_bound():.2f} s")
     if not drafted:
         return
     overlapped = clock.later_gating_cpu()
@@ -374,7 +385,7 @@ def _cpu_figures(out: Figures, clock: PhaseClock, drafted: int, wall: float, cpu
         f"{handing / drafted * 1000:.1f} ms per candidate: handing out, publishing, linking",
     )
     out.add(
-        "CPU per candidate (drafting, all threads)",
+        "CPU per candidate (drafting, all threads and processes)",
         f"{ours:.1f} ms",
         verdict(ours <= TARGETS["cpu_ms"], "<= 8 ms"),
     )
@@ -572,6 +583,21 @@ def _gate_all(built: Services, scan_id: str) -> tuple[Counter[str], float, float
     with built.deps.session_factory() as session:
         counts = Counter(session.get_one(Scan, scan_id).counts)
     return counts, seconds, cpu
+
+
+def helpers_cpu(seen: dict[int, float]) -> float:
+    """CPU seconds of this process's helper processes (the scan's gating and draft helpers),
+    read from /proc, as time.process_time() counts this process only; `seen` keeps each one's
+    last reading, so one that has ended still counts."""
+    tick = os.sysconf("SC_CLK_TCK")
+    for child in multiprocessing.active_children():
+        try:
+            stat = Path(f"/proc/{child.pid}/stat").read_text()
+        except OSError:
+            continue
+        fields = stat.rsplit(")", 1)[1].split()  # from the state on: utime, stime at 11, 12
+        seen[child.pid] = (int(fields[11]) + int(fields[12])) / tick
+    return sum(seen.values())
 
 
 def _children_cpu() -> float:

@@ -1,0 +1,213 @@
+"""A big SQLite scan has its candidates' texts written in a helper process (agent/draft_helper.py):
+the reviews must be those of the same scan written in one process, at most `llm_concurrency`
+model calls at once across both, and a helper killed mid-drafting must lose no candidate.
+
+The model is the stub server in its own process (bench/stub_llm.py): respx cannot reach the
+helper's HTTP client, and the stub counts the requests of both processes it serves at once.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import logging
+import multiprocessing
+import os
+import signal
+import sys
+import time
+from collections import Counter
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+import httpx
+import pytest
+import respx
+from sqlalchemy import select
+
+from agent.bootstrap import open_services
+from agent.settings import Settings
+from agent.usecases.scans import run_scan
+from store.demo_data import write_demo_bundle
+from store.importer import import_bundle
+from store.models import Review, Scan, ScanResult
+
+NOW = datetime(2026, 11, 27, tzinfo=UTC)
+CONCURRENCY = 2
+# The runner's first model calls answer this late, so the helper gets ready (its start takes
+# seconds) while the runner's own writes are still in flight: the switch the bound must survive.
+SLOW_SECONDS = 6.0
+READY = "the draft helper is ready; %d writes here still in flight"
+Progress = Callable[[str, int, int], None]
+
+
+def _load_stub() -> ModuleType:
+    """bench/ is not a package: load bench/stub_llm.py by its path."""
+    if "stub_llm" in sys.modules:
+        return sys.modules["stub_llm"]
+    path = Path(__file__).resolve().parents[2] / "bench" / "stub_llm.py"
+    spec = importlib.util.spec_from_file_location("stub_llm", path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules["stub_llm"] = module  # dataclasses look their module up while it loads
+    spec.loader.exec_module(module)
+    return module
+
+
+class Records(logging.Handler):
+    """The draft helper's log records, whichever thread logs them."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.INFO)
+        self.records: list[logging.LogRecord] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.records.append(record)
+
+    def args(self, message: str) -> list[Any]:
+        return [r.args for r in self.records if r.msg == message]
+
+
+@pytest.fixture(scope="module")
+def stub() -> Iterator[Any]:
+    with _load_stub().StubProcess(latency=0.05) as server:
+        yield server
+
+
+@pytest.fixture(scope="module")
+def bundle(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("draft-helper") / "bundle.json"
+    write_demo_bundle(out=path, accounts=300, seed=5, now=NOW)
+    return path
+
+
+@pytest.fixture
+def records() -> Iterator[Records]:
+    handler, logger = Records(), logging.getLogger("agent.draft_helper")
+    level = logger.level
+    logger.addHandler(handler)
+    logger.setLevel(logging.INFO)
+    yield handler
+    logger.removeHandler(handler)
+    logger.setLevel(level)
+
+
+def _waits_for_the_helper(records: Records) -> Progress:
+    """After the first batch, the scan waits for the helper to be ready: the scan's later
+    candidates are the helper's, however long its start takes on a busy machine."""
+    gated = []
+
+    def progress(phase: str, done: int, total: int) -> None:
+        if phase != "gating":
+            return
+        gated.append(done)
+        deadline = time.monotonic() + 60
+        while len(gated) > 1 and not records.args(READY) and time.monotonic() < deadline:
+            time.sleep(0.05)
+
+    return progress
+
+
+def _scan(
+    folder: Path, stub: Any, bundle: Path, *, helper_from: int, progress: Progress
+) -> dict[str, Any]:
+    settings = Settings(
+        database_url=f"sqlite:///{folder / 'advocacy.db'}",
+        openai_api_key="sk-test",  # type: ignore[arg-type]
+        openai_base_url=f"{stub.base_url}/v1",
+        llm_concurrency=CONCURRENCY,
+        scan_batch_size=50,
+        draft_helper_min_accounts=helper_from,
+    )
+    # The runner's own calls go through the client our composition root injects: let (only)
+    # the stub's URL through the LLM guard. The helper builds its own client from the settings.
+    with (
+        respx.mock(assert_all_called=False) as router,
+        httpx.Client() as client,
+        open_services(settings, clock=lambda: NOW, http_client=client) as services,
+    ):
+        router.route(url__startswith=stub.base_url).pass_through()
+        import_bundle(engine=services.engine, source=bundle)
+        # One scan id for every run: review ids are derived from it.
+        scan_id = run_scan(services=services, now=NOW, scan_id="scan-drafted", progress=progress)
+        with services.deps.session_factory() as session:
+            reviews = session.execute(
+                select(
+                    Review.account_id, Review.status, Review.ask_type, Review.flags, Review.payload
+                )
+                .where(Review.scan_id == scan_id)
+                .order_by(Review.account_id)
+            ).all()
+            candidates = session.scalars(
+                select(ScanResult.account_id).where(
+                    ScanResult.scan_id == scan_id, ScanResult.status == "candidate"
+                )
+            ).all()
+            status = session.scalar(select(Scan.status).where(Scan.id == scan_id))
+    return {
+        "reviews": [tuple(row) for row in reviews],
+        "candidates": sorted(candidates),
+        "status": status,
+    }
+
+
+@pytest.fixture(scope="module")
+def alone(stub: Any, bundle: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    folder = tmp_path_factory.mktemp("alone")
+    return _scan(folder, stub, bundle, helper_from=0, progress=lambda *_: None)
+
+
+def test_a_scan_whose_texts_a_helper_writes_opens_the_reviews_of_one_without(
+    stub: Any, bundle: Path, tmp_path: Path, records: Records, alone: dict[str, Any]
+) -> None:
+    stub.reset()
+    stub.script(["slow"] * CONCURRENCY, slow_seconds=SLOW_SECONDS)
+    helped = _scan(tmp_path, stub, bundle, helper_from=1, progress=_waits_for_the_helper(records))
+    peak = stub.stats()["peak_in_flight"]
+    assert alone["reviews"] and alone["status"] == "done"
+    assert [row[0] for row in alone["reviews"]] == alone["candidates"]
+    assert helped == alone
+    # The helper got ready while the runner still wrote, wrote part of the texts, and stopped.
+    (in_flight,) = records.args(READY)
+    assert in_flight[0] > 0
+    ((written, exit_code),) = records.args("the draft helper wrote %d texts; exit code %s")
+    assert 0 < written < len(alone["candidates"]) and exit_code == 0
+    # Across the switch and after it, the two processes' calls never exceeded the bound.
+    assert peak <= CONCURRENCY
+
+
+def _kills_the_helper(records: Records) -> Progress:
+    """Waits for the helper after the first batch (as above); kills it at the first candidate
+    drafted after that, while it holds the next batches' jobs."""
+    waits, killed = _waits_for_the_helper(records), []
+
+    def progress(phase: str, done: int, total: int) -> None:
+        waits(phase, done, total)
+        if phase != "drafting" or killed or not records.args(READY):
+            return
+        for child in multiprocessing.active_children():
+            if child.name.startswith("draft-helper-") and child.pid is not None:
+                os.kill(child.pid, signal.SIGKILL)
+                killed.append(child.pid)
+
+    return progress
+
+
+def test_a_helper_killed_mid_drafting_loses_no_candidate(
+    stub: Any, bundle: Path, tmp_path: Path, records: Records, alone: dict[str, Any]
+) -> None:
+    stub.reset()
+    helped = _scan(tmp_path, stub, bundle, helper_from=1, progress=_kills_the_helper(records))
+    # It died holding jobs; the runner wrote them, and the scan finished without waiting for
+    # ever: each candidate has exactly one review, the same as a scan without a helper.
+    (lost,) = records.args("the draft helper ended holding %d jobs: %s")
+    assert lost[0] > 0
+    ((_, exit_code),) = records.args("the draft helper wrote %d texts; exit code %s")
+    assert exit_code == -signal.SIGKILL
+    assert helped["status"] == "done"
+    accounts = Counter(row[0] for row in helped["reviews"])
+    assert sorted(accounts) == helped["candidates"] and set(accounts.values()) == {1}
+    assert helped == alone
+    assert stub.stats()["peak_in_flight"] <= CONCURRENCY
