@@ -108,6 +108,12 @@ class DraftHelper:
         self._reader = threading.Thread(target=self._read, name=f"{self._name}-reader", daemon=True)
         self._reader.start()
 
+    @property
+    def ready(self) -> bool:
+        """The helper said it is ready and has not ended: new jobs go to it."""
+        with self._lock:
+            return self._ready and not self._gone
+
     def texts(
         self, snapshot: dict[str, Any], report: dict[str, Any], *, here: Callable[[], Texts]
     ) -> Future[Texts]:

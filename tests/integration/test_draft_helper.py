@@ -28,11 +28,13 @@ import respx
 from sqlalchemy import select
 
 from agent.bootstrap import open_services
+from agent.draft_helper import DraftHelper
 from agent.settings import Settings
 from agent.usecases.scans import run_scan
 from store.demo_data import write_demo_bundle
 from store.importer import import_bundle
 from store.models import Review, Scan, ScanResult
+from tests.llm_fakes import sample_report, sample_snapshot
 
 NOW = datetime(2026, 11, 27, tzinfo=UTC)
 CONCURRENCY = 2
@@ -211,3 +213,31 @@ def test_a_helper_killed_mid_drafting_loses_no_candidate(
     assert sorted(accounts) == helped["candidates"] and set(accounts.values()) == {1}
     assert helped == alone
     assert stub.stats()["peak_in_flight"] <= CONCURRENCY
+
+
+def test_an_error_writing_in_the_helper_is_that_candidates_error(stub: Any, tmp_path: Path) -> None:
+    settings = Settings(
+        database_url=f"sqlite:///{tmp_path / 'advocacy.db'}",
+        openai_api_key="sk-test",  # type: ignore[arg-type]
+        openai_base_url=f"{stub.base_url}/v1",
+    )
+    helper = DraftHelper(settings, "draft-helper-errors")
+    helper.start()
+    deadline = time.monotonic() + 60
+    while not helper.ready:
+        assert time.monotonic() < deadline, "the helper never got ready"
+        time.sleep(0.05)
+    snapshot = sample_snapshot().model_dump(mode="json")
+    # A report with no ask to write: `written_texts` refuses it, in the helper as it would here.
+    unaskable = sample_report().model_copy(update={"ask_type": None}).model_dump(mode="json")
+    good = sample_report().model_dump(mode="json")
+
+    def not_here() -> dict[str, Any]:
+        raise AssertionError("written in the runner, not the helper")
+
+    failed = helper.texts(snapshot, unaskable, here=not_here)
+    written = helper.texts(snapshot, good, here=not_here)
+    assert isinstance(failed.exception(timeout=60), AssertionError)
+    assert "written in the runner" not in str(failed.exception())
+    assert set(written.result(timeout=60)) == {"summary", "draft"}
+    assert helper.close(failed=False) == 0
