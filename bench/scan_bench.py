@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
 import multiprocessing
 import os
 import queue as queue_module
@@ -336,7 +337,7 @@ def measure_scan(
     """Calls per candidate, the LLM-bound part's wall against its ideal, our CPU per candidate,
     from one scan; returns the scan's wall seconds."""
     clock = PhaseClock()
-    with clock.timing_gating():
+    with clock.timing_gating(), draft_helper_log() as helped:
         scan_id = run_scan(services=built, now=NOW, progress=clock)
     wall = time.perf_counter() - clock.started
     accounts, drafted = clock.totals.get("gating", 0), clock.done.get("drafting", 0)
@@ -347,7 +348,30 @@ def measure_scan(
     _cpu_figures(out, clock, drafted, llm_wall, cpu)
     fell_back = fallbacks(built, scan_id)
     out.add("reviews with llm_fallback", f"{fell_back:,}")
+    for written, exit_code in helped:
+        out.add("texts written by the draft helper", f"{written:,}", f"exit code {exit_code}")
     return wall
+
+
+@contextmanager
+def draft_helper_log() -> Iterator[list[tuple[int, int | None]]]:
+    """(texts written, exit code) of each draft helper the block ran (agent/draft_helper.py)."""
+    closed: list[tuple[int, int | None]] = []
+
+    class Closed(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            if record.msg == "the draft helper wrote %d texts; exit code %s":
+                closed.append(record.args)  # type: ignore[arg-type]
+
+    logger, handler = logging.getLogger("agent.draft_helper"), Closed()
+    level = logger.level
+    logger.addHandler(handler)
+    logger.setLevel(logging.INFO)
+    try:
+        yield closed
+    finally:
+        logger.removeHandler(handler)
+        logger.setLevel(level)
 
 
 def measure_rescan(built: Services, stub: Stub | WireLog, first_wall: float, out: Figures) -> None:
