@@ -1,11 +1,11 @@
 """A second process that writes a big SQLite scan's drafts, so drafting uses a second core.
 
-Drafting a candidate costs ~9 ms of CPU in one process, about half of it writing (the prompt,
-the openai client, the output checks) and half recording (the review and the checkpoint): at
-a fast model the interpreter lock, not the model, sets the pace. An in-process SQLite scan of
-at least `draft_helper_min_accounts` accounts, with a model configured, has a spawned helper
-write its candidates' texts (`written_texts`, from the snapshot and the report the batch
-gated, sent as JSON) while the runner records them, SQLite's one writer as before.
+Drafting a candidate costs several ms of CPU in one process, about half of it writing (the
+prompt, the openai client, the output checks) and half recording (the review and the
+checkpoint): at a fast model the interpreter lock, not the model, sets the pace. An in-process
+SQLite scan of at least `draft_helper_min_accounts` accounts, with a model configured, has a
+spawned helper write its candidates' texts (`written_texts`, from the snapshot and the report
+the batch gated, sent as JSON) while the runner records them, SQLite's one writer as before.
 
 The helper is spawned, never forked (the runner has live threads), and knows only the settings:
 it builds its own writer (agent/bootstrap.py) with its own `llm_concurrency` model call slots.

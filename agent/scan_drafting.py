@@ -7,7 +7,10 @@ its review (with the others waiting, in one transaction: `GroupOpener`) and runs
 thread from there to the owner's pause, where it is checkpointed. A
 thread of the writing pool never waits on the database: while the batch after is stored (our
 transactions and the checkpoints take turns on one SQLite lock), every model slot stays busy.
-Drafted reviews join the owners' queue in groups, with the batch's drafting progress.
+Drafted reviews join the owners' queue in groups, with the batch's drafting progress. A big
+in-process SQLite scan has its texts written in a helper process once it is ready
+(agent/draft_helper.py): the writing pool then only hands candidates over to it, and the
+recording pool gets them back written.
 A runner that keeps the pool full across batches submits batch N+1 before waiting for batch N
 (`Drafting.submit` then `Drafting.finish`), so the model never waits on our database work.
 
