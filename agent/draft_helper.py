@@ -12,7 +12,9 @@ it builds its own writer (agent/bootstrap.py) with its own `llm_concurrency` mod
 Until it says it is ready (its start-up imports take seconds) the runner writes as before;
 then each new candidate goes to the helper, but only once the runner's own writes in flight
 have ended, so at most `llm_concurrency` model calls are made at once across both processes.
-If the helper dies, each job it held fails with `HelperGone`, for the runner to write itself.
+If the helper dies, each job it held fails with `HelperGone`, for the runner to write itself at
+once (the dead helper's requests may still be in flight at the server for a moment: the bound
+holds for the processes that live).
 Jobs and texts travel over two pipes in lists (`_Outbox`), as many as were waiting for a send.
 """
 

@@ -40,7 +40,7 @@ NOW = datetime(2026, 11, 27, tzinfo=UTC)
 CONCURRENCY = 2
 # The runner's first model calls answer this late, so the helper gets ready (its start takes
 # seconds) while the runner's own writes are still in flight: the switch the bound must survive.
-SLOW_SECONDS = 6.0
+SLOW_SECONDS = 10.0
 READY = "the draft helper is ready; %d writes here still in flight"
 Progress = Callable[[str, int, int], None]
 
@@ -181,13 +181,17 @@ def test_a_scan_whose_texts_a_helper_writes_opens_the_reviews_of_one_without(
 
 
 def _kills_the_helper(records: Records) -> Progress:
-    """Waits for the helper after the first batch (as above); kills it at the first candidate
-    drafted after that, while it holds the next batches' jobs."""
-    waits, killed = _waits_for_the_helper(records), []
+    """Waits for the helper after the first batch (as above); kills it once the third batch is
+    handed out (the drafting progress counts more candidates handed out than it first did after
+    the helper got ready): the helper then holds that batch's jobs, just sent."""
+    waits, handed_out, killed = _waits_for_the_helper(records), [], []
 
     def progress(phase: str, done: int, total: int) -> None:
         waits(phase, done, total)
         if phase != "drafting" or killed or not records.args(READY):
+            return
+        handed_out.append(total)
+        if total == handed_out[0]:
             return
         for child in multiprocessing.active_children():
             if child.name.startswith("draft-helper-") and child.pid is not None:
@@ -212,7 +216,8 @@ def test_a_helper_killed_mid_drafting_loses_no_candidate(
     accounts = Counter(row[0] for row in helped["reviews"])
     assert sorted(accounts) == helped["candidates"] and set(accounts.values()) == {1}
     assert helped == alone
-    assert stub.stats()["peak_in_flight"] <= CONCURRENCY
+    # No bound on the stub's peak here: the killed helper's requests stay in flight at the
+    # server (until it notices their connections closed) while the runner writes their jobs.
 
 
 def test_an_error_writing_in_the_helper_is_that_candidates_error(stub: Any, tmp_path: Path) -> None:
