@@ -84,8 +84,9 @@ class DraftHelper:
         self.exitcode: int | None = None
 
     def start(self) -> None:
-        """Spawn the helper, once; the runner writes until it is ready."""
-        if self._process is not None:
+        """Spawn the helper, once (not again after it failed to start); the runner writes until
+        it is ready."""
+        if self._process is not None or self._gone:
             return
         context = multiprocessing.get_context("spawn")
         helper_jobs, jobs = context.Pipe(duplex=False)
