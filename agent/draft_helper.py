@@ -78,7 +78,7 @@ class DraftHelper:
         self._held: list[Job] = []  # for the helper once the runner's own writes end
         self._ids = itertools.count()
         self._here = 0  # the runner's own writes in flight
-        self._ready = self._gone = False
+        self._ready = self._gone = self._closing = False
         self._process: Any = None
         self.written = 0  # texts the helper sent
         self.exitcode: int | None = None
@@ -168,6 +168,8 @@ class DraftHelper:
         except (EOFError, OSError):  # it ended
             pass
         self._process.join(POLL_SECONDS)
+        if not self._closing:
+            log.warning("the draft helper ended (exit code %s)", self._process.exitcode)
         self._lose(HelperGone(f"the draft helper exited ({self._process.exitcode})"))
 
     def _receive(self, message: tuple[Any, ...]) -> None:
@@ -204,6 +206,7 @@ class DraftHelper:
         failed, or when it never got ready); its exit code."""
         if self._process is None:
             return None
+        self._closing = True
         if failed or not self._ready:
             # Failed, not gone: the runner is not to write them again.
             self._lose(RuntimeError("drafting stopped"))
