@@ -570,6 +570,9 @@ def main() -> None:
         "--faults", default="", help=f"comma-separated script, of: {', '.join(sorted(FAULTS))}"
     )
     args = parser.parse_args()
+    # StubProcess.stop() sends SIGINT: a stub started from a background shell job inherits
+    # SIGINT ignored, and would never stop.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     faults = [name for name in args.faults.split(",") if name]
     stub = StubLLM(latency=args.latency, port=args.port, faults=faults).start()
     print(f"stub LLM at {stub.base_url}/v1 (latency {args.latency}s); Ctrl-C stops", flush=True)
