@@ -8,18 +8,15 @@ helper's HTTP client, and the stub counts the requests of both processes it serv
 
 from __future__ import annotations
 
-import importlib.util
 import logging
 import multiprocessing
 import os
 import signal
-import sys
 import time
 from collections import Counter
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 import httpx
@@ -35,6 +32,7 @@ from store.demo_data import write_demo_bundle
 from store.importer import import_bundle
 from store.models import Review, Scan, ScanResult
 from tests.llm_fakes import sample_report, sample_snapshot
+from tests.stub_server import load_stub
 
 NOW = datetime(2026, 11, 27, tzinfo=UTC)
 CONCURRENCY = 2
@@ -43,19 +41,6 @@ CONCURRENCY = 2
 SLOW_SECONDS = 10.0
 READY = "the draft helper is ready; %d writes here still in flight"
 Progress = Callable[[str, int, int], None]
-
-
-def _load_stub() -> ModuleType:
-    """bench/ is not a package: load bench/stub_llm.py by its path."""
-    if "stub_llm" in sys.modules:
-        return sys.modules["stub_llm"]
-    path = Path(__file__).resolve().parents[2] / "bench" / "stub_llm.py"
-    spec = importlib.util.spec_from_file_location("stub_llm", path)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["stub_llm"] = module  # dataclasses look their module up while it loads
-    spec.loader.exec_module(module)
-    return module
 
 
 class Records(logging.Handler):
@@ -74,7 +59,7 @@ class Records(logging.Handler):
 
 @pytest.fixture(scope="module")
 def stub() -> Iterator[Any]:
-    with _load_stub().StubProcess(latency=0.05) as server:
+    with load_stub().StubProcess(latency=0.05) as server:
         yield server
 
 

@@ -9,14 +9,11 @@ The openai client retries transient faults (429, 500, 503, reset, timeout) up to
 
 from __future__ import annotations
 
-import importlib.util
-import sys
 import time
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack
 from datetime import UTC, datetime
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 import httpx
@@ -40,22 +37,9 @@ from store.demo_data import write_demo_bundle
 from store.importer import import_bundle
 from store.models import Review
 from tests.llm_fakes import good_summary, sample_report, sample_snapshot
+from tests.stub_server import load_stub
 
-
-def _load_stub() -> ModuleType:
-    """bench/ is not a package: load bench/stub_llm.py by its path."""
-    if "stub_llm" in sys.modules:
-        return sys.modules["stub_llm"]
-    path = Path(__file__).resolve().parents[2] / "bench" / "stub_llm.py"
-    spec = importlib.util.spec_from_file_location("stub_llm", path)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["stub_llm"] = module  # dataclasses look their module up while it loads
-    spec.loader.exec_module(module)
-    return module
-
-
-stub_llm = _load_stub()
+stub_llm = load_stub()
 
 TIMEOUT = 0.5  # the client's timeout per request (seconds)
 HANG = 5.0  # how long a `timeout` fault holds its request (cut short when the stub stops)
