@@ -76,7 +76,7 @@ def open_services(
         deps = Deps(
             settings=settings,
             session_factory=make_session_factory(engine),
-            writer_of=Once(lambda: make_writer(settings, http_client=http_client)),
+            writer_of=Once(lambda: _writer(settings, http_client)),
             clock=clock,
         )
         services = Services(engine=engine, deps=deps, pool_size=threads + 2, resources=resources)
@@ -84,13 +84,10 @@ def open_services(
         yield services
 
 
-def make_writer(settings: Settings, *, http_client: httpx.Client | None = None) -> Writer:
-    """The drafts' writer: the configured chat model's, or the offline template's without one
-    (also built by a scan's draft helper, agent/draft_helper.py, in its own process)."""
-    from agent.llm import make_chat_model
-    from agent.writing import Writer
+def _writer(settings: Settings, http_client: httpx.Client | None) -> Writer:
+    from agent.writing import make_writer
 
-    return Writer(make_chat_model(settings, http_client=http_client), settings=settings)
+    return make_writer(settings, http_client=http_client)
 
 
 def _advocate_graph(settings: Settings, pool_size: int, resources: ExitStack) -> AdvocateGraph:

@@ -8,7 +8,8 @@ spawned helper write its candidates' texts (`written_texts`, from the snapshot a
 the batch gated, sent as JSON) while the runner records them, SQLite's one writer as before.
 
 The helper is spawned, never forked (the runner has live threads), and knows only the settings:
-it builds its own writer (agent/bootstrap.py) with its own `llm_concurrency` model call slots.
+it builds its own writer (agent/writing.make_writer) with its own `llm_concurrency` model call
+slots.
 Until it says it is ready (its start-up imports take seconds) the runner writes as before;
 then each new candidate goes to the helper, but only once the runner's own writes in flight
 have ended, so at most `llm_concurrency` model calls are made at once across both processes.
@@ -271,7 +272,8 @@ def draft_helper(settings: Settings, name: str, *, wanted: bool) -> Iterator[Dra
 
 
 def _helper_main(settings: Settings, jobs: Any, connection: Any) -> None:
-    from agent.bootstrap import make_writer  # bootstrap imports what imports this module
+    # Here, not at the top: the runner's process imports this module without the model stack.
+    from agent.writing import make_writer
 
     writer = make_writer(settings).with_slots(settings.llm_concurrency)
     texts = _Outbox(connection)

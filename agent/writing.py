@@ -23,7 +23,7 @@ from langchain_core.messages import BaseMessage, HumanMessage, SystemMessage
 from pydantic import BaseModel
 
 from agent.ask_words import ASK_DESCRIPTIONS, CHANNEL_CONTRACTS, permission_instruction
-from agent.llm import StructuredCall, model_label, structured
+from agent.llm import StructuredCall, make_chat_model, model_label, structured
 from agent.llm_failures import api_failure_reason as api_failure_reason  # re-exported
 from agent.llm_failures import parse_failure_reason as parse_failure_reason
 from agent.offline import OFFLINE_AUTHOR, OFFLINE_VERSION, offline_draft, offline_summary
@@ -374,3 +374,10 @@ def _split(both: Written[SummaryAndDraft]) -> tuple[Written[AdvocacySummary], Wr
         failures=list(both.failures),
     )
     return summary, draft
+
+
+def make_writer(settings: Settings, *, http_client: Any | None = None) -> Writer:
+    """The drafts' writer: the configured chat model's, or the offline template's without one
+    (agent/bootstrap.py builds it on first use; a scan's draft helper, agent/draft_helper.py,
+    in its own process)."""
+    return Writer(make_chat_model(settings, http_client=http_client), settings=settings)
