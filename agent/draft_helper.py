@@ -32,6 +32,7 @@ from contextlib import contextmanager, suppress
 from typing import TYPE_CHECKING, Any
 
 from agent.advocate_nodes import written_texts
+from agent.helper_process import helper_while
 from agent.settings import Settings
 from agent.slots import WRITERS_PER_SLOT
 from domain.report import GateReport
@@ -259,16 +260,8 @@ class _Outbox:
 @contextmanager
 def draft_helper(settings: Settings, name: str, *, wanted: bool) -> Iterator[DraftHelper | None]:
     """The drafting's helper (not started yet) while the block runs when `wanted`, else None."""
-    if not wanted:
-        yield None
-        return
-    helper = DraftHelper(settings, name)
-    try:
+    with helper_while(lambda: DraftHelper(settings, name), wanted=wanted) as helper:
         yield helper
-    except BaseException:
-        helper.close(failed=True)
-        raise
-    helper.close(failed=False)
 
 
 def _helper_main(settings: Settings, jobs: Any, connection: Any) -> None:

@@ -25,6 +25,7 @@ from contextlib import contextmanager
 from typing import Any, Generic, NoReturn, TypeVar
 
 from agent.deps import Deps
+from agent.helper_process import helper_while
 from agent.settings import Settings
 from store.db import is_sqlite, make_engine, make_session_factory
 
@@ -119,16 +120,10 @@ def gating_helper(
     settings: Settings, scan_id: str, numbers: Sequence[int], gate: GateBatch[T], *, wanted: bool
 ) -> Iterator[GatingHelper[T] | None]:
     """The scan's helper while the block runs when `wanted`, else None."""
-    if not wanted:
-        yield None
-        return
-    helper = GatingHelper(settings, scan_id, numbers, gate)
-    try:
+    with helper_while(
+        lambda: GatingHelper(settings, scan_id, numbers, gate), wanted=wanted
+    ) as helper:
         yield helper
-    except BaseException:
-        helper.close(failed=True)
-        raise
-    helper.close(failed=False)
 
 
 def _claim_last(claims: Any) -> int | None:
