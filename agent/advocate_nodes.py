@@ -25,7 +25,7 @@ from domain.report import GateReport
 from domain.snapshot import EvidenceSnapshot
 from store.db import transaction
 from store.models import Review
-from store.writes import insert_new
+from store.writes import insert_new_rows
 from tools.evidence import load_snapshot
 
 if TYPE_CHECKING:  # the writer and its chat model: built where a draft is written
@@ -199,11 +199,13 @@ def open_reviews(session: Session, openings: Sequence[Opening]) -> dict[str, Ope
     """Each review inserted, with its candidate event, unless another review of its account is
     open: `inserted` now, `existing` (an earlier run of the same thread inserted it; its event
     is recorded again, once) or `duplicate` (another review of the account is open)."""
+    inserted = insert_new_rows(session, Review, [opening.row for opening in openings])
+    existing = _existing(session, [o.review_id for o in openings if o.review_id not in inserted])
     results: dict[str, Opened] = {}
     for opening in openings:
-        if insert_new(session, Review, opening.row):
+        if opening.review_id in inserted:
             results[opening.review_id] = "inserted"
-        elif _exists(session, opening.review_id):
+        elif opening.review_id in existing:
             results[opening.review_id] = "existing"
         else:
             results[opening.review_id] = "duplicate"
@@ -211,9 +213,11 @@ def open_reviews(session: Session, openings: Sequence[Opening]) -> dict[str, Ope
     return results
 
 
-def _exists(session: Session, review_id: str) -> bool:
-    """A replay of this run (it inserted the review before): it goes on to the interrupt."""
-    return session.scalar(select(Review.id).where(Review.id == review_id)) is not None
+def _existing(session: Session, review_ids: list[str]) -> set[str]:
+    """Replays of these runs (they inserted their reviews before): they go on to the interrupt."""
+    if not review_ids:
+        return set()
+    return set(session.scalars(select(Review.id).where(Review.id.in_(review_ids))))
 
 
 def _written_by(state: AdvocateState) -> dict[str, Any]:

@@ -41,6 +41,18 @@ def insert_new(session: Session, model: type[DeclarativeBase], row: dict[str, An
     return session.execute(statement, row).first() is not None
 
 
+def insert_new_rows(
+    session: Session, model: type[DeclarativeBase], rows: Sequence[dict[str, Any]]
+) -> set[Any]:
+    """`insert_new` for many rows (with the same keys) in one statement; the primary keys this
+    call wrote. A scan opens its waiting reviews so (agent/scan_drafting.GroupOpener): one
+    statement per review cost more to run through SQLAlchemy than the insert itself."""
+    if not rows:
+        return set()
+    statement = _insert_new_statement(model, session.get_bind().dialect.name)
+    return set(session.scalars(statement, list(rows)))
+
+
 @cache
 def _insert_new_statement(model: type[DeclarativeBase], dialect: str) -> Insert:
     """Built once per table: a statement built per row (`.values(row)`) cost more to build and

@@ -16,14 +16,14 @@ from typing import Any
 import pytest
 from sqlalchemy import event, func, select
 
-from agent.advocate_nodes import Opening
+from agent.advocate_nodes import Opening, open_reviews
 from agent.bootstrap import Services, open_services
 from agent.scan_drafting import GroupOpener
 from agent.settings import Settings
 from agent.state import thread_config
 from agent.usecases.scans import run_scan
 from domain.events import event_row
-from store.db import sqlite_path, sqlite_write_lock
+from store.db import sqlite_path, sqlite_write_lock, transaction
 from store.demo_data import write_demo_bundle
 from store.importer import import_bundle
 from store.models import Account, MeasurementEvent, Review
@@ -108,6 +108,44 @@ def test_a_second_review_of_an_account_is_a_duplicate_and_records_nothing(
         assert list(session.scalars(select(Review.id))) == ["rv-first"]
         events = list(session.scalars(select(MeasurementEvent.id)))
     assert events == ["candidate_identified:rv-first"]
+
+
+@pytest.fixture
+def services_on_each_database(migrated_url: str, tmp_path: Path) -> Iterator[Services]:
+    with open_services(Settings(database_url=migrated_url)) as built:
+        bundle = tmp_path / "demo.json"
+        write_demo_bundle(out=bundle, accounts=12, seed=7, now=NOW)
+        import_bundle(engine=built.engine, source=bundle)
+        yield built
+
+
+def test_one_group_tells_new_replayed_and_duplicate_reviews_apart(
+    services_on_each_database: Services,
+) -> None:
+    services = services_on_each_database
+    (a1, o1), (a2, o2), (a3, o3), (a4, o4) = accounts(services)[:4]
+    with transaction(services.deps.session_factory) as session:
+        open_reviews(session, [opening(a1, o1, "rv-open-1"), opening(a2, o2, "rv-open-2")])
+    group = [
+        opening(a3, o3, "rv-new-3"),
+        opening(a1, o1, "rv-open-1"),  # a replay of its own run
+        opening(a2, o2, "rv-other-2"),  # another review of an account with one open
+        opening(a4, o4, "rv-new-4"),
+    ]
+    with transaction(services.deps.session_factory) as session:
+        results = open_reviews(session, group)
+    assert results == {
+        "rv-new-3": "inserted",
+        "rv-open-1": "existing",
+        "rv-other-2": "duplicate",
+        "rv-new-4": "inserted",
+    }
+    with services.deps.session_factory() as session:
+        reviews = set(session.scalars(select(Review.id)))
+        events = sorted(session.scalars(select(MeasurementEvent.id)))
+    assert reviews == {"rv-open-1", "rv-open-2", "rv-new-3", "rv-new-4"}
+    # The replay's event is the same row, recorded once; the duplicate records none.
+    assert events == sorted(f"candidate_identified:{r}" for r in reviews)
 
 
 def test_a_failed_transaction_fails_every_review_of_its_group(services: Services) -> None:
