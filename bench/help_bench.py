@@ -21,6 +21,8 @@ import subprocess
 import sys
 import time
 
+from machine import machine_words  # bench/ is first on sys.path
+
 from cli.commands import command_paths
 
 HEAVY = ("langchain", "langchain_core", "langchain_openai", "openai", "langgraph")
@@ -103,7 +105,7 @@ def summary(walls: list[float], cpus: list[float], before: str) -> None:
         f" ({verdict} the {TARGET_SECONDS} s target; {under} of {len(walls)} runs under it)"
     )
     print(f"CPU per help: median {statistics.median(cpus):.3f} s, max {max(cpus):.3f} s")
-    print(f"machine: {before} before, {load_words()} after")
+    print(f"machine: {before} before, {load_words()} after; {machine_words()}")
     print(f"the imports help used to need: {old_imports_cpu():.3f} s CPU")
 
 

@@ -41,6 +41,7 @@ from typing import Any
 
 import httpx
 from live_llm import WireLog, live_services, live_settings  # bench/ is first on sys.path
+from machine import machine_words
 from sqlalchemy import delete, insert, select
 from stub_llm import StubLLM, StubProcess
 
@@ -804,6 +805,7 @@ def main() -> None:
         folder = Path(name)
         args = parse_args(folder)
         out = Figures()
+        print(f"machine: {machine_words()}", flush=True)
         if args.workers:
             from worker_bench import run_workers  # bench/ is first on sys.path
 
