@@ -64,12 +64,17 @@ def recover_with(deps: Deps, advocate_of: Callable[[], AdvocateGraph]) -> Recove
     return done
 
 
-def publish_paused_drafts(deps: Deps, advocate: AdvocateGraph) -> int:
+def publish_paused_drafts(deps: Deps, advocate_of: Callable[[], AdvocateGraph]) -> int:
     """Every `drafting` review whose thread already paused joins the queue, however recent (the
     timers run this every minute): a drafter that paused but did not publish, e.g. one killed
-    between the pause and its batch's publish while other processes went on."""
+    between the pause and its batch's publish while other processes went on. The graph (and
+    langgraph's imports, seconds of a tick that has nothing to do) is built only when a review
+    is drafting."""
     with deps.session_factory() as session:
         drafting = stale_reviews(session=session, status="drafting", claimed_before=None)
+    if not drafting:
+        return 0
+    advocate = advocate_of()
     outcomes = [recover_draft(deps, advocate, review, lost=False) for review in drafting]
     return outcomes.count("drafts_published")
 

@@ -44,7 +44,7 @@ log = logging.getLogger("advocacy.timers")
 def tick(*, services: Services, now: datetime) -> TickOut:
     """Run every timer due at `now` once; see the module docstring."""
     deps = services.deps
-    published = publish_paused_drafts(deps, services.advocate)
+    published = publish_paused_drafts(deps, lambda: services.advocate)
     closed = close_unanswered(deps, now)
     woken = wake_deferrals(services, now)
     reminders, escalations = chase_overdue(deps, now)

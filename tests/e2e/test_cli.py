@@ -138,6 +138,24 @@ def test_a_command_that_only_reads_imports_no_model_nor_graph(
     assert json.loads(done.stdout.rpartition("HEAVY=")[2]) == []
 
 
+def test_a_tick_with_no_draft_waiting_builds_no_graph(demo_folder: Path) -> None:
+    """`advocacy tick` runs every minute from cron: with no draft to publish and no deferral to
+    wake it needs no graph, and building one cost seconds of langgraph's imports each time."""
+    done = subprocess.run(
+        [sys.executable, "-c", PROBE, json.dumps(["tick", "--json"])],
+        cwd=demo_folder,
+        env={**clean_env(), "COLUMNS": "120"},
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    counts, _, heavy = done.stdout.partition("HEAVY=")
+    assert json.loads(counts)["woken"] == 0
+    assert json.loads(heavy) == []
+
+
 def test_a_new_process_decides_a_paused_review_once(demo_folder: Path) -> None:
     review_id = pending(demo_folder)[0]["review_id"]
     approved = run(demo_folder, "reviews", "decide", review_id, "approve")
