@@ -125,6 +125,20 @@ def test_a_command_that_only_reads_imports_no_model_nor_graph(
 ) -> None:
     """Only drafting and deciding need langchain, openai and langgraph (about 3 s of imports):
     the composition root builds the chat model, checkpointer and graphs on first use."""
+    _, heavy = probe(demo_folder, words)
+    assert heavy == []
+
+
+def test_a_tick_with_no_draft_waiting_builds_no_graph(demo_folder: Path) -> None:
+    """`advocacy tick` runs every minute from cron: with no draft to publish and no deferral to
+    wake it needs no graph, and building one cost seconds of langgraph's imports each time."""
+    printed, heavy = probe(demo_folder, ("tick", "--json"))
+    assert json.loads(printed)["woken"] == 0
+    assert heavy == []
+
+
+def probe(demo_folder: Path, words: tuple[str, ...]) -> tuple[str, list[str]]:
+    """What `advocacy WORDS` printed, and the heavy modules it imported (PROBE)."""
     done = subprocess.run(
         [sys.executable, "-c", PROBE, json.dumps(words)],
         cwd=demo_folder,
@@ -135,25 +149,8 @@ def test_a_command_that_only_reads_imports_no_model_nor_graph(
         check=False,
     )
     assert done.returncode == 0, done.stderr
-    assert json.loads(done.stdout.rpartition("HEAVY=")[2]) == []
-
-
-def test_a_tick_with_no_draft_waiting_builds_no_graph(demo_folder: Path) -> None:
-    """`advocacy tick` runs every minute from cron: with no draft to publish and no deferral to
-    wake it needs no graph, and building one cost seconds of langgraph's imports each time."""
-    done = subprocess.run(
-        [sys.executable, "-c", PROBE, json.dumps(["tick", "--json"])],
-        cwd=demo_folder,
-        env={**clean_env(), "COLUMNS": "120"},
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
-    assert done.returncode == 0, done.stderr
-    counts, _, heavy = done.stdout.partition("HEAVY=")
-    assert json.loads(counts)["woken"] == 0
-    assert json.loads(heavy) == []
+    printed, _, heavy = done.stdout.partition("HEAVY=")
+    return printed, json.loads(heavy)
 
 
 def test_a_new_process_decides_a_paused_review_once(demo_folder: Path) -> None:

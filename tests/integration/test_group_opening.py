@@ -9,6 +9,7 @@ from __future__ import annotations
 import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -32,12 +33,18 @@ NOW = datetime(2026, 11, 27, 9, 0, tzinfo=UTC)
 WAIT_SECONDS = 20
 
 
-@pytest.fixture
-def services(sqlite_url: str, tmp_path: Path) -> Iterator[Services]:
-    with open_services(Settings(database_url=sqlite_url)) as built:
+@contextmanager
+def demo_services(url: str, tmp_path: Path) -> Iterator[Services]:
+    with open_services(Settings(database_url=url)) as built:
         bundle = tmp_path / "demo.json"
         write_demo_bundle(out=bundle, accounts=12, seed=7, now=NOW)
         import_bundle(engine=built.engine, source=bundle)
+        yield built
+
+
+@pytest.fixture
+def services(sqlite_url: str, tmp_path: Path) -> Iterator[Services]:
+    with demo_services(sqlite_url, tmp_path) as built:
         yield built
 
 
@@ -112,10 +119,7 @@ def test_a_second_review_of_an_account_is_a_duplicate_and_records_nothing(
 
 @pytest.fixture
 def services_on_each_database(migrated_url: str, tmp_path: Path) -> Iterator[Services]:
-    with open_services(Settings(database_url=migrated_url)) as built:
-        bundle = tmp_path / "demo.json"
-        write_demo_bundle(out=bundle, accounts=12, seed=7, now=NOW)
-        import_bundle(engine=built.engine, source=bundle)
+    with demo_services(migrated_url, tmp_path) as built:
         yield built
 
 
