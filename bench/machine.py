@@ -12,7 +12,8 @@ import math
 import os
 import time
 
-# Additions in the reference loop: ~0.3 s of one core on a typical 3 GHz machine.
+# Additions in the reference loop: 0.33-0.35 s of one idle core of the VM the README's second
+# table was measured on.
 REFERENCE_ADDITIONS = 5_000_000
 
 

@@ -44,9 +44,10 @@ def insert_new(session: Session, model: type[DeclarativeBase], row: dict[str, An
 def insert_new_rows(
     session: Session, model: type[DeclarativeBase], rows: Sequence[dict[str, Any]]
 ) -> set[Any]:
-    """`insert_new` for many rows (with the same keys) in one statement; the primary keys this
-    call wrote. A scan opens its waiting reviews so (agent/scan_drafting.GroupOpener): one
-    statement per review cost more to run through SQLAlchemy than the insert itself."""
+    """`insert_new` for many rows (with the same keys) in one multi-row statement (SQLAlchemy's
+    insertmanyvalues, up to 1,000 rows a statement); the primary keys this call wrote. A scan
+    opens its waiting reviews so (agent/scan_drafting.GroupOpener): one statement per review
+    cost more to run through SQLAlchemy than the insert itself."""
     if not rows:
         return set()
     statement = _insert_new_statement(model, session.get_bind().dialect.name)
