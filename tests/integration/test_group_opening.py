@@ -9,7 +9,6 @@ from __future__ import annotations
 import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -18,33 +17,22 @@ import pytest
 from sqlalchemy import event, func, select
 
 from agent.advocate_nodes import Opening, open_reviews
-from agent.bootstrap import Services, open_services
+from agent.bootstrap import Services
 from agent.scan_drafting import GroupOpener
-from agent.settings import Settings
 from agent.state import thread_config
 from agent.usecases.scans import run_scan
 from domain.events import event_row
 from store.db import sqlite_path, sqlite_write_lock, transaction
-from store.demo_data import write_demo_bundle
-from store.importer import import_bundle
 from store.models import Account, MeasurementEvent, Review
+from tests.demo_services import demo_services
 
 NOW = datetime(2026, 11, 27, 9, 0, tzinfo=UTC)
 WAIT_SECONDS = 20
 
 
-@contextmanager
-def demo_services(url: str, tmp_path: Path) -> Iterator[Services]:
-    with open_services(Settings(database_url=url)) as built:
-        bundle = tmp_path / "demo.json"
-        write_demo_bundle(out=bundle, accounts=12, seed=7, now=NOW)
-        import_bundle(engine=built.engine, source=bundle)
-        yield built
-
-
 @pytest.fixture
 def services(sqlite_url: str, tmp_path: Path) -> Iterator[Services]:
-    with demo_services(sqlite_url, tmp_path) as built:
+    with demo_services(sqlite_url, tmp_path, accounts=12, now=NOW) as built:
         yield built
 
 
@@ -119,7 +107,7 @@ def test_a_second_review_of_an_account_is_a_duplicate_and_records_nothing(
 
 @pytest.fixture
 def services_on_each_database(migrated_url: str, tmp_path: Path) -> Iterator[Services]:
-    with demo_services(migrated_url, tmp_path) as built:
+    with demo_services(migrated_url, tmp_path, accounts=12, now=NOW) as built:
         yield built
 
 

@@ -11,22 +11,17 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from agent.bootstrap import Services, open_services
-from agent.settings import Settings
+from agent.bootstrap import Services
 from agent.usecases.scans import run_scan
-from store.demo_data import write_demo_bundle
-from store.importer import import_bundle
 from store.models import Review, Scan, ScanResult
+from tests.demo_services import demo_services
 
 NOW = datetime(2026, 11, 27, 9, 0, tzinfo=UTC)
 
 
 @pytest.fixture
 def services(migrated_url: str, tmp_path: Path) -> Iterator[Services]:
-    with open_services(Settings(database_url=migrated_url)) as built:
-        bundle = tmp_path / "demo.json"
-        write_demo_bundle(out=bundle, accounts=120, seed=7, now=NOW)
-        import_bundle(engine=built.engine, source=bundle)
+    with demo_services(migrated_url, tmp_path, accounts=120, now=NOW) as built:
         yield built
 
 
