@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, Literal
+from typing import Any, Literal
 
 from langgraph.runtime import Runtime
 from langgraph.types import interrupt
@@ -17,6 +17,7 @@ from agent.payload import build_payload
 from agent.programs import program_book
 from agent.records import record_events
 from agent.state import AdvocateState
+from agent.texts import written_texts
 from checkpoints.schemas import DECISION_JSON_SCHEMA, Decision
 from domain.events import event_row, gate_event
 from domain.gates import evaluate
@@ -27,9 +28,6 @@ from store.db import transaction
 from store.models import Review
 from store.writes import insert_new_rows
 from tools.evidence import load_snapshot
-
-if TYPE_CHECKING:  # the writer and its chat model: built where a draft is written
-    from agent.writing import Writer
 
 
 def _now(state: AdvocateState) -> datetime:
@@ -106,15 +104,6 @@ def write(state: AdvocateState, runtime: Runtime[Deps]) -> dict[str, Any]:
     """The LLM (or the offline drafter) writes the summary and the ask the code chose, citing
     evidence ids: one model call by default, two in the two_calls write mode."""
     return written_texts(deps_of(runtime).writer, _snapshot(state), _report(state))
-
-
-def written_texts(writer: Writer, snapshot: EvidenceSnapshot, report: GateReport) -> dict[str, Any]:
-    """The `write` node's state update: the summary and the draft of a candidate's ask."""
-    assert report.ask_type is not None
-    summary, draft = writer.write(
-        snapshot, report, ask_type=report.ask_type, channel=snapshot.account.preferred_channel
-    )
-    return {"summary": summary.model_dump(mode="json"), "draft": draft.model_dump(mode="json")}
 
 
 def enter(

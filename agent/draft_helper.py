@@ -31,10 +31,10 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager, suppress
 from typing import TYPE_CHECKING, Any
 
-from agent.advocate_nodes import written_texts
 from agent.helper_process import helper_while
 from agent.settings import Settings
 from agent.slots import WRITERS_PER_SLOT
+from agent.texts import Texts, written_texts
 from domain.report import GateReport
 from domain.snapshot import EvidenceSnapshot
 from store.db import is_sqlite
@@ -50,7 +50,6 @@ POLL_SECONDS = 0.2
 STOP_SECONDS = 30.0
 READY = "ready"  # the helper's first message: its writer is built
 
-Texts = dict[str, Any]  # what `written_texts` returns: {"summary": ..., "draft": ...}
 Job = tuple[int, dict[str, Any], dict[str, Any]]  # (job id, snapshot JSON, report JSON)
 
 

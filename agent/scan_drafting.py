@@ -29,12 +29,13 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from agent.advocate_nodes import Opened, Opening, open_reviews, review_opening, written_texts
+from agent.advocate_nodes import Opened, Opening, open_reviews, review_opening
 from agent.deps import Deps
-from agent.draft_helper import DraftHelper, HelperGone, Texts, draft_helper, wants_draft_helper
+from agent.draft_helper import DraftHelper, HelperGone, draft_helper, wants_draft_helper
 from agent.scan_context import ScanDeps
 from agent.slots import WRITERS_PER_SLOT
 from agent.state import AdvocateState, thread_config
+from agent.texts import Texts, written_texts
 from checkpoints.reviews import blocking_review_ids, publish_reviews
 from domain.report import GateReport
 from domain.snapshot import EvidenceSnapshot

@@ -8,10 +8,13 @@ helper's HTTP client, and the stub counts the requests of both processes it serv
 
 from __future__ import annotations
 
+import json
 import logging
 import multiprocessing
 import os
 import signal
+import subprocess
+import sys
 import time
 from collections import Counter
 from collections.abc import Callable, Iterator
@@ -231,3 +234,22 @@ def test_an_error_writing_in_the_helper_is_that_candidates_error(stub: Any, tmp_
     assert "written in the runner" not in str(failed.exception())
     assert set(written.result(timeout=60)) == {"summary", "draft"}
     assert helper.close(failed=False) == 0
+
+
+# What a spawned helper imports before it is ready: the module of its entry point and the
+# writer's. Printed as the heavy packages among them.
+HELPER_IMPORTS = """
+import json, sys
+import agent.draft_helper, agent.writing
+print(json.dumps(sorted({m.split(".")[0] for m in sys.modules} & {"langgraph", "sqlalchemy"})))
+"""
+
+
+def test_the_helper_starts_without_the_graph() -> None:
+    """Every import at the helper's start is CPU a big scan pays before its second core writes:
+    it needs the writer, not LangGraph (~0.5 s of imports)."""
+    done = subprocess.run(
+        [sys.executable, "-c", HELPER_IMPORTS], capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout) == ["sqlalchemy"]  # store.db, to tell a SQLite URL
