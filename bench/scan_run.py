@@ -582,12 +582,14 @@ def run_live(args: argparse.Namespace, out: Figures) -> None:
     out.print()
 
 
-def _gate_all(built: Services, scan_id: str) -> tuple[Counter[str], float, float]:
+def _gate_all(built: Services, scan_id: str) -> tuple[Counter[str], float, float, float]:
     """Every batch of a scan through gated_batches (the in-process runner's gating: each batch's
     gate_scan_batch, with a helper process gating part of a big scan; it reuses the newest
     finished scan's unchanged results), no drafting; the counts, the gating seconds and their
-    CPU seconds (this process and its helper, start-up included). Each batch is finished
-    outside the clock before the next one is gated, as the runner frees a batch once drafted:
+    CPU seconds (this process and its helper, start-up included), and the whole scan's seconds
+    (its plan, the gating, and each batch's finishing: what someone running the scan waits
+    for). Each batch is finished outside the gating clock before the next one is gated, as
+    the runner frees a batch once drafted:
     holding every batch's snapshots until the end measured the bench's memory, not the scan's
     (704 MB at 100k)."""
     context = ScanDeps(deps=built.deps, advocate=built.advocate)
@@ -595,6 +597,7 @@ def _gate_all(built: Services, scan_id: str) -> tuple[Counter[str], float, float
         add_queued_scan(session, scan_id=scan_id, now=NOW, started_at=NOW)
     seconds = cpu = 0.0
     helpers_cpu = _children_cpu()
+    whole_started = time.perf_counter()
     works = gated_batches(context, scan_id, plan_scan(built.deps, scan_id))
     with closing(works):
         while True:
@@ -606,10 +609,11 @@ def _gate_all(built: Services, scan_id: str) -> tuple[Counter[str], float, float
                 break
             finish_scan_batch(built.deps, work, Counter())
             del work
+    whole = time.perf_counter() - whole_started
     cpu += _children_cpu() - helpers_cpu  # a gating helper's (agent/scan_helper.py)
     with built.deps.session_factory() as session:
         counts = Counter(session.get_one(Scan, scan_id).counts)
-    return counts, seconds, cpu
+    return counts, seconds, cpu, whole
 
 
 def helpers_cpu(seen: dict[int, float]) -> float:
@@ -662,6 +666,9 @@ class GateRun:
     cpu: float
     re_wall: float
     re_cpu: float
+    # The whole scan and re-scan: plan, gating and finishing.
+    whole: float
+    re_whole: float
     load: float
     re_load: float
     # The same re-scan when no candidate has a review (each is gated again for a new one).
@@ -675,15 +682,15 @@ def _gate_run(database_url: str) -> GateRun:
     with open_services(settings, clock=lambda: NOW) as built:
         load = os.getloadavg()[0]
         first = new_scan_id()
-        counts, seconds, cpu = _gate_all(built, first)
+        counts, seconds, cpu, whole = _gate_all(built, first)
         _open_reviews(built, first)
         changed = _change_one_percent(built)
         re_load = os.getloadavg()[0]
-        again, re_seconds, re_cpu = _gate_all(built, new_scan_id())
+        again, re_seconds, re_cpu, re_whole = _gate_all(built, new_scan_id())
         with transaction(built.deps.session_factory) as session:
             session.execute(delete(Review.__table__))  # not evidence: no version moves
         _change_one_percent(built, offset=50)
-        unreviewed, un_seconds, un_cpu = _gate_all(built, new_scan_id())
+        unreviewed, un_seconds, un_cpu, _ = _gate_all(built, new_scan_id())
     return GateRun(
         counts,
         again,
@@ -692,6 +699,8 @@ def _gate_run(database_url: str) -> GateRun:
         cpu,
         re_seconds,
         re_cpu,
+        whole,
+        re_whole,
         load,
         re_load,
         unreviewed,
@@ -747,6 +756,7 @@ def run_gate_only(args: argparse.Namespace, out: Figures) -> None:
     out.add("accounts gated", f"{accounts:,}  {dict(sorted(statuses.items()))}")
     out.add(f"gating wall (best of {len(runs)}: {walls})", f"{full.wall:.1f} s")
     out.add("  its CPU / load average", f"{full.cpu:.1f} s / {full.load:.2f}")
+    out.add("  the whole scan: plan, gating, finishing", f"{full.whole:.1f} s")
     out.add("gating rate", f"{accounts / full.wall:,.0f} acc/s")
     out.add(
         "-> 100k accounts",
@@ -767,6 +777,12 @@ def run_gate_only(args: argparse.Namespace, out: Figures) -> None:
         "  -> 100k accounts",
         f"{per_100k_again:.2f} s",
         verdict(per_100k_again <= TARGETS["incremental_100k_s"], "<= 1.5 s"),
+    )
+    whole_100k = rescan.re_whole * 100_000 / accounts
+    out.add(
+        "  -> the whole re-scan (plan, gating, finishing), 100k",
+        f"{whole_100k:.2f} s",
+        verdict(whole_100k <= TARGETS["incremental_100k_s"], "<= 1.5 s"),
     )
     unreviewed = min(runs, key=lambda run: run.unreviewed_wall)
     gated_again = accounts - unreviewed.unreviewed[SKIPPED]
