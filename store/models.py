@@ -233,7 +233,8 @@ class LatestResult(Base):
 
     __tablename__ = "latest_results"
     account_id: Mapped[str] = mapped_column(_fk("accounts.id"), primary_key=True)
-    scan_id: Mapped[str] = mapped_column(_fk("scans.id"), index=True)
+    # No index: nothing reads it by scan, and each finishing scan rewrote it (migration 0012).
+    scan_id: Mapped[str] = mapped_column(_fk("scans.id"))
     scanned_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 
