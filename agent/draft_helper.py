@@ -6,6 +6,9 @@ checkpoint): at a fast model the interpreter lock, not the model, sets the pace.
 SQLite scan of at least `draft_helper_min_accounts` accounts, with a model configured, has a
 spawned helper write its candidates' texts (`written_texts`, from the snapshot and the report
 the batch gated, sent as JSON) while the runner records them, SQLite's one writer as before.
+It starts once the runner's own writing takes `draft_helper_load` of a core (`helper_due`):
+with a slow model the runner's interpreter is mostly idle, and a helper there bought no wall
+time for ~1-2.5 s of CPU spent importing the model stack.
 
 The helper is spawned, never forked (the runner has live threads), and knows only the settings:
 it builds its own writer (agent/writing.make_writer) with its own `llm_concurrency` model call
@@ -26,6 +29,7 @@ import logging
 import multiprocessing
 import pickle
 import threading
+import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager, suppress
@@ -49,6 +53,9 @@ POLL_SECONDS = 0.2
 # How long a helper asked to stop may take to finish what it holds.
 STOP_SECONDS = 30.0
 READY = "ready"  # the helper's first message: its writer is built
+# The runner's writing load is judged over at least this long from the first candidate: the
+# first prompts go out in a burst, whatever the model's speed.
+LOAD_WINDOW_SECONDS = 0.2
 
 Job = tuple[int, dict[str, Any], dict[str, Any]]  # (job id, snapshot JSON, report JSON)
 
@@ -69,26 +76,57 @@ def wants_draft_helper(settings: Settings, *, accounts: int) -> bool:
     )
 
 
+def helper_due(*, load: float, write_cpu: float, elapsed: float) -> bool:
+    """Whether the runner's own writing, `write_cpu` seconds of CPU in the `elapsed` seconds
+    since its first candidate, takes enough of a core (`load`) for a helper to pay; always
+    when `load` is 0."""
+    if load <= 0:
+        return True
+    return elapsed >= LOAD_WINDOW_SECONDS and write_cpu >= load * elapsed
+
+
 class DraftHelper:
-    """The helper process of one scan's drafting, started on first use, and the jobs it holds."""
+    """The helper process of one scan's drafting, started once the runner's writing load calls
+    for it (`consider_start`), and the jobs it holds."""
 
     def __init__(self, settings: Settings, name: str) -> None:
         self._settings, self._name = settings, name
         self._lock = threading.Lock()
+        self._starting = threading.Lock()  # writing threads may find it due at once
         self._pending: dict[int, Future[Texts]] = {}
         self._held: list[Job] = []  # for the helper once the runner's own writes end
         self._ids = itertools.count()
         self._here = 0  # the runner's own writes in flight
         self._ready = self._gone = self._closing = False
         self._process: Any = None
+        self._first_candidate: float | None = None  # time.monotonic()
+        self._write_cpu = 0.0  # the runner's own writes' thread CPU seconds
         self.written = 0  # texts the helper sent
         self.exitcode: int | None = None
+
+    def consider_start(self) -> None:
+        """Start the helper if the runner's writing load calls for it (`helper_due`): called for
+        each candidate handed out and after each of the runner's own writes."""
+        with self._lock:
+            now = time.monotonic()
+            if self._first_candidate is None:
+                self._first_candidate = now
+            due = helper_due(
+                load=self._settings.draft_helper_load,
+                write_cpu=self._write_cpu,
+                elapsed=now - self._first_candidate,
+            )
+        if due:
+            self.start()
 
     def start(self) -> None:
         """Spawn the helper, once (not again after it failed to start); the runner writes until
         it is ready."""
-        if self._process is not None or self._gone:
-            return
+        with self._starting:
+            if self._process is None and not (self._gone or self._closing):
+                self._spawn()
+
+    def _spawn(self) -> None:
         context = multiprocessing.get_context("spawn")
         helper_jobs, jobs = context.Pipe(duplex=False)
         self._texts, helper_texts = context.Pipe(duplex=False)
@@ -111,6 +149,11 @@ class DraftHelper:
         self._process = process
         self._reader = threading.Thread(target=self._read, name=f"{self._name}-reader", daemon=True)
         self._reader.start()
+
+    @property
+    def started(self) -> bool:
+        """The helper process was spawned (it may not be ready yet, or may have ended)."""
+        return self._process is not None
 
     @property
     def ready(self) -> bool:
@@ -139,15 +182,20 @@ class DraftHelper:
             self._jobs.put(job)
         if helped:
             return future
+        started = time.thread_time()
         try:
             future.set_result(here())
         except BaseException as error:
             future.set_exception(error)
         finally:
-            self._written_here()
+            self._written_here(cpu=time.thread_time() - started)
         return future
 
-    def _written_here(self) -> None:
+    def _written_here(self, *, cpu: float) -> None:
+        if not self.started:
+            with self._lock:
+                self._write_cpu += cpu
+            self.consider_start()
         with self._lock:
             self._here -= 1
             if self._here or self._gone:
@@ -205,9 +253,10 @@ class DraftHelper:
     def close(self, *, failed: bool) -> int | None:
         """Stop the helper: it ends when it has sent what it holds (at once when the scan
         failed, or when it never got ready); its exit code."""
+        with self._starting:  # none starts from here on
+            self._closing = True
         if self._process is None:
             return None
-        self._closing = True
         if failed or not self._ready:
             # Failed, not gone: the runner is not to write them again.
             self._lose(RuntimeError("drafting stopped"))

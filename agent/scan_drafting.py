@@ -170,7 +170,7 @@ class Drafting:
                 batch.futures.append(self.writers.submit(self._run, inputs))
                 continue
             if self.helper is not None:
-                self.helper.start()
+                self.helper.consider_start()
             drafted: Future[tuple[str, str]] = Future()
             self.writers.submit(self._write, inputs, prepared[account_id], drafted)
             batch.futures.append(drafted)

@@ -49,6 +49,14 @@ class Settings(BaseSettings):
         description="An in-process SQLite scan of at least this many accounts, with a model, has "
         "its candidates' texts written in a second process, on a second core (0: never).",
     )
+    draft_helper_load: float = Field(
+        0.25,
+        ge=0,
+        le=1,
+        description="Such a scan starts its draft helper once its own writing takes at least "
+        "this share of a core, measured from its first candidate (a slow model never needs "
+        "it); 0: with the first candidate.",
+    )
     scan_incremental: bool = Field(
         True,
         description="A re-scan reuses the previous results of accounts whose evidence did not "

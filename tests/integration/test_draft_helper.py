@@ -110,6 +110,7 @@ def _scan(
         llm_concurrency=CONCURRENCY,
         scan_batch_size=50,
         draft_helper_min_accounts=helper_from,
+        draft_helper_load=0,  # with the first candidate, whatever this machine's speed
     )
     # The runner's own calls go through the client our composition root injects: let (only)
     # the stub's URL through the LLM guard. The helper builds its own client from the settings.
@@ -234,6 +235,47 @@ def test_an_error_writing_in_the_helper_is_that_candidates_error(stub: Any, tmp_
     assert "written in the runner" not in str(failed.exception())
     assert set(written.result(timeout=60)) == {"summary", "draft"}
     assert helper.close(failed=False) == 0
+
+
+def _busy(seconds: float) -> None:
+    """Spend `seconds` of this thread's CPU, however busy the machine."""
+    until = time.thread_time() + seconds
+    while time.thread_time() < until:
+        pass
+
+
+@pytest.mark.parametrize(
+    ("write", "starts"),
+    [
+        pytest.param(lambda: _busy(0.05), True, id="a_busy_writer_fast_model"),
+        pytest.param(lambda: time.sleep(0.05), False, id="an_idle_writer_slow_model"),
+    ],
+)
+def test_the_helper_starts_once_the_runners_writing_takes_its_share_of_a_core(
+    tmp_path: Path, write: Callable[[], None], starts: bool
+) -> None:
+    """The runner writes until the helper is due (`draft_helper_load`, a quarter of a core by
+    default): writes that are mostly CPU start it, writes that mostly wait on the model never
+    do, however many there are."""
+    settings = Settings(
+        database_url=f"sqlite:///{tmp_path / 'advocacy.db'}",
+        openai_base_url="http://127.0.0.1:9/v1",  # never called: the runner writes here
+    )
+    helper = DraftHelper(settings, "draft-helper-load")
+    snapshot = sample_snapshot().model_dump(mode="json")
+    report = sample_report().model_dump(mode="json")
+
+    def here() -> dict[str, Any]:
+        write()
+        return {"summary": {}, "draft": {}}
+
+    try:
+        helper.consider_start()  # the first candidate handed out
+        for _ in range(10):  # 0.5 s: past the window over which the load is judged
+            assert helper.texts(snapshot, report, here=here).done()
+        assert helper.started is starts
+    finally:
+        helper.close(failed=False)
 
 
 # What a spawned helper imports before it is ready: the module of its entry point and the

@@ -1,4 +1,5 @@
-"""Which scans have their texts written by a draft helper (agent/draft_helper.py)."""
+"""Which scans have their texts written by a draft helper (agent/draft_helper.py), and when it
+starts."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from agent.draft_helper import wants_draft_helper
+from agent.draft_helper import helper_due, wants_draft_helper
 from agent.settings import Settings
 
 SQLITE, POSTGRES = "sqlite:///./advocacy.db", "postgresql+psycopg://u@h/db"
@@ -41,3 +42,19 @@ MODEL = {"openai_base_url": "http://127.0.0.1:8080/v1"}
 )
 def test_wants_draft_helper(fields: dict[str, Any], accounts: int, wanted: bool) -> None:
     assert wants_draft_helper(Settings(**fields), accounts=accounts) is wanted
+
+
+@pytest.mark.parametrize(
+    ("load", "write_cpu", "elapsed", "due"),
+    [
+        pytest.param(0.0, 0.0, 0.0, True, id="load_0_starts_with_the_first_candidate"),
+        pytest.param(0.25, 0.1, 0.1, False, id="too_soon_to_judge"),
+        pytest.param(0.25, 0.05, 0.2, True, id="a_quarter_core_at_the_window"),
+        pytest.param(0.25, 0.049, 0.2, False, id="just_under_a_quarter"),
+        pytest.param(0.25, 0.6, 1.0, True, id="fast_model_busy_writer"),
+        pytest.param(0.25, 0.15, 1.0, False, id="slow_model_idle_writer"),
+        pytest.param(1.0, 0.9, 1.0, False, id="a_full_core_asked"),
+    ],
+)
+def test_helper_due(load: float, write_cpu: float, elapsed: float, due: bool) -> None:
+    assert helper_due(load=load, write_cpu=write_cpu, elapsed=elapsed) is due
