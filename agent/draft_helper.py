@@ -55,7 +55,7 @@ STOP_SECONDS = 30.0
 READY = "ready"  # the helper's first message: its writer is built
 # The runner's writing load is judged over at least this long from the first candidate: the
 # first prompts go out in a burst, whatever the model's speed.
-LOAD_WINDOW_SECONDS = 0.2
+LOAD_WINDOW_SECONDS = 0.1
 
 Job = tuple[int, dict[str, Any], dict[str, Any]]  # (job id, snapshot JSON, report JSON)
 

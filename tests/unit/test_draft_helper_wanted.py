@@ -48,9 +48,9 @@ def test_wants_draft_helper(fields: dict[str, Any], accounts: int, wanted: bool)
     ("load", "write_cpu", "elapsed", "due"),
     [
         pytest.param(0.0, 0.0, 0.0, True, id="load_0_starts_with_the_first_candidate"),
-        pytest.param(0.25, 0.1, 0.1, False, id="too_soon_to_judge"),
-        pytest.param(0.25, 0.05, 0.2, True, id="a_quarter_core_at_the_window"),
-        pytest.param(0.25, 0.049, 0.2, False, id="just_under_a_quarter"),
+        pytest.param(0.25, 0.05, 0.05, False, id="too_soon_to_judge"),
+        pytest.param(0.25, 0.025, 0.1, True, id="a_quarter_core_at_the_window"),
+        pytest.param(0.25, 0.024, 0.1, False, id="just_under_a_quarter"),
         pytest.param(0.25, 0.6, 1.0, True, id="fast_model_busy_writer"),
         pytest.param(0.25, 0.15, 1.0, False, id="slow_model_idle_writer"),
         pytest.param(1.0, 0.9, 1.0, False, id="a_full_core_asked"),
