@@ -53,8 +53,8 @@ POLL_SECONDS = 0.2
 # How long a helper asked to stop may take to finish what it holds.
 STOP_SECONDS = 30.0
 READY = "ready"  # the helper's first message: its writer is built
-# The runner's writing load is judged over at least this long from the first candidate: the
-# first prompts go out in a burst, whatever the model's speed.
+# The runner's writing load is judged over at least this long from the first candidate: a
+# write or two done at once (a fast error, a short answer) say little about the load.
 LOAD_WINDOW_SECONDS = 0.1
 
 Job = tuple[int, dict[str, Any], dict[str, Any]]  # (job id, snapshot JSON, report JSON)

@@ -53,7 +53,7 @@ class Settings(BaseSettings):
         0.25,
         ge=0,
         le=1,
-        description="Such a scan starts its draft helper once its own writing takes at least "
+        description="A scan with a draft helper starts it once its own writing takes at least "
         "this share of a core, measured from its first candidate (a slow model never needs "
         "it); 0: with the first candidate.",
     )

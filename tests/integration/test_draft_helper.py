@@ -273,6 +273,8 @@ def test_the_helper_starts_once_the_runners_writing_takes_its_share_of_a_core(
         helper.consider_start()  # the first candidate handed out
         for _ in range(10):  # 0.5 s: past the window over which the load is judged
             assert helper.texts(snapshot, report, here=here).done()
+            if helper.started:  # its next texts may be its own once it is ready
+                break
         assert helper.started is starts
     finally:
         helper.close(failed=False)
