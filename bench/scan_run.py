@@ -353,6 +353,8 @@ def measure_scan(
     out.add("reviews with llm_fallback", f"{fell_back:,}")
     for written, exit_code in helped:
         out.add("texts written by the draft helper", f"{written:,}", f"exit code {exit_code}")
+    if not helped:  # not wanted, or its load never came (ADVOCACY_DRAFT_HELPER_LOAD)
+        out.add("draft helper", "not started")
     return wall
 
 
