@@ -104,13 +104,17 @@ class DraftHelper:
         self.written = 0  # texts the helper sent
         self.exitcode: int | None = None
 
-    def consider_start(self) -> None:
+    def consider_start(self, *, write_cpu: float = 0.0) -> None:
         """Start the helper if the runner's writing load calls for it (`helper_due`): called for
-        each candidate handed out and after each of the runner's own writes."""
+        each candidate handed out, and after each of the runner's own writes with its thread
+        CPU (`write_cpu`), until the helper has started."""
+        if self.started:
+            return
         with self._lock:
             now = time.monotonic()
             if self._first_candidate is None:
                 self._first_candidate = now
+            self._write_cpu += write_cpu
             due = helper_due(
                 load=self._settings.draft_helper_load,
                 write_cpu=self._write_cpu,
@@ -192,10 +196,7 @@ class DraftHelper:
         return future
 
     def _written_here(self, *, cpu: float) -> None:
-        if not self.started:
-            with self._lock:
-                self._write_cpu += cpu
-            self.consider_start()
+        self.consider_start(write_cpu=cpu)
         with self._lock:
             self._here -= 1
             if self._here or self._gone:
