@@ -217,6 +217,31 @@ def test_unknown_review_and_bad_time_exit_2(demo_folder: Path) -> None:
     assert "--now" in bad.stderr
 
 
+@pytest.mark.parametrize(
+    ("variable", "value", "words"),
+    [
+        ("ADVOCACY_DRAFT_HELPER_LOAD", "2", "less than or equal to 1"),
+        ("ADVOCACY_SCAN_BATCH_SIZE", "abc", "valid integer"),
+    ],
+)
+def test_a_bad_setting_exits_2_naming_it(
+    demo_folder: Path, variable: str, value: str, words: str
+) -> None:
+    before = pending(demo_folder)
+    bad = subprocess.run(
+        [ADVOCACY, "scan", "--segment", "smb"],
+        cwd=demo_folder,
+        env={**clean_env(), "COLUMNS": "120", variable: value},
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert bad.returncode == 2
+    assert f"setting {variable}: Input should be" in bad.stderr and words in bad.stderr
+    assert f"(got '{value}')" in bad.stderr and "Traceback" not in bad.stderr
+    assert pending(demo_folder) == before, "nothing scanned"
+
+
 def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
