@@ -10,10 +10,15 @@ It starts once the runner's own writing takes `draft_helper_load` of a core (`he
 with a slow model the runner's interpreter is mostly idle, and a helper there bought no wall
 time for ~1-2.5 s of CPU spent importing the model stack.
 
-The helper is spawned, never forked (the runner has live threads), and knows only the settings:
-it builds its own writer (agent/writing.make_writer) with its own `llm_concurrency` model call
+The helper's process is forked when the drafting begins, while the runner has no other thread
+(`_forkable`: a lock another thread held at the fork would stay held in the child), and waits
+there, idle, until it is due: it has the runner's imports already, so it is ready in
+milliseconds and its start costs no CPU. Otherwise (a progress bar's thread, an API server's)
+it is spawned when due, and its imports take ~1-2.5 s of CPU. Either way it knows only the
+settings: it builds its own writer (`helper_writer`), with an HTTP client of its own (a forked
+one must never send on the runner's connections) and its own `llm_concurrency` model call
 slots.
-Until it says it is ready (its start-up imports take seconds) the runner writes as before;
+Until it says it is ready the runner writes as before;
 then each new candidate goes to the helper, but only once the runner's own writes in flight
 have ended, so at most `llm_concurrency` model calls are made at once across both processes.
 If the helper dies, each job it held fails with `HelperGone`, for the runner to write itself at
@@ -28,12 +33,13 @@ import itertools
 import logging
 import multiprocessing
 import pickle
+import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager, suppress
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 from agent.helper_process import helper_while
 from agent.settings import Settings
@@ -52,6 +58,7 @@ log = logging.getLogger(__name__)
 POLL_SECONDS = 0.2
 # How long a helper asked to stop may take to finish what it holds.
 STOP_SECONDS = 30.0
+START = "start"  # the runner's first message: the helper is due
 READY = "ready"  # the helper's first message: its writer is built
 # The runner's writing load is judged over at least this long from the first candidate: a
 # write or two done at once (a fast error, a short answer) say little about the load.
@@ -89,7 +96,7 @@ class DraftHelper:
     """The helper process of one scan's drafting, started once the runner's writing load calls
     for it (`consider_start`), and the jobs it holds."""
 
-    def __init__(self, settings: Settings, name: str) -> None:
+    def __init__(self, settings: Settings, name: str, *, fork: bool | None = None) -> None:
         self._settings, self._name = settings, name
         self._lock = threading.Lock()
         self._starting = threading.Lock()  # writing threads may find it due at once
@@ -103,6 +110,10 @@ class DraftHelper:
         self._write_cpu = 0.0  # the runner's own writes' thread CPU seconds
         self.written = 0  # texts the helper sent
         self.exitcode: int | None = None
+        self._started = False  # the runner said START
+        self.method: str | None = None  # how its process began: "fork" or "spawn"
+        if _forkable() if fork is None else fork:
+            self._prepare("fork")  # now, before the drafting starts a thread; else spawned
 
     def consider_start(self, *, write_cpu: float = 0.0) -> None:
         """Start the helper if the runner's writing load calls for it (`helper_due`): called for
@@ -124,40 +135,52 @@ class DraftHelper:
             self.start()
 
     def start(self) -> None:
-        """Spawn the helper, once (not again after it failed to start); the runner writes until
+        """Start the helper, once (not again after it failed to start); the runner writes until
         it is ready."""
         with self._starting:
-            if self._process is None and not (self._gone or self._closing):
-                self._spawn()
+            if self._started or self._gone or self._closing:
+                return
+            if self._process is None and not self._prepare("spawn"):
+                self._gone = True
+                return
+            self._jobs.put(START)
+            self._started = True
+            self._reader = threading.Thread(
+                target=self._read, name=f"{self._name}-reader", daemon=True
+            )
+            self._reader.start()
 
-    def _spawn(self) -> None:
-        context = multiprocessing.get_context("spawn")
+    def _prepare(self, method: Literal["fork", "spawn"]) -> bool:
+        """The helper's process, waiting for START: forked as the drafting begins, or spawned
+        when it is due; False when it could not start."""
+        context: Any = multiprocessing.get_context(method)
         helper_jobs, jobs = context.Pipe(duplex=False)
         self._texts, helper_texts = context.Pipe(duplex=False)
         self._jobs = _Outbox(jobs)
+        inherited = (jobs, self._texts) if method == "fork" else ()
         process = context.Process(
             target=_helper_main,
-            args=(self._settings, helper_jobs, helper_texts),
+            args=(self._settings, helper_jobs, helper_texts, inherited),
             name=self._name,
             daemon=True,
         )
         try:
             process.start()
         except Exception as error:  # e.g. spawned from a main module that spawns on import
-            log.warning("the draft helper did not start: %s", error)
-            self._gone = True
-            return
+            log.warning("the draft helper did not start (%s): %s", method, error)
+            jobs.close()
+            self._texts.close()
+            return False
         finally:  # the helper's ends: each pipe ends (EOF) when the process at its other end does
             helper_jobs.close()
             helper_texts.close()
-        self._process = process
-        self._reader = threading.Thread(target=self._read, name=f"{self._name}-reader", daemon=True)
-        self._reader.start()
+        self._process, self.method = process, method
+        return True
 
     @property
     def started(self) -> bool:
-        """The helper process was spawned (it may not be ready yet, or may have ended)."""
-        return self._process is not None
+        """The helper was started (it may not be ready yet, or may have ended)."""
+        return self._started
 
     @property
     def ready(self) -> bool:
@@ -226,7 +249,9 @@ class DraftHelper:
         if message[0] == READY:
             with self._lock:
                 self._ready, here = True, self._here
-            log.info("the draft helper is ready; %d writes here still in flight", here)
+            log.info(
+                "the draft helper is ready (%s); %d writes here still in flight", self.method, here
+            )
             return
         job, texts, error = message
         with self._lock:
@@ -257,6 +282,15 @@ class DraftHelper:
         with self._starting:  # none starts from here on
             self._closing = True
         if self._process is None:
+            return None
+        if not self._started:  # forked, never due: it ends without building a writer
+            self._jobs.put(None)
+            self._process.join(STOP_SECONDS)
+            if self._process.is_alive():
+                self._process.kill()
+                self._process.join()
+            self._jobs.close()
+            self._texts.close()
             return None
         if failed or not self._ready:
             # Failed, not gone: the runner is not to write them again.
@@ -313,11 +347,37 @@ def draft_helper(settings: Settings, name: str, *, wanted: bool) -> Iterator[Dra
         yield helper
 
 
-def _helper_main(settings: Settings, jobs: Any, connection: Any) -> None:
+def _forkable() -> bool:
+    """Whether to fork the helper as the drafting begins: only a process with no other thread
+    (a lock another thread held at the fork would stay held in the child for ever) whose
+    writer is built (else the fork saves no import)."""
+    return (
+        "fork" in multiprocessing.get_all_start_methods()
+        and threading.active_count() == 1
+        and "agent.writing" in sys.modules
+    )
+
+
+def helper_writer(settings: Settings) -> Writer:
+    """The helper's writer, with an HTTP client of its own: a forked helper inherits the
+    runner's clients (langchain-openai keeps one per server for the whole process) and their
+    open connections, on which two processes' requests and answers would interleave."""
     # Here, not at the top: the runner's process imports this module without the model stack.
+    import openai
+
     from agent.writing import make_writer
 
-    writer = make_writer(settings).with_slots(settings.llm_concurrency)
+    return make_writer(settings, http_client=openai.DefaultHttpxClient())
+
+
+def _helper_main(
+    settings: Settings, jobs: Any, connection: Any, inherited: tuple[Any, ...]
+) -> None:
+    for end in inherited:  # a forked helper's copies of the runner's ends of the pipes
+        end.close()
+    if not _due(jobs):
+        return
+    writer = helper_writer(settings).with_slots(settings.llm_concurrency)
     texts = _Outbox(connection)
     texts.put((READY,))
     threads = settings.llm_concurrency * WRITERS_PER_SLOT
@@ -327,6 +387,14 @@ def _helper_main(settings: Settings, jobs: Any, connection: Any) -> None:
                 pool.submit(_write, writer, texts, job)
     finally:
         texts.close()
+
+
+def _due(jobs: Any) -> bool:
+    """Wait for the runner's START; False when it stops (None) or ends first."""
+    try:
+        return START in jobs.recv()
+    except EOFError:
+        return False
 
 
 def _jobs(jobs: Any) -> Iterator[Job]:

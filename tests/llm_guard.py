@@ -7,6 +7,10 @@ Import `llm_guard` into conftest.py (it is autouse). It wraps the httpx and http
   since it would mean a ChatOpenAI was built without our injected clients.
 The openai client turns the raised error into a connection error and our writer falls back
 quietly, so the guard also records each violation and fails the test at teardown.
+
+A test that runs a stub model server in its own process on loopback (tests/stub_server.py) and
+a forked process that reaches it with its own client (a scan's draft helper) lets that server
+through with `serve`: the forked process inherits this guard but could never report to it.
 """
 
 from __future__ import annotations
@@ -34,8 +38,21 @@ def is_llm_url(url: Any) -> bool:
     return str(url.host) in LLM_HOSTS or str(url.path).rstrip("/").endswith(LLM_PATHS)
 
 
+# Base URLs of the stub servers the running test let through (`serve`).
+_served: list[str] = []
+
+
+def serve(base_url: str) -> None:
+    """Let requests to the test's own stub server at `base_url` through, until the test ends."""
+    _served.append(base_url)
+
+
 def _respx_active() -> bool:
     return any(mocker.routers for mocker in Mocker.registry.values())
+
+
+def _is_served(url: Any) -> bool:
+    return any(str(url).startswith(f"{base_url.rstrip('/')}/") for base_url in _served)
 
 
 def _wrap(original: Callable[..., Any], seen: list[str], *, mockable: bool) -> Callable[..., Any]:
@@ -44,7 +61,7 @@ def _wrap(original: Callable[..., Any], seen: list[str], *, mockable: bool) -> C
         return UnmockedLLMRequest(f"unmocked LLM request: {request.method} {request.url}")
 
     def guarded(self: Any, request: Any) -> Any:
-        if not is_llm_url(request.url):
+        if not is_llm_url(request.url) or _is_served(request.url):
             return original(self, request)
         if not (mockable and _respx_active()):
             raise violation(request)
@@ -54,7 +71,7 @@ def _wrap(original: Callable[..., Any], seen: list[str], *, mockable: bool) -> C
             raise violation(request) from None
 
     async def aguarded(self: Any, request: Any) -> Any:
-        if not is_llm_url(request.url):
+        if not is_llm_url(request.url) or _is_served(request.url):
             return await original(self, request)
         if not (mockable and _respx_active()):
             raise violation(request)
@@ -70,6 +87,7 @@ def _wrap(original: Callable[..., Any], seen: list[str], *, mockable: bool) -> C
 def llm_guard(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[str]]:
     """Fails the test if it sent any model request that was not mocked with respx."""
     seen: list[str] = []
+    monkeypatch.setattr(f"{__name__}._served", [])
     for module, mockable in ((httpx, True), (httpx2, False)):
         for cls, method in (
             (module.HTTPTransport, "handle_request"),

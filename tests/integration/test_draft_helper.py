@@ -4,6 +4,8 @@ model calls at once across both, and a helper killed mid-drafting must lose no c
 
 The model is the stub server in its own process (bench/stub_llm.py): respx cannot reach the
 helper's HTTP client, and the stub counts the requests of both processes it serves at once.
+The scans run with the helper forked as the drafting begins and spawned when it is due
+(`start_method`): both must give the same reviews.
 """
 
 from __future__ import annotations
@@ -27,14 +29,17 @@ import pytest
 import respx
 from sqlalchemy import select
 
+import agent.draft_helper
 from agent.bootstrap import open_services
-from agent.draft_helper import DraftHelper
+from agent.draft_helper import DraftHelper, helper_writer
 from agent.settings import Settings
 from agent.usecases.scans import run_scan
+from agent.writing import Writer, make_writer
 from store.demo_data import write_demo_bundle
 from store.importer import import_bundle
 from store.models import Review, Scan, ScanResult
 from tests.llm_fakes import sample_report, sample_snapshot
+from tests.llm_guard import serve
 from tests.stub_server import load_stub
 
 NOW = datetime(2026, 11, 27, tzinfo=UTC)
@@ -42,7 +47,7 @@ CONCURRENCY = 2
 # The runner's first model calls answer this late, so the helper gets ready (its start takes
 # seconds) while the runner's own writes are still in flight: the switch the bound must survive.
 SLOW_SECONDS = 10.0
-READY = "the draft helper is ready; %d writes here still in flight"
+READY = "the draft helper is ready (%s); %d writes here still in flight"
 Progress = Callable[[str, int, int], None]
 
 
@@ -71,6 +76,15 @@ def bundle(tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = tmp_path_factory.mktemp("draft-helper") / "bundle.json"
     write_demo_bundle(out=path, accounts=300, seed=5, now=NOW)
     return path
+
+
+@pytest.fixture(params=["fork", "spawn"])
+def start_method(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """How the scan's helper begins: forked as the drafting begins (a runner with no other
+    thread), or spawned when it is due."""
+    method: str = request.param
+    monkeypatch.setattr(agent.draft_helper, "_forkable", lambda: method == "fork")
+    return method
 
 
 @pytest.fixture
@@ -120,6 +134,7 @@ def _scan(
         open_services(settings, clock=lambda: NOW, http_client=client) as services,
     ):
         router.route(url__startswith=stub.base_url).pass_through()
+        serve(stub.base_url)  # for a forked helper: it inherits this test's guard
         import_bundle(engine=services.engine, source=bundle)
         # One scan id for every run: review ids are derived from it.
         scan_id = run_scan(services=services, now=NOW, scan_id="scan-drafted", progress=progress)
@@ -151,7 +166,12 @@ def alone(stub: Any, bundle: Path, tmp_path_factory: pytest.TempPathFactory) -> 
 
 
 def test_a_scan_whose_texts_a_helper_writes_opens_the_reviews_of_one_without(
-    stub: Any, bundle: Path, tmp_path: Path, records: Records, alone: dict[str, Any]
+    stub: Any,
+    bundle: Path,
+    tmp_path: Path,
+    records: Records,
+    alone: dict[str, Any],
+    start_method: str,
 ) -> None:
     stub.reset()
     stub.script(["slow"] * CONCURRENCY, slow_seconds=SLOW_SECONDS)
@@ -161,8 +181,8 @@ def test_a_scan_whose_texts_a_helper_writes_opens_the_reviews_of_one_without(
     assert [row[0] for row in alone["reviews"]] == alone["candidates"]
     assert helped == alone
     # The helper got ready while the runner still wrote, wrote part of the texts, and stopped.
-    (in_flight,) = records.args(READY)
-    assert in_flight[0] > 0
+    ((method, in_flight),) = records.args(READY)
+    assert method == start_method and in_flight > 0
     ((written, exit_code),) = records.args("the draft helper wrote %d texts; exit code %s")
     assert 0 < written < len(alone["candidates"]) and exit_code == 0
     # Across the switch and after it, the two processes' calls never exceeded the bound.
@@ -191,7 +211,12 @@ def _kills_the_helper(records: Records) -> Progress:
 
 
 def test_a_helper_killed_mid_drafting_loses_no_candidate(
-    stub: Any, bundle: Path, tmp_path: Path, records: Records, alone: dict[str, Any]
+    stub: Any,
+    bundle: Path,
+    tmp_path: Path,
+    records: Records,
+    alone: dict[str, Any],
+    start_method: str,
 ) -> None:
     stub.reset()
     helped = _scan(tmp_path, stub, bundle, helper_from=1, progress=_kills_the_helper(records))
@@ -297,3 +322,36 @@ def test_the_helper_starts_without_the_graph() -> None:
     )
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout) == []
+
+
+def test_a_forked_helper_never_due_ends_when_the_drafting_does(tmp_path: Path) -> None:
+    """Forked as the drafting begins, a helper whose load never came waits, idle, and ends
+    with the drafting, without building a writer."""
+    settings = Settings(
+        database_url=f"sqlite:///{tmp_path / 'advocacy.db'}",
+        openai_base_url="http://127.0.0.1:9/v1",  # never called
+    )
+    helper = DraftHelper(settings, "draft-helper-idle", fork=True)
+    (process,) = [p for p in multiprocessing.active_children() if p.name == "draft-helper-idle"]
+    assert helper.method == "fork" and not helper.started and process.is_alive()
+    assert helper.close(failed=False) is None
+    assert process.exitcode == 0
+
+
+def _http_client(writer: Writer) -> Any:
+    chat_model: Any = writer._chat_model
+    return chat_model.root_client._client
+
+
+def test_the_helpers_writer_has_an_http_client_of_its_own(tmp_path: Path) -> None:
+    """langchain-openai keeps one HTTP client per server for the whole process, and a forked
+    helper inherits the runner's with its open connections, on which the two processes'
+    requests and answers would interleave: the helper's writer must not take it."""
+    settings = Settings(
+        database_url=f"sqlite:///{tmp_path / 'advocacy.db'}",
+        openai_api_key="sk-test",  # type: ignore[arg-type]
+        openai_base_url="http://127.0.0.1:9/v1",
+    )
+    runners = _http_client(make_writer(settings))
+    assert _http_client(make_writer(settings)) is runners  # the one the fork would inherit
+    assert _http_client(helper_writer(settings)) is not runners
