@@ -228,14 +228,15 @@ class PhaseClock:
     # The scan thread's own CPU clock at each phase's first and last callback.
     thread_first: dict[str, float] = field(default_factory=dict)
     thread_last: dict[str, float] = field(default_factory=dict)
-    helpers: dict[int, float] = field(default_factory=dict)  # helper pid: its CPU seconds
-    helpers_first: float = 0.0
+    # The CPU of this process's ended (and waited for) children: the scan's helper processes
+    # (gating, drafting) once it has joined them (`scan_ended`); the stub's is not among them.
+    # Read after the scan, not in each callback: reading /proc there took the scan thread's
+    # time in the part measured (~0.2 ms a callback on a slow VM, one per candidate).
+    children_started: float = field(default_factory=lambda: _children_cpu())
+    children_ended: float = 0.0
 
     def __call__(self, phase: str, done: int, total: int) -> None:
         now, cpu = time.perf_counter(), time.process_time()  # every thread of this process
-        cpu += helpers_cpu(self.helpers)  # and the scan's helper processes (gating, drafting)
-        if not self.first:
-            self.helpers_first = sum(self.helpers.values())
         self.thread_last[phase] = time.thread_time()
         if phase not in self.first:
             self.first[phase], self.cpu_first[phase] = now, cpu
@@ -243,16 +244,22 @@ class PhaseClock:
         self.last[phase], self.cpu[phase] = now, cpu
         self.totals[phase], self.done[phase] = total, done
 
+    def scan_ended(self) -> None:
+        """The scan returned: its helper processes have ended and been waited for."""
+        self.children_ended = _children_cpu()
+
     def llm_bound(self) -> tuple[float, float]:
-        """Wall and process CPU seconds from the first batch gated to the last draft."""
+        """Wall and process CPU seconds from the first batch gated to the last draft, this
+        process's and its helpers' (all of theirs: they start after the first batch's gating,
+        and their last moments, sending what they hold and exiting, are drafting too)."""
         start = self.first.get("gating", self.started)
         end = self.last.get("drafting", start)
         cpu = self.cpu.get("drafting", 0.0) - self.cpu_first.get("gating", self.cpu_started)
-        return end - start, cpu
+        return end - start, cpu + self.helpers_llm_bound()
 
     def helpers_llm_bound(self) -> float:
         """The helper processes' part of `llm_bound`'s CPU."""
-        return sum(self.helpers.values()) - self.helpers_first
+        return self.children_ended - self.children_started
 
     def scan_thread_drafting_cpu(self) -> float:
         """The scan thread's CPU in the LLM-bound part outside gating: handing candidates out,
@@ -342,6 +349,7 @@ def measure_scan(
     clock = PhaseClock()
     with clock.timing_gating(), draft_helper_log() as helped:
         scan_id = run_scan(services=built, now=NOW, progress=clock)
+    clock.scan_ended()
     wall = time.perf_counter() - clock.started
     accounts, drafted = clock.totals.get("gating", 0), clock.done.get("drafting", 0)
     out.add("accounts scanned", f"{accounts:,}")
@@ -351,22 +359,31 @@ def measure_scan(
     _cpu_figures(out, clock, drafted, llm_wall, cpu)
     fell_back = fallbacks(built, scan_id)
     out.add("reviews with llm_fallback", f"{fell_back:,}")
-    for written, exit_code in helped:
-        out.add("texts written by the draft helper", f"{written:,}", f"exit code {exit_code}")
+    for written, exit_code, method in helped:
+        out.add(
+            "texts written by the draft helper",
+            f"{written:,}",
+            f"exit code {exit_code}, {method}",
+        )
     if not helped:  # not wanted, or its load never came (ADVOCACY_DRAFT_HELPER_LOAD)
         out.add("draft helper", "not started")
     return wall
 
 
 @contextmanager
-def draft_helper_log() -> Iterator[list[tuple[int, int | None]]]:
-    """(texts written, exit code) of each draft helper the block ran (agent/draft_helper.py)."""
-    closed: list[tuple[int, int | None]] = []
+def draft_helper_log() -> Iterator[list[tuple[int, int | None, str]]]:
+    """(texts written, exit code, how it began: fork or spawn) of each draft helper the block
+    ran (agent/draft_helper.py)."""
+    closed: list[tuple[int, int | None, str]] = []
+    methods: list[str] = []
 
     class Closed(logging.Handler):
         def emit(self, record: logging.LogRecord) -> None:
+            args: Any = record.args
+            if record.msg == "the draft helper is ready (%s); %d writes here still in flight":
+                methods.append(args[0])
             if record.msg == "the draft helper wrote %d texts; exit code %s":
-                closed.append(record.args)  # type: ignore[arg-type]
+                closed.append((args[0], args[1], methods.pop() if methods else "never ready"))
 
     logger, handler = logging.getLogger("agent.draft_helper"), Closed()
     level = logger.level
@@ -616,21 +633,6 @@ def _gate_all(built: Services, scan_id: str) -> tuple[Counter[str], float, float
     with built.deps.session_factory() as session:
         counts = Counter(session.get_one(Scan, scan_id).counts)
     return counts, seconds, cpu, whole
-
-
-def helpers_cpu(seen: dict[int, float]) -> float:
-    """CPU seconds of this process's helper processes (the scan's gating and draft helpers),
-    read from /proc, as time.process_time() counts this process only; `seen` keeps each one's
-    last reading, so one that has ended still counts."""
-    tick = os.sysconf("SC_CLK_TCK")
-    for child in multiprocessing.active_children():
-        try:
-            stat = Path(f"/proc/{child.pid}/stat").read_text()
-        except OSError:
-            continue
-        fields = stat.rsplit(")", 1)[1].split()  # from the state on: utime, stime at 11, 12
-        seen[child.pid] = (int(fields[11]) + int(fields[12])) / tick
-    return sum(seen.values())
 
 
 def _children_cpu() -> float:
