@@ -24,7 +24,7 @@ have ended, so at most `llm_concurrency` model calls are made at once across bot
 If the helper dies, each job it held fails with `HelperGone`, for the runner to write itself at
 once (the dead helper's requests may still be in flight at the server for a moment: the bound
 holds for the processes that live).
-Jobs and texts travel over two pipes in lists (`_Outbox`), as many as were waiting for a send.
+Jobs and texts travel over two pipes in lists (`Outbox`), as many as were waiting for a send.
 """
 
 from __future__ import annotations
@@ -37,20 +37,15 @@ import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
-from concurrent.futures import Future, ThreadPoolExecutor
-from contextlib import contextmanager, suppress
-from typing import TYPE_CHECKING, Any, Literal
+from concurrent.futures import Future
+from contextlib import contextmanager
+from typing import Any, Literal
 
+from agent.draft_helper_process import READY, START, Job, Outbox, helper_main
 from agent.helper_process import helper_while
 from agent.settings import Settings
-from agent.slots import WRITERS_PER_SLOT
-from agent.texts import Texts, written_texts
-from domain.report import GateReport
-from domain.snapshot import EvidenceSnapshot
+from agent.texts import Texts
 from store.db import is_sqlite
-
-if TYPE_CHECKING:
-    from agent.writing import Writer
 
 log = logging.getLogger(__name__)
 
@@ -58,13 +53,9 @@ log = logging.getLogger(__name__)
 POLL_SECONDS = 0.2
 # How long a helper asked to stop may take to finish what it holds.
 STOP_SECONDS = 30.0
-START = "start"  # the runner's first message: the helper is due
-READY = "ready"  # the helper's first message: its writer is built
 # The runner's writing load is judged over at least this long from the first candidate: a
 # write or two done at once (a fast error, a short answer) say little about the load.
 LOAD_WINDOW_SECONDS = 0.1
-
-Job = tuple[int, dict[str, Any], dict[str, Any]]  # (job id, snapshot JSON, report JSON)
 
 
 class HelperGone(RuntimeError):
@@ -156,10 +147,10 @@ class DraftHelper:
         context: Any = multiprocessing.get_context(method)
         helper_jobs, jobs = context.Pipe(duplex=False)
         self._texts, helper_texts = context.Pipe(duplex=False)
-        self._jobs = _Outbox(jobs)
+        self._jobs = Outbox(jobs)
         inherited = (jobs, self._texts) if method == "fork" else ()
         process = context.Process(
-            target=_helper_main,
+            target=helper_main,
             args=(self._settings, helper_jobs, helper_texts, inherited),
             name=self._name,
             daemon=True,
@@ -312,34 +303,6 @@ class DraftHelper:
         return self.exitcode
 
 
-class _Outbox:
-    """Messages to the other process, sent in lists: a thread that finds another sending leaves
-    its messages to the next send, which takes all those left. Under a busy interpreter lock
-    each send waits up to a switch interval (5 ms) for the lock back: sent one by one, the
-    jobs and their texts had capped drafting at ~80 candidates a second."""
-
-    def __init__(self, connection: Any) -> None:
-        self._connection = connection
-        self._lock, self._sending = threading.Lock(), threading.Lock()
-        self._messages: list[Any] = []
-
-    def put(self, *messages: Any) -> None:
-        with self._lock:
-            self._messages.extend(messages)
-        with self._sending:
-            with self._lock:
-                sent, self._messages = self._messages, []
-            if not sent:
-                return
-            # OSError: the other process ended; the runner's reader fails what it held.
-            with suppress(OSError):
-                self._connection.send(sent)
-
-    def close(self) -> None:
-        with self._sending:
-            self._connection.close()
-
-
 @contextmanager
 def draft_helper(settings: Settings, name: str, *, wanted: bool) -> Iterator[DraftHelper | None]:
     """The drafting's helper (not started yet) while the block runs when `wanted`, else None."""
@@ -356,75 +319,3 @@ def _forkable() -> bool:
         and threading.active_count() == 1
         and "agent.writing" in sys.modules
     )
-
-
-def helper_writer(settings: Settings) -> Writer:
-    """The helper's writer, with an HTTP client of its own: a forked helper inherits the
-    runner's clients (langchain-openai keeps one per server for the whole process) and their
-    open connections, on which two processes' requests and answers would interleave."""
-    # Here, not at the top: the runner's process imports this module without the model stack.
-    import openai
-
-    from agent.writing import make_writer
-
-    return make_writer(settings, http_client=openai.DefaultHttpxClient())
-
-
-def _helper_main(
-    settings: Settings, jobs: Any, connection: Any, inherited: tuple[Any, ...]
-) -> None:
-    for end in inherited:  # a forked helper's copies of the runner's ends of the pipes
-        end.close()
-    if not _due(jobs):
-        return
-    writer = helper_writer(settings).with_slots(settings.llm_concurrency)
-    texts = _Outbox(connection)
-    texts.put((READY,))
-    threads = settings.llm_concurrency * WRITERS_PER_SLOT
-    try:
-        with ThreadPoolExecutor(threads, thread_name_prefix="draft") as pool:
-            for job in _jobs(jobs):
-                pool.submit(_write, writer, texts, job)
-    finally:
-        texts.close()
-
-
-def _due(jobs: Any) -> bool:
-    """Wait for the runner's START; False when it stops (None) or ends first."""
-    try:
-        return START in jobs.recv()
-    except EOFError:
-        return False
-
-
-def _jobs(jobs: Any) -> Iterator[Job]:
-    """The runner's jobs, until it says stop (None) or ends (the pipe's EOF)."""
-    while True:
-        try:
-            received = jobs.recv()
-        except EOFError:
-            return
-        for job in received:
-            if job is None:
-                return
-            yield job
-
-
-def _write(writer: Writer, texts: _Outbox, job: Job) -> None:
-    number, snapshot, report = job
-    try:
-        written = written_texts(
-            writer, EvidenceSnapshot.model_validate(snapshot), GateReport.model_validate(report)
-        )
-    except BaseException as error:
-        texts.put((number, None, _pickled(error)))
-    else:
-        texts.put((number, written, None))
-
-
-def _pickled(error: BaseException) -> bytes:
-    """The error for the runner, or a RuntimeError naming it when it does not pickle."""
-    try:
-        return pickle.dumps(error)
-    except Exception:
-        return pickle.dumps(RuntimeError(f"{type(error).__name__}: {error}"))
