@@ -29,13 +29,14 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from agent.deps import Deps
-from agent.programs import program_book
 from agent.scan_context import ScanDeps
 from agent.scan_drafting import Drafting, DraftingBatch, Prepared, drafting, review_id_for
 from agent.scan_gating import (
     Base,
     GatedBatch,
-    gate_batch,
+    base_of,
+    gate_accounts,
+    gate_for_helper,
     gated_again_estimate,
     gated_with,
     store_gated,
@@ -43,7 +44,6 @@ from agent.scan_gating import (
 from agent.scan_helper import gating_helper, wants_helper
 from agent.usecases.recovery import recover_draft
 from store import scan_batches as store
-from store.batch_models import ScanBatch
 from store.db import transaction
 from store.models import Review, Scan
 from store.queries import AccountSelection, selected_count
@@ -150,7 +150,7 @@ def gate_scan_batch(
             raise LookupError(f"scan {scan_id} is not recorded")
         batch = store.begin_batch(session=session, scan=scan, number=number, runner=runner)
         status, account_ids = batch.status, list(batch.account_ids)
-        now, total, base = scan.as_of, scan.total, _base(session, scan)
+        now, total, base = scan.as_of, scan.total, base_of(session, scan)
         program_id = (scan.filters or {}).get("program")
     if status == "done":
         return None
@@ -160,29 +160,13 @@ def gate_scan_batch(
         # all and frees nothing.
         with gc_paused():
             if gated is None:
-                gated = _gate(deps, scan_id, account_ids, now, base, program_id)
+                gated = gate_accounts(deps, scan_id, account_ids, now, base, program_id)
             work = _store(deps, scan_id, number, gated, now, base, program_id)
     else:  # gated by an earlier run, which died while drafting
         resumed = _resume_drafting(context, scan_id, account_ids)
         work = BatchWork(scan_id, number, now, resumed, program_id=program_id)
     context.progress("gating", _processed(deps, scan_id), total)
     return work
-
-
-def gate_for_helper(deps: Deps, scan_id: str, number: int) -> GatedBatch | None:
-    """A queued batch gated, without its candidates' evidence, stored by nobody: the gating
-    helper's task (agent/scan_helper.py). It only reads; the runner stores what it returns,
-    SQLite's one writer. None when the batch is no longer queued."""
-    with deps.session_factory() as session:
-        scan = session.get_one(Scan, scan_id)
-        batch = session.get_one(ScanBatch, (scan_id, number))
-        status, account_ids = batch.status, list(batch.account_ids)
-        now, base = scan.as_of, _base(session, scan)
-        program_id = (scan.filters or {}).get("program")
-    if status != "queued":
-        return None
-    with gc_paused():
-        return _gate(deps, scan_id, account_ids, now, base, program_id).without_evidence()
 
 
 def gated_batches(
@@ -206,25 +190,6 @@ def gated_batches(
             work = gate_scan_batch(context, scan_id, number, runner=runner, gated=gated)
             if work is not None:
                 yield work
-
-
-def _base(session: Session, scan: Scan) -> Base | None:
-    if scan.base_scan_id is None:
-        return None
-    return Base(scan_id=scan.base_scan_id, as_of=session.get_one(Scan, scan.base_scan_id).as_of)
-
-
-def _gate(
-    deps: Deps,
-    scan_id: str,
-    account_ids: list[str],
-    now: datetime,
-    base: Base | None,
-    program_id: str | None,
-) -> GatedBatch:
-    with deps.session_factory() as reader:
-        book = program_book(session=reader, now=now, program_id=program_id)
-    return gate_batch(deps, scan_id=scan_id, now=now, account_ids=account_ids, base=base, book=book)
 
 
 def _store(

@@ -20,7 +20,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from agent.deps import Deps
-from agent.programs import ProgramBook
+from agent.programs import ProgramBook, program_book
 from agent.records import record_events
 from agent.settings import Settings
 from checkpoints.reviews import blocking_review_ids, blocks_a_new_review
@@ -30,6 +30,8 @@ from domain.gates import evaluate
 from domain.listing import ListingFacts, listing_facts
 from domain.report import GateReport
 from domain.snapshot import EvidenceSnapshot
+from store.batch_models import ScanBatch
+from store.models import Scan
 from store.scan_reuse import (
     copy_events,
     copy_results,
@@ -277,3 +279,41 @@ def _listing(facts: ListingFacts) -> dict[str, Any]:
         "permission_status": facts.permission_status,
         "granted_scopes": list(facts.granted_scopes),
     }
+
+
+def base_of(session: Session, scan: Scan) -> Base | None:
+    """The scan whose results `scan` may reuse, if any."""
+    if scan.base_scan_id is None:
+        return None
+    return Base(scan_id=scan.base_scan_id, as_of=session.get_one(Scan, scan.base_scan_id).as_of)
+
+
+def gate_accounts(
+    deps: Deps,
+    scan_id: str,
+    account_ids: list[str],
+    now: datetime,
+    base: Base | None,
+    program_id: str | None,
+) -> GatedBatch:
+    """`account_ids` gated as of `now`, with the programs' capacity read now (a program scan's
+    fit), not stored."""
+    with deps.session_factory() as reader:
+        book = program_book(session=reader, now=now, program_id=program_id)
+    return gate_batch(deps, scan_id=scan_id, now=now, account_ids=account_ids, base=base, book=book)
+
+
+def gate_for_helper(deps: Deps, scan_id: str, number: int) -> GatedBatch | None:
+    """A queued batch gated, without its candidates' evidence, stored by nobody: the gating
+    helper's task (agent/scan_helper.py). It only reads; the runner stores what it returns,
+    SQLite's one writer. None when the batch is no longer queued."""
+    with deps.session_factory() as session:
+        scan = session.get_one(Scan, scan_id)
+        batch = session.get_one(ScanBatch, (scan_id, number))
+        status, account_ids = batch.status, list(batch.account_ids)
+        now, base = scan.as_of, base_of(session, scan)
+        program_id = (scan.filters or {}).get("program")
+    if status != "queued":
+        return None
+    with gc_paused():
+        return gate_accounts(deps, scan_id, account_ids, now, base, program_id).without_evidence()

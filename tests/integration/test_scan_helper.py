@@ -3,9 +3,12 @@ results, events, counts and reviews must be those of the same scan run in one pr
 
 from __future__ import annotations
 
+import json
 import logging
 import multiprocessing
 import os
+import subprocess
+import sys
 import threading
 import time
 from datetime import UTC, datetime
@@ -15,6 +18,7 @@ from typing import Any
 import pytest
 from sqlalchemy import Engine, select
 
+from agent import scan_batches
 from agent.bootstrap import open_services
 from agent.scan_helper import GatingHelper
 from agent.settings import Settings
@@ -119,3 +123,29 @@ def test_a_batch_the_helper_claimed_and_died_on_goes_back_to_the_runner(
     helper.close(failed=False)
     exits = [r.args for r in caplog.records if r.msg == "the gating helper exited with code %s"]
     assert exits == [(3,)]
+
+
+# What a spawned gating helper imports before it gates: its entry point's module and its task's
+# (pickled by name, argv[1]). Printed: the model stack's and LangGraph's modules among them.
+HELPER_IMPORTS = """
+import importlib, json, sys
+import agent.scan_helper
+importlib.import_module(sys.argv[1])
+heavy = ("langgraph", "langchain_core", "langchain_openai", "openai")
+print(json.dumps(sorted(m for m in sys.modules if m.split(".")[0] in heavy)))
+"""
+
+
+def test_the_gating_helper_starts_without_the_graph_or_the_model() -> None:
+    """Its start-up imports are CPU a big scan pays while both cores gate: its task must live
+    in a module that gating needs, not in one whose drafting pulls in LangGraph and the model
+    stack (agent/scan_batches.py: ~1.5 s more of imports)."""
+    task = scan_batches.gate_for_helper  # what the runner hands its helper
+    done = subprocess.run(
+        [sys.executable, "-c", HELPER_IMPORTS, task.__module__],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout) == []
