@@ -10,9 +10,12 @@ the runner stays SQLite's one writer, so its write lock (store/db.py) still orde
 and no process polls on the busy timeout. The candidates' evidence is not sent: their drafting
 threads read it, as after a resumed batch.
 
-The helper is spawned, never forked (the runner has live threads: its drafting pool), and knows
-only the settings: it opens its own engine. If it dies, the runner gates whatever the helper
-had claimed and not sent.
+The helper is spawned, never forked (the runner may have live threads, and a forked process
+must not open a SQLite file its parent has open: SQLite keeps each file's locks in process
+memory the child would inherit), and knows only the settings: it opens its own engine. Its
+task (`agent.scan_gating.gate_for_helper`) lives with the gating, so its start imports no
+LangGraph and no model stack. If it dies, the runner gates whatever the helper had claimed
+and not sent.
 """
 
 from __future__ import annotations
