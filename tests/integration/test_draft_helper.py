@@ -211,13 +211,9 @@ def _kills_the_helper(records: Records) -> Progress:
     return progress
 
 
+@pytest.mark.usefixtures("start_method")
 def test_a_helper_killed_mid_drafting_loses_no_candidate(
-    stub: Any,
-    bundle: Path,
-    tmp_path: Path,
-    records: Records,
-    alone: dict[str, Any],
-    start_method: str,
+    stub: Any, bundle: Path, tmp_path: Path, records: Records, alone: dict[str, Any]
 ) -> None:
     stub.reset()
     helped = _scan(tmp_path, stub, bundle, helper_from=1, progress=_kills_the_helper(records))
