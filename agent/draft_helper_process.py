@@ -61,7 +61,10 @@ class Outbox:
 def helper_writer(settings: Settings) -> Writer:
     """The helper's writer, with an HTTP client of its own: a forked helper inherits the
     runner's clients (langchain-openai keeps one per server for the whole process) and their
-    open connections, on which two processes' requests and answers would interleave."""
+    open connections, on which two processes' requests and answers would interleave. It is
+    openai's default client, without the TCP keepalive options langchain-openai adds to its
+    own (they surface a silent server in ~90-120 s): each request is bounded by
+    `llm_timeout_seconds` (30 s by default) anyway."""
     # Here, not at the top: the runner's process imports this module without the model stack.
     import openai
 
