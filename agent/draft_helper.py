@@ -276,12 +276,7 @@ class DraftHelper:
             return None
         if not self._started:  # forked, never due: it ends without building a writer
             self._jobs.put(None)
-            self._process.join(STOP_SECONDS)
-            if self._process.is_alive():
-                self._process.kill()
-                self._process.join()
-            self._jobs.close()
-            self._texts.close()
+            self._join()
             return None
         if failed or not self._ready:
             # Failed, not gone: the runner is not to write them again.
@@ -289,18 +284,24 @@ class DraftHelper:
             self._process.terminate()
         else:
             self._jobs.put(None)  # it stops when it has sent the texts of every job before
-        self._process.join(STOP_SECONDS)
-        if self._process.is_alive():
-            self._process.kill()
-            self._process.join()
-        self._reader.join()
+        self._join()
         self.exitcode = self._process.exitcode
         if self.exitcode != 0 and self._ready and not failed:
             log.warning("the draft helper exited with code %s", self.exitcode)
         log.info("the draft helper wrote %d texts; exit code %s", self.written, self.exitcode)
+        return self.exitcode
+
+    def _join(self) -> None:
+        """Wait for the helper (killed if it takes longer than `STOP_SECONDS`) and for the
+        reader of its texts, then close the pipes."""
+        self._process.join(STOP_SECONDS)
+        if self._process.is_alive():
+            self._process.kill()
+            self._process.join()
+        if self._started:
+            self._reader.join()
         self._jobs.close()
         self._texts.close()
-        return self.exitcode
 
 
 @contextmanager
