@@ -62,7 +62,15 @@ DESKTOP = {"width": 1280, "height": 900}
 
 if not SKIP_BROWSER:
     from axe_playwright_python.sync_playwright import Axe
-    from playwright.sync_api import Browser, ConsoleMessage, Dialog, Page, expect, sync_playwright
+    from playwright.sync_api import (
+        Browser,
+        ConsoleMessage,
+        Dialog,
+        Locator,
+        Page,
+        expect,
+        sync_playwright,
+    )
 
 
 @dataclass
@@ -169,6 +177,20 @@ def site(tmp_path: Path, smtp: tuple[str, Captured]) -> Iterator[Site]:
         thread.join(timeout=20)
 
 
+def click_to_load(page: Page, target: Locator) -> None:
+    """Click a link or a form's button and wait for the page it loads.
+
+    A click need not wait for the navigation it starts (on a busy machine the browser may ask for
+    the new page only after the click returns), and `wait_for_load_state` then returns at once on
+    the old page, already loaded: reading the page races the new one (CI once counted the
+    Measurements chart's bars while the review page was still shown). Waiting for the next
+    navigation, armed before the click, cannot miss it; `wait_for_url` could, where a form posts
+    back to the page it is on.
+    """
+    with page.expect_navigation():
+        target.click()
+
+
 def signed_in_page(
     browser: Browser, site: Site, who: str, viewport: dict[str, int] = DESKTOP
 ) -> Page:
@@ -177,8 +199,7 @@ def signed_in_page(
     page = site.watch(context.new_page())
     page.goto(f"{site.base}/")
     page.get_by_label("Bearer token").fill(site.tokens[who])
-    page.get_by_role("button", name="Sign in").click()
-    page.wait_for_load_state()
+    click_to_load(page, page.get_by_role("button", name="Sign in"))
     return page
 
 
@@ -196,7 +217,7 @@ def test_an_owner_edits_and_approves_a_review_and_finds_it_counted(
     SHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SHOTS / "inbox.png"), full_page=True)
 
-    row.get_by_role("link", name="Northwind Dental").click()
+    click_to_load(page, row.get_by_role("link", name="Northwind Dental"))
     assert page.url == f"{site.base}/reviews/{review_id}"
     assert page.get_by_role("heading", name="Gate report: candidate").is_visible()
     page.screenshot(path=str(SHOTS / "review.png"))
@@ -207,8 +228,7 @@ def test_an_owner_edits_and_approves_a_review_and_finds_it_counted(
     page.get_by_label("Ask type (eligible only)").select_option("testimonial")
     page.get_by_label("Subject").fill("Would you share a few words, Lee?")
     page.get_by_label("Body").fill("Hi Lee,\n\nIn my own words: thank you.\n\nAna")
-    page.get_by_role("button", name="Save edit and approve").click()
-    page.wait_for_load_state()
+    click_to_load(page, page.get_by_role("button", name="Save edit and approve"))
 
     assert page.url == f"{site.base}/inbox?decided={review_id}"
     assert page.get_by_role("status").inner_text().endswith("is now edited.")
@@ -223,7 +243,7 @@ def test_an_owner_edits_and_approves_a_review_and_finds_it_counted(
         "body": "Hi Lee,\n\nIn my own words: thank you.\n\nAna",
     }
 
-    page.get_by_role("link", name="Measurements").click()
+    click_to_load(page, page.get_by_role("link", name="Measurements"))
     assert page.locator("svg[role=img] rect").count() == len(FUNNEL)
     assert page.locator("#count-ask_approved").inner_text() == "1"
     assert page.locator("#count-ask_edited").inner_text() == "1"
@@ -287,8 +307,7 @@ def tables_sticking_out(page: Page) -> list[str]:
 def approve_on_the_page(page: Page, site: Site, account_id: str) -> str:
     review_id = site.review_id(account_id)
     page.goto(f"{site.base}/reviews/{review_id}")
-    page.get_by_role("button", name="Approve as drafted").click()
-    page.wait_for_load_state()
+    click_to_load(page, page.get_by_role("button", name="Approve as drafted"))
     assert page.url == f"{site.base}/inbox?decided={review_id}"
     return f"task:{review_id}"
 
@@ -298,8 +317,7 @@ def test_an_owner_sends_an_ask_and_records_the_answer_on_a_phone(
 ) -> None:
     page = signed_in_page(browser, site, "ana", PHONE)
     task_id = approve_on_the_page(page, site, "acc-001")
-    page.get_by_role("link", name="Tasks").click()
-    page.wait_for_load_state()
+    click_to_load(page, page.get_by_role("link", name="Tasks"))
     card = page.locator("article.task")
     assert card.count() == 1 and card.get_attribute("data-task-id") == task_id
     assert "Lee Park <lee@northwind.example>" in card.inner_text()
@@ -319,16 +337,14 @@ def test_an_owner_sends_an_ask_and_records_the_answer_on_a_phone(
     assert page.evaluate("navigator.clipboard.readText()") == body
 
     card.get_by_text("Send by email from here").click()
-    card.get_by_role("button", name="Send now").click()
-    page.wait_for_load_state()
+    click_to_load(page, card.get_by_role("button", name="Send now"))
     assert "Northwind Dental: sent by email" in page.locator("#moved").inner_text()
     assert [m.rcpt_tos for m in site.mailbox.messages] == [["lee@northwind.example"]]
     assert fits_the_width(page) and serious_violations(page) == []
 
     page.get_by_role("radio", name="Accepted").check()
     page.get_by_label("Note (optional)").fill("Happy to do it in January.")
-    page.get_by_role("button", name="Record response").click()
-    page.wait_for_load_state()
+    click_to_load(page, page.get_by_role("button", name="Record response"))
     assert "response recorded, accepted" in page.locator("#moved").inner_text()
     (task,) = site.rows(select(OwnerTask))
     assert (task.status, task.response, task.response_note) == (
@@ -353,8 +369,7 @@ def test_the_badge_leads_to_the_notifications_which_it_then_stops_counting(
     assert page.get_by_role("link", name="Notifications 1 unread").is_visible()
     assert serious_violations(page) == []
 
-    page.get_by_role("link", name="Notifications 1 unread").click()
-    page.wait_for_load_state()
+    click_to_load(page, page.get_by_role("link", name="Notifications 1 unread"))
     assert page.url == f"{site.base}/notifications"
     assert "Reminder 1" in page.inner_text("main") and page.locator("#unread-count").count() == 0
     assert serious_violations(page) == []
