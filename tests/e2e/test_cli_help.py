@@ -4,6 +4,7 @@ ids that never wrap in the tables (80 and 120 columns)."""
 
 from __future__ import annotations
 
+import functools
 import itertools
 import json
 import re
@@ -34,6 +35,12 @@ PATHS = command_paths()
 
 
 def help_of(words: tuple[str, ...], columns: int = 100) -> tuple[str, list[str]]:
+    return _help_at(words, columns)
+
+
+# Cached: several tests read the same help at the same width, and each costs a fresh interpreter.
+@functools.cache
+def _help_at(words: tuple[str, ...], columns: int) -> tuple[str, list[str]]:
     done = subprocess.run(
         [sys.executable, "-c", PROBE, json.dumps(list(words))],
         capture_output=True,
