@@ -20,8 +20,8 @@ from domain.lexicon import (
     PRIOR_CONSENT,
     PROMPT_ECHOES,
     PUBLICATION,
+    found_any,
     lowered,
-    search,
 )
 from domain.snapshot import EvidenceSnapshot
 
@@ -54,9 +54,8 @@ def sentences(text: str) -> list[str]:
     return [s for s in re.split(r"(?<=[.!?])\s+|\n+", text) if s.strip()]
 
 
-def _found(patterns: Iterable[re.Pattern[str]], text: str) -> bool:
-    lower = lowered(text)
-    return any(search(pattern, text, lower) for pattern in patterns)
+def _found(patterns: tuple[re.Pattern[str], ...], text: str) -> bool:
+    return found_any(patterns, text, lowered(text))
 
 
 def placeholders(text: str) -> list[str]:

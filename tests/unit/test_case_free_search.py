@@ -1,6 +1,7 @@
 """domain/lexicon.search and finditer read an ASCII text's lower case with the patterns
 compiled without IGNORECASE (faster): they must find exactly the spans the case-insensitive
-patterns find in the text, for every pattern the checks use, on any text.
+patterns find in the text, for every pattern the checks use, on any text. found_any reads a group
+of patterns joined into alternations (faster): it must answer as the patterns one by one.
 """
 
 from __future__ import annotations
@@ -26,6 +27,16 @@ PATTERNS: list[re.Pattern[str]] = [
     *checks.PERMISSION_CLAIMS,
     checks.INCENTIVES,
 ]
+GROUPS = [
+    lexicon.PLACEHOLDERS,
+    lexicon.PROMPT_ECHOES,
+    lexicon.COMMITMENTS,
+    lexicon.PUBLICATION,
+    lexicon.PRIOR_CONSENT,
+    lexicon.INSTRUCTIONS,
+    lexicon.INCENTIVE_PHRASES,
+    checks.PERMISSION_CLAIMS,
+]
 CORPUS = [f"{row['subject']}\n{row['body']}" for row in rows("bad.jsonl") + rows("good.jsonl")]
 
 
@@ -40,6 +51,9 @@ def assert_same(text: str) -> None:
         folded = lexicon.search(pattern, text, lower)
         assert (plain and plain.span()) == (folded and folded.span()), (pattern.pattern, text)
         assert spans(pattern.finditer(text)) == spans(lexicon.finditer(pattern, text, lower))
+    for group in GROUPS:
+        one_by_one = any(pattern.search(text) for pattern in group)
+        assert lexicon.found_any(group, text, lower) == one_by_one, (group, text)
 
 
 def test_most_patterns_are_read_case_free() -> None:
@@ -65,6 +79,22 @@ def test_the_corpora_match_alike_in_any_case() -> None:
     for text in CORPUS:
         for variant in (text, text.upper(), text.swapcase(), text.title()):
             assert_same(variant)
+
+
+def test_a_group_is_joined_by_flags_and_case_rule() -> None:
+    # PROMPT_ECHOES: IGNORECASE ones and MULTILINE ones; PLACEHOLDERS: one names TBD.
+    assert [len(lexicon.alternations(g)) for g in GROUPS[:2]] == [2, 2]
+    assert len(lexicon.alternations(lexicon.PRIOR_CONSENT)) == 1
+    assert lexicon.alternations(lexicon.PRIOR_CONSENT) is lexicon.alternations(
+        lexicon.PRIOR_CONSENT
+    )
+
+
+def test_the_corpora_have_texts_each_group_finds_and_texts_it_does_not() -> None:
+    """So the equality above is tested both ways for every group."""
+    for group in GROUPS:
+        found = [any(p.search(text) for p in group) for text in CORPUS]
+        assert any(found) and not all(found), group
 
 
 def test_a_non_ascii_text_is_read_as_written() -> None:
