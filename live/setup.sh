@@ -17,8 +17,8 @@ VENV=$CACHE/venv
 # is at fault was not pinned down), and the live tier then ran on the template alone.
 # LLAVA_BUILD=OFF: the multimodal library (mtmd) serves image and audio chat handlers, which the
 # server loads only when asked for them and the live tier never does; skipping it took the cold
-# install from 382 to 354 s on a 2-core VM (2026-12-01, one run each; a test ran beside the
-# second for a minute), with the same 8 live tests passing.
+# install from 382 to 297 s in two CI runs on one 2-core VM (2026-12-01; 354 s in a third with a
+# test beside it for a minute), with the same 8 live tests passing.
 # A cache built with it is still reused (same stamp): the server is the same.
 BUILD_FLAGS="-DGGML_NATIVE=OFF -DGGML_AVX=ON -DGGML_AVX2=ON -DGGML_FMA=ON -DGGML_F16C=ON"
 BUILD_FLAGS="$BUILD_FLAGS -DLLAVA_BUILD=OFF"
