@@ -183,7 +183,7 @@ def click_to_load(page: Page, target: Locator) -> None:
     A click need not wait for the navigation it starts (on a busy machine the browser may ask for
     the new page only after the click returns), and `wait_for_load_state` then returns at once on
     the old page, already loaded: reading the page races the new one (CI once counted the
-    Measurements chart's bars while the review page was still shown). Waiting for the next
+    Measurements chart's bars while the inbox was still shown). Waiting for the next
     navigation, armed before the click, cannot miss it; `wait_for_url` could, where a form posts
     back to the page it is on.
     """
