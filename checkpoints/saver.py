@@ -7,10 +7,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 from langgraph.checkpoint.base import BaseCheckpointSaver
-from langgraph.checkpoint.postgres import PostgresSaver
 from langgraph.checkpoint.sqlite import SqliteSaver
-from psycopg.rows import dict_row
-from psycopg_pool import ConnectionPool
 from sqlalchemy.engine import make_url
 
 from store.db import SQLITE_BUSY_TIMEOUT_MS, is_sqlite, sqlite_path, sqlite_write_lock
@@ -53,6 +50,12 @@ def _sqlite_saver(path: str) -> Iterator[BaseCheckpointSaver[str]]:
 
 
 def _postgres_saver(url: str, *, pool_size: int) -> Iterator[BaseCheckpointSaver[str]]:
+    # Here, not at the top: psycopg and the Postgres saver take ~0.1 s to import, which every
+    # command on the embedded SQLite default would pay for nothing.
+    from langgraph.checkpoint.postgres import PostgresSaver
+    from psycopg.rows import dict_row
+    from psycopg_pool import ConnectionPool
+
     # autocommit: setup() creates indexes CONCURRENTLY, which cannot run inside a transaction.
     pool = ConnectionPool(
         url,

@@ -95,16 +95,19 @@ def test_scan_json_has_the_documented_shape(demo_folder: Path) -> None:
 
 
 HEAVY = ("langchain", "langchain_core", "langchain_openai", "openai", "langgraph")
-# Runs `advocacy WORDS` as the console script does (cli.main:main), then lists what it imported.
-PROBE = f"""
+POSTGRES_DRIVER = ("psycopg", "psycopg_pool", "psycopg_binary")
+# Runs `advocacy WORDS` as the console script does (cli.main:main), then lists the modules it
+# imported under the given top-level names.
+PROBE = """
 import json, sys
 from cli.main import main
+roots = set(json.loads(sys.argv[2]))
 sys.argv = ["advocacy", *json.loads(sys.argv[1])]
 try:
     main()
 except SystemExit as done:
     assert not done.code, done.code
-print("HEAVY=" + json.dumps(sorted({{m for m in sys.modules if m.split(".")[0] in {HEAVY!r}}})))
+print("HEAVY=" + json.dumps(sorted({m for m in sys.modules if m.split(".")[0] in roots})))
 """
 
 
@@ -137,10 +140,22 @@ def test_a_tick_with_no_draft_waiting_builds_no_graph(demo_folder: Path) -> None
     assert heavy == []
 
 
-def probe(demo_folder: Path, words: tuple[str, ...]) -> tuple[str, list[str]]:
-    """What `advocacy WORDS` printed, and the heavy modules it imported (PROBE)."""
+def test_a_command_on_sqlite_that_opens_the_checkpointer_imports_no_postgres_driver(
+    demo_folder: Path,
+) -> None:
+    """The Postgres saver and psycopg took ~0.1 s to import in every SQLite command that built
+    a graph or opened the checkpointer; only a PostgreSQL database needs them."""
+    printed, imported = probe(demo_folder, ("db", "upgrade"), roots=POSTGRES_DRIVER)
+    assert "schema at revision" in printed
+    assert imported == []
+
+
+def probe(
+    demo_folder: Path, words: tuple[str, ...], *, roots: tuple[str, ...] = HEAVY
+) -> tuple[str, list[str]]:
+    """What `advocacy WORDS` printed, and the modules under `roots` it imported (PROBE)."""
     done = subprocess.run(
-        [sys.executable, "-c", PROBE, json.dumps(words)],
+        [sys.executable, "-c", PROBE, json.dumps(words), json.dumps(roots)],
         cwd=demo_folder,
         env={**clean_env(), "COLUMNS": "120"},
         capture_output=True,
