@@ -418,9 +418,18 @@ def _cpu_figures(out: Figures, clock: PhaseClock, drafted: int, wall: float, cpu
     candidate: our own cost of drafting one (every drafting thread and the draft helper, and
     the scan thread's handing out, publishing and linking)."""
     out.add("process CPU, LLM-bound part", f"{cpu:.2f} s", f"{cpu / wall:.2f} CPU-s per wall-s")
-    out.add("  of which helper processes", f"{clock.helpers_llm_bound():.2f} s")
+    helpers = clock.helpers_llm_bound()
+    out.add("  of which helper processes", f"{helpers:.2f} s")
     if not drafted:
         return
+    # One interpreter: at ~1 CPU-s per wall-s it, not the model, sets the drafting's pace.
+    scan_process = cpu - helpers
+    out.add(
+        "  of which the scan process",
+        f"{scan_process:.2f} s",
+        f"{scan_process / wall:.2f} CPU-s per wall-s, {scan_process / drafted * 1000:.1f} ms "
+        "per candidate",
+    )
     overlapped = clock.later_gating_cpu()
     ours = (cpu - overlapped) / drafted * 1000
     out.add("  of which gating later batches", f"{overlapped:.2f} s", "scan thread, measured")
