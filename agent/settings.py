@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import AliasChoices, Field, SecretStr, model_validator
+from pydantic import AliasChoices, Field, SecretStr, ValidationError, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from domain.settings import PolicySettings
@@ -156,3 +156,27 @@ class Settings(BaseSettings):
     @property
     def llm_configured(self) -> bool:
         return self.openai_api_key is not None or self.openai_base_url is not None
+
+
+def settings_problems(error: ValidationError) -> list[str]:
+    """One line per bad setting, naming the environment variable it is read from (the CLI and
+    the API factory print these instead of pydantic's report or a traceback)."""
+    lines = []
+    for problem in error.errors():
+        name = ".".join(str(part) for part in problem["loc"])
+        if not name:  # a rule across settings: its input is every setting, the API key included
+            lines.append(f"settings: {problem['msg']}")
+            continue
+        lines.append(f"setting {env_name(name)}: {problem['msg']} (got {problem.get('input')!r})")
+    return lines
+
+
+def env_name(field: str) -> str:
+    """The environment variable a setting is read from (its alias, when it has one)."""
+    info = Settings.model_fields.get(field)
+    alias = info.validation_alias if info is not None else None
+    if isinstance(alias, AliasChoices) and isinstance(alias.choices[0], str):
+        return alias.choices[0]
+    if isinstance(alias, str):
+        return alias
+    return f"{Settings.model_config.get('env_prefix', '')}{field}".upper()

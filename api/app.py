@@ -6,15 +6,17 @@ nothing is built at import time. Every /v1 route needs a bearer token.
 
 from __future__ import annotations
 
+import sys
 from collections.abc import AsyncIterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack, asynccontextmanager
 
 import httpx
 from fastapi import Depends, FastAPI
+from pydantic import ValidationError
 
 from agent.bootstrap import open_services
-from agent.settings import Settings
+from agent.settings import Settings, settings_problems
 from api.deps import current_user, refuse_unknown_query
 from api.errors import BodyLimitMiddleware, CatchAllMiddleware, install_handlers
 from api.lifetime import die_with_parent_if_asked
@@ -45,6 +47,18 @@ BODY_LIMIT = 256 * 1024
 SCAN_WORKERS = 2
 
 
+def environment_settings() -> Settings:
+    """The settings from the environment and `.env`, read as the factory is called: a bad value
+    ends the process with exit 2 and one line per problem, as the CLI does (read in the
+    lifespan, it surfaced as a traceback and "Application startup failed")."""
+    try:
+        return Settings()
+    except ValidationError as error:
+        for line in settings_problems(error):
+            print(f"advocacy: {line}", file=sys.stderr)
+        raise SystemExit(2) from None
+
+
 def create_app(
     settings: Settings | None = None,
     *,
@@ -57,14 +71,13 @@ def create_app(
     `advocacy serve --workers N` asks here to stop with its supervisor (api/lifetime.py).
     """
     die_with_parent_if_asked()
+    chosen = settings or environment_settings()
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         with ExitStack() as stack:
             app.state.services = stack.enter_context(
-                open_services(
-                    settings or Settings(), clock=clock or utc_now, http_client=http_client
-                )
+                open_services(chosen, clock=clock or utc_now, http_client=http_client)
             )
             app.state.services.warm()
             executor = ThreadPoolExecutor(SCAN_WORKERS, thread_name_prefix="scan")

@@ -33,32 +33,15 @@ def load_settings() -> Settings:
     """The settings from the environment and `.env`; a bad value exits 2, naming the setting."""
     from pydantic import ValidationError
 
-    from agent.settings import Settings
+    from agent.settings import Settings, settings_problems
 
     try:
         return Settings()
     except ValidationError as error:
         err = Console(stderr=True)
-        for problem in error.errors():
-            name = ".".join(str(part) for part in problem["loc"])
-            value = problem.get("input")
-            print_error(err, f"setting {_env_name(name)}: {problem['msg']} (got {value!r})")
+        for line in settings_problems(error):
+            print_error(err, line)
         raise typer.Exit(2) from None
-
-
-def _env_name(field: str) -> str:
-    """The environment variable a setting is read from (its alias, when it has one)."""
-    from pydantic import AliasChoices
-
-    from agent.settings import Settings
-
-    info = Settings.model_fields.get(field)
-    alias = info.validation_alias if info is not None else None
-    if isinstance(alias, AliasChoices) and isinstance(alias.choices[0], str):
-        return alias.choices[0]
-    if isinstance(alias, str):
-        return alias
-    return f"{Settings.model_config.get('env_prefix', '')}{field}".upper()
 
 
 def load_clock() -> Clock:

@@ -257,6 +257,51 @@ def test_a_bad_setting_exits_2_naming_it(
     assert pending(demo_folder) == before, "nothing scanned"
 
 
+UVICORN_FACTORY = [sys.executable, "-m", "uvicorn", "--factory", "api.app:create_app"]
+
+
+@pytest.mark.parametrize(
+    "command",
+    [[ADVOCACY, "scan", "--segment", "smb"], [*UVICORN_FACTORY, "--port", "0"]],
+    ids=["advocacy scan", "uvicorn --factory"],
+)
+def test_a_rule_across_settings_exits_2_without_echoing_the_settings(
+    demo_folder: Path, command: list[str]
+) -> None:
+    """A rule across settings failed with every setting read as its input, which the message
+    printed, the API key included; and the API factory, run by uvicorn itself, printed a
+    traceback instead of the CLI's line."""
+    before = pending(demo_folder)
+    secret = "sk-never-printed-0123"
+    bad = subprocess.run(
+        command,
+        cwd=demo_folder,
+        env={**clean_env(), "ADVOCACY_JOB_QUEUE": "procrastinate", "OPENAI_API_KEY": secret},
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert bad.returncode == 2, bad.stderr
+    assert "settings: Value error, job_queue: procrastinate needs PostgreSQL" in bad.stderr
+    assert secret not in bad.stderr + bad.stdout
+    assert "Traceback" not in bad.stderr
+    assert pending(demo_folder) == before, "nothing scanned"
+
+
+def test_the_api_factory_run_by_uvicorn_exits_2_naming_a_bad_setting(demo_folder: Path) -> None:
+    bad = subprocess.run(
+        [*UVICORN_FACTORY, "--port", "0"],
+        cwd=demo_folder,
+        env={**clean_env(), "ADVOCACY_SCAN_BATCH_SIZE": "abc"},
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert bad.returncode == 2, bad.stderr
+    assert "advocacy: setting ADVOCACY_SCAN_BATCH_SIZE: Input should be" in bad.stderr
+    assert "(got 'abc')" in bad.stderr and "Traceback" not in bad.stderr
+
+
 def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
