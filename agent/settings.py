@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Literal
 
 from pydantic import AliasChoices, Field, SecretStr, ValidationError, model_validator
+from pydantic.fields import FieldInfo
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from domain.settings import PolicySettings
@@ -167,16 +168,35 @@ def settings_problems(error: ValidationError) -> list[str]:
         if not name:  # a rule across settings: its input is every setting, the API key included
             lines.append(f"settings: {problem['msg']}")
             continue
-        lines.append(f"setting {env_name(name)}: {problem['msg']} (got {problem.get('input')!r})")
+        got = "hidden" if _is_secret(name) else repr(problem.get("input"))
+        lines.append(f"setting {env_name(name)}: {problem['msg']} (got {got})")
     return lines
 
 
-def env_name(field: str) -> str:
-    """The environment variable a setting is read from (its alias, when it has one)."""
-    info = Settings.model_fields.get(field)
-    alias = info.validation_alias if info is not None else None
+def env_name(name: str) -> str:
+    """The environment variable a setting is read from: `name` is a field's, or one of the
+    names it is read under (pydantic reports an aliased field by the alias it read)."""
+    field = Settings.model_fields.get(name)
+    if field is None and _aliased(name):
+        return name
+    alias = field.validation_alias if field is not None else None
     if isinstance(alias, AliasChoices) and isinstance(alias.choices[0], str):
         return alias.choices[0]
     if isinstance(alias, str):
         return alias
-    return f"{Settings.model_config.get('env_prefix', '')}{field}".upper()
+    return f"{Settings.model_config.get('env_prefix', '')}{name}".upper()
+
+
+def _aliased(name: str) -> FieldInfo | None:
+    """The field read under the alias `name`, if one is."""
+    for field in Settings.model_fields.values():
+        alias = field.validation_alias
+        names = alias.choices if isinstance(alias, AliasChoices) else [alias]
+        if name in names:
+            return field
+    return None
+
+
+def _is_secret(name: str) -> bool:
+    field = Settings.model_fields.get(name) or _aliased(name)
+    return field is not None and "SecretStr" in str(field.annotation)
