@@ -7,7 +7,8 @@ pass them in; never at import time.
 
 from __future__ import annotations
 
-from typing import Literal
+from collections.abc import Callable
+from typing import Literal, get_args
 
 from pydantic import AliasChoices, Field, SecretStr, ValidationError, model_validator
 from pydantic.fields import FieldInfo
@@ -159,6 +160,17 @@ class Settings(BaseSettings):
         return self.openai_api_key is not None or self.openai_base_url is not None
 
 
+def settings_or_exit(report: Callable[[str], None]) -> Settings:
+    """The settings from the environment and `.env`; a bad value is reported one line per
+    problem (`settings_problems`, to `report`) and ends the process with exit 2."""
+    try:
+        return Settings()
+    except ValidationError as error:
+        for line in settings_problems(error):
+            report(line)
+        raise SystemExit(2) from None
+
+
 def settings_problems(error: ValidationError) -> list[str]:
     """One line per bad setting, naming the environment variable it is read from (the CLI and
     the API factory print these instead of pydantic's report or a traceback)."""
@@ -199,4 +211,6 @@ def _aliased(name: str) -> FieldInfo | None:
 
 def _is_secret(name: str) -> bool:
     field = Settings.model_fields.get(name) or _aliased(name)
-    return field is not None and "SecretStr" in str(field.annotation)
+    if field is None:
+        return False
+    return field.annotation is SecretStr or SecretStr in get_args(field.annotation)

@@ -13,10 +13,9 @@ from contextlib import ExitStack, asynccontextmanager
 
 import httpx
 from fastapi import Depends, FastAPI
-from pydantic import ValidationError
 
 from agent.bootstrap import open_services
-from agent.settings import Settings, settings_problems
+from agent.settings import Settings, settings_or_exit
 from api.deps import current_user, refuse_unknown_query
 from api.errors import BodyLimitMiddleware, CatchAllMiddleware, install_handlers
 from api.lifetime import die_with_parent_if_asked
@@ -47,18 +46,6 @@ BODY_LIMIT = 256 * 1024
 SCAN_WORKERS = 2
 
 
-def environment_settings() -> Settings:
-    """The settings from the environment and `.env`, read as the factory is called: a bad value
-    ends the process with exit 2 and one line per problem, as the CLI does (read in the
-    lifespan, it surfaced as a traceback and "Application startup failed")."""
-    try:
-        return Settings()
-    except ValidationError as error:
-        for line in settings_problems(error):
-            print(f"advocacy: {line}", file=sys.stderr)
-        raise SystemExit(2) from None
-
-
 def create_app(
     settings: Settings | None = None,
     *,
@@ -71,7 +58,9 @@ def create_app(
     `advocacy serve --workers N` asks here to stop with its supervisor (api/lifetime.py).
     """
     die_with_parent_if_asked()
-    chosen = settings or environment_settings()
+    # Read now, not in the lifespan, where a bad value surfaced as a traceback and "Application
+    # startup failed": `uvicorn --factory` then exits 2 with the CLI's lines.
+    chosen = settings or settings_or_exit(lambda line: print(f"advocacy: {line}", file=sys.stderr))
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:

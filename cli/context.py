@@ -31,17 +31,9 @@ if TYPE_CHECKING:
 
 def load_settings() -> Settings:
     """The settings from the environment and `.env`; a bad value exits 2, naming the setting."""
-    from pydantic import ValidationError
+    from agent.settings import settings_or_exit
 
-    from agent.settings import Settings, settings_problems
-
-    try:
-        return Settings()
-    except ValidationError as error:
-        err = Console(stderr=True)
-        for line in settings_problems(error):
-            print_error(err, line)
-        raise typer.Exit(2) from None
+    return settings_or_exit(lambda line: print_error(Console(stderr=True), line))
 
 
 def load_clock() -> Clock:
