@@ -13,8 +13,8 @@ time for ~1-2.5 s of CPU spent importing the model stack.
 The helper's process is forked when the drafting begins, while the runner has no other thread
 (`_forkable`: a lock another thread held at the fork would stay held in the child), and waits
 there, idle, until it is due: it has the runner's imports already, so it is ready in
-milliseconds and its start costs no CPU. Otherwise (a progress bar's thread, an API server's)
-it is spawned when due, and its imports take ~1-2.5 s of CPU. Either way it knows only the
+milliseconds and its start costs no CPU. Otherwise (an API server's threads) it is spawned
+when due, and its imports take ~1-2.5 s of CPU. Either way it knows only the
 settings: it builds its own writer (`helper_writer`), with an HTTP client of its own (a forked
 one must never send on the runner's connections) and its own `llm_concurrency` model call
 slots.
