@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import sys
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime
@@ -40,17 +39,14 @@ def parse_time(value: str | None, *, option: str) -> datetime:
     return _parse_time(value, option=option, err=err)
 
 
-# How often the bar redraws, at most: the scan reports every candidate.
-REDRAW_SECONDS = 0.1
-
-
 @contextmanager
 def progress_bar(enabled: bool) -> Iterator[ProgressFn]:
     """A Rich progress bar on a terminal; silent when piped or asked for JSON.
 
-    It redraws from the scan's own progress reports, never from a refresh thread of its own: a
-    scan whose process has no other thread forks its draft helper (agent/draft_helper.py), which
-    is ready at once, instead of spawning one that spends seconds importing."""
+    It appears with the scan's first report, and its refresh thread starts then: a scan reports
+    only once it has begun its drafting, where a process with no other thread forks its draft
+    helper (agent/draft_helper.py), ready at once; a thread there would have it spawned instead,
+    spending seconds importing."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
     bar = Progress(
@@ -61,22 +57,21 @@ def progress_bar(enabled: bool) -> Iterator[ProgressFn]:
         console=err,
         disable=not (enabled and err.is_terminal),
         transient=True,
-        auto_refresh=False,
     )
     tasks: dict[str, Any] = {}
-    drawn = [0.0]
 
     def report(phase: str, done: int, total: int) -> None:
+        if not tasks:
+            bar.start()
         if phase not in tasks:
             tasks[phase] = bar.add_task(phase, total=total)
-        now = time.monotonic()
-        due = now - drawn[0] >= REDRAW_SECONDS or done >= total
-        bar.update(tasks[phase], completed=done, total=total, refresh=due)
-        if due:
-            drawn[0] = now
+        bar.update(tasks[phase], completed=done, total=total)
 
-    with bar:
+    try:
         yield report
+    finally:
+        if tasks:
+            bar.stop()
 
 
 def scan_results(built: Services, scan_id: str) -> list[ScanResult]:

@@ -190,6 +190,25 @@ def test_a_scan_whose_texts_a_helper_writes_opens_the_reviews_of_one_without(
     assert peak <= CONCURRENCY
 
 
+def test_a_scans_first_report_comes_once_its_helper_is_forked(
+    stub: Any, bundle: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The terminal's progress bar starts its refresh thread at the scan's first report
+    (cli/workflow_commands.progress_bar): by then the helper must be forked, as a process with
+    another thread would spawn it."""
+    monkeypatch.setattr(agent.draft_helper, "_forkable", lambda: True)
+    helpers_at_first_report: list[list[str]] = []
+
+    def progress(phase: str, done: int, total: int) -> None:
+        if not helpers_at_first_report:
+            children = multiprocessing.active_children()
+            helpers_at_first_report.append([c.name for c in children if c.name.startswith("draft")])
+
+    stub.reset()
+    _scan(tmp_path, stub, bundle, helper_from=1, progress=progress)
+    assert helpers_at_first_report == [["draft-helper-scan-drafted"]]
+
+
 def _kills_the_helper(records: Records) -> Progress:
     """Waits for the helper after the first batch (as above); kills it once the third batch is
     handed out (the drafting progress counts more candidates handed out than it first did after
