@@ -176,13 +176,19 @@ def settings_problems(error: ValidationError) -> list[str]:
     the API factory print these instead of pydantic's report or a traceback)."""
     lines = []
     for problem in error.errors():
-        name = ".".join(str(part) for part in problem["loc"])
-        if not name:  # a rule across settings: its input is every setting, the API key included
+        loc = [str(part) for part in problem["loc"]]
+        if not loc:  # a rule across settings: its input is every setting, the API key included
             lines.append(f"settings: {problem['msg']}")
             continue
-        got = "hidden" if _is_secret(name) else repr(problem.get("input"))
-        lines.append(f"setting {env_name(name)}: {problem['msg']} (got {got})")
+        got = "hidden" if _is_secret(loc[0]) else repr(problem.get("input"))
+        lines.append(f"setting {_nested_env_name(loc)}: {problem['msg']} (got {got})")
     return lines
+
+
+def _nested_env_name(loc: list[str]) -> str:
+    """A nested setting's variable, as pydantic-settings reads it: ADVOCACY_POLICY__FIELD."""
+    delimiter = Settings.model_config.get("env_nested_delimiter") or "__"
+    return delimiter.join([env_name(loc[0]), *(part.upper() for part in loc[1:])])
 
 
 def env_name(name: str) -> str:

@@ -44,6 +44,12 @@ def _problems(**values: Any) -> list[str]:
             id="a field read under another name: the name it was read under",
         ),
         pytest.param(
+            {"policy": {"trigger_window_days": "abc"}},
+            "setting ADVOCACY_POLICY__TRIGGER_WINDOW_DAYS: Input should be a valid integer, "
+            "unable to parse string as an integer (got 'abc')",
+            id="a nested field: the variable pydantic-settings reads it from",
+        ),
+        pytest.param(
             {"openai_api_key": 12345},
             "setting OPENAI_API_KEY: Input should be a valid string (got hidden)",
             id="a secret: its value hidden",
