@@ -77,7 +77,26 @@ def main() -> None:
     """The console script: a known first word builds its group alone; anything else (no words,
     `--help`, a typo that needs the list of commands) builds them all."""
     words = sys.argv[1:]
-    build_app(words[0] if words else None)(prog_name="advocacy")
+    app = build_app(words[0] if words else None)
+    try:
+        app(prog_name="advocacy")
+    except Exception as error:
+        _exit_if_database_not_ready(error)
+        raise
+
+
+def _exit_if_database_not_ready(error: Exception) -> None:
+    """A database that cannot serve any command (unreachable, schema behind) is one line and
+    exit 2, whichever command opened it: it is the setting's fault, not a bug to trace."""
+    from store.migrate import DatabaseNotReady  # on this path only: `--help` stays light
+
+    if isinstance(error, DatabaseNotReady):
+        from rich.console import Console
+
+        from cli.render import print_error
+
+        print_error(Console(stderr=True), str(error))
+        raise SystemExit(2) from None
 
 
 def __getattr__(name: str) -> Any:

@@ -9,14 +9,23 @@ from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Engine
+from sqlalchemy.exc import OperationalError
 
 from store.db import is_sqlite
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
 
-class SchemaOutOfDate(RuntimeError):
+class DatabaseNotReady(RuntimeError):
+    """The database cannot serve a command yet; the message says why and what to do."""
+
+
+class SchemaOutOfDate(DatabaseNotReady):
     """The database is behind the code and is not ours to upgrade silently."""
+
+
+class DatabaseUnreachable(DatabaseNotReady):
+    """The database cannot be opened: no server there, no such database, no such folder."""
 
 
 def include_object(
@@ -40,12 +49,27 @@ def head_revision() -> str | None:
 
 
 def current_revision(engine: Engine) -> str | None:
-    with engine.connect() as connection:
+    try:
+        connection = engine.connect()
+    except OperationalError as error:
+        raise _unreachable(engine, error) from error
+    with connection:
         return MigrationContext.configure(connection).get_current_revision()
+
+
+def _unreachable(engine: Engine, error: OperationalError) -> DatabaseUnreachable:
+    # The driver's first line says why (refused, no such database, unable to open the file);
+    # the rest is advice for its own users. The URL is shown without its password.
+    reason = str(error.orig).strip().splitlines()[0] if error.orig else str(error)
+    where = engine.url.render_as_string(hide_password=True)
+    return DatabaseUnreachable(
+        f"cannot open the database {where}: {reason} (ADVOCACY_DATABASE_URL)"
+    )
 
 
 def upgrade(engine: Engine) -> str | None:
     """Bring the schema to the newest revision; returns it."""
+    current_revision(engine)  # an unreachable database is named, not a migration's traceback
     command.upgrade(_config(engine), "head")
     return head_revision()
 
@@ -56,11 +80,15 @@ def ensure_schema(engine: Engine) -> None:
     Several API workers must not race to migrate a shared PostgreSQL database, so only the
     single-user embedded file is upgraded without being asked.
     """
-    if current_revision(engine) == head_revision():
+    current, head = current_revision(engine), head_revision()
+    if current == head:
         return
     if is_sqlite(str(engine.url)):
         upgrade(engine)
         return
+    where = engine.url.render_as_string(hide_password=True)
+    found = f"at revision {current}" if current else "without our tables"
     raise SchemaOutOfDate(
-        "the database schema is not at the newest revision: run `advocacy db upgrade`"
+        f"the database {where} is {found}; this code needs revision {head}: "
+        "run `advocacy db upgrade`"
     )
