@@ -70,6 +70,7 @@ class ScanAccepted(BaseModel):
     scan_id: str
     status: ScanStatus
     href: str
+    workers: int | None = Field(None, description=ScanOut.model_fields["workers"].description)
 
 
 class ScanList(BaseModel):

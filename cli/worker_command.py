@@ -70,7 +70,8 @@ def queue_scan(
     """`scan --queue`: record the scan and its planning job together; the workers run it."""
     from agent.usecases.scans import start_scan
 
-    if not load_settings().uses_job_queue:
+    settings = load_settings()
+    if not settings.uses_job_queue:
         print_error(
             err, "--queue: there is no job queue: it needs PostgreSQL (ADVOCACY_DATABASE_URL)"
         )
@@ -87,12 +88,19 @@ def queue_scan(
         )
     if as_json:
         payload = {"scan_id": scan.scan_id, "now": as_of.isoformat(), "status": scan.status}
-        sys.stdout.write(json.dumps(payload) + "\n")
-        return
-    console.print(
-        f"scan [bold]{scan.scan_id}[/bold] queued as of {as_of.isoformat()}; "
-        "`advocacy worker` processes run it"
-    )
+        sys.stdout.write(json.dumps(payload | {"workers": scan.workers}) + "\n")
+    else:
+        console.print(
+            f"scan [bold]{scan.scan_id}[/bold] queued as of {as_of.isoformat()}; "
+            "`advocacy worker` processes run it"
+        )
+    if scan.workers == 0:  # recorded and safe: it waits for a worker, it is not lost
+        seconds = settings.stalled_job_seconds
+        err.print(
+            f"note: no `advocacy worker` is running (none heard from in the last {seconds:g} s):"
+            " the scan waits until one starts",
+            soft_wrap=True,
+        )
 
 
 def register(app: typer.Typer) -> None:

@@ -14,6 +14,7 @@ from sqlalchemy import Row
 from sqlalchemy.orm import Session
 
 from agent.metrics import funnel
+from agent.settings import Settings
 from agent.usecases.cursors import decode_cursor, encode_cursor
 from agent.usecases.results import (
     ReviewOut,
@@ -27,11 +28,12 @@ from domain.errors import Invalid, not_found
 from store import queries
 from store.models import Owner, Review, Scan, ScanResult
 from store.queries import PendingRow
+from store.queue_workers import live_workers
 
 # --- scans ----------------------------------------------------------------------------------------
 
 
-def scan_view(scan: Scan) -> ScanOut:
+def scan_view(scan: Scan, *, workers: int | None) -> ScanOut:
     return ScanOut(
         scan_id=scan.id,
         status=scan.status,
@@ -48,7 +50,16 @@ def scan_view(scan: Scan) -> ScanOut:
             "to_draft": scan.to_draft or 0,
         },
         error=scan.error,
+        workers=workers,
     )
+
+
+def queue_workers(*, session: Session, settings: Settings) -> int | None:
+    """The queue's workers heard from within `stalled_job_seconds` (after that long another
+    worker runs their jobs again); None where scans run in the process that starts them."""
+    if not settings.uses_job_queue:
+        return None
+    return live_workers(session=session, heard_within_seconds=settings.stalled_job_seconds)
 
 
 def _filters_view(filters: dict[str, Any]) -> dict[str, Any]:
@@ -59,15 +70,17 @@ def _filters_view(filters: dict[str, Any]) -> dict[str, Any]:
     return shown
 
 
-def get_scan(*, session: Session, scan_id: str) -> ScanOut:
+def get_scan(*, session: Session, scan_id: str, settings: Settings) -> ScanOut:
     scan = session.get(Scan, scan_id)
     if scan is None:
         raise not_found(f"scan {scan_id}")
-    return scan_view(scan)
+    return scan_view(scan, workers=queue_workers(session=session, settings=settings))
 
 
-def recent_scans(*, session: Session, limit: int) -> list[ScanOut]:
-    return [scan_view(scan) for scan in queries.recent_scans(session=session, limit=limit)]
+def recent_scans(*, session: Session, limit: int, settings: Settings) -> list[ScanOut]:
+    workers = queue_workers(session=session, settings=settings)
+    scans = queries.recent_scans(session=session, limit=limit)
+    return [scan_view(scan, workers=workers) for scan in scans]
 
 
 def scan_results(*, session: Session, scan_id: str) -> list[ScanResult]:

@@ -54,6 +54,12 @@ class ScanOut(BaseModel):
         " drafted so far (drafting starts once gating is done)."
     )
     error: str | None
+    workers: int | None = Field(
+        None,
+        description="On the PostgreSQL job queue: the `advocacy worker` processes heard from within"
+        " ADVOCACY_STALLED_JOB_SECONDS; a queued scan waits while it is 0. null where scans run"
+        " in the process that starts them (SQLite).",
+    )
 
 
 class CandidateOut(BaseModel):

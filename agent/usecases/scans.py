@@ -15,7 +15,7 @@ from agent.runner import this_runner
 from agent.scan import Progress, ScanDeps, ScanState, new_scan_id, no_progress
 from agent.scan_batches import fail_scan
 from agent.usecases.known import check_program, spelled_in_data
-from agent.usecases.reads import scan_view
+from agent.usecases.reads import queue_workers, scan_view
 from agent.usecases.results import ScanOut
 from domain.errors import Invalid
 from store import queries
@@ -176,7 +176,7 @@ def start_scan(
         if queue is not None:
             session.flush()
             queue.enqueue_scan(session, scan_id)
-        out = scan_view(scan)
+        out = scan_view(scan, workers=queue_workers(session=session, settings=deps.settings))
     if executor is not None and queue is None:
         executor.submit(_run_logged, services, scan_id, as_of)
     return out

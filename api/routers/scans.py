@@ -39,24 +39,29 @@ def post_scan(
         arr_max=body.arr_max,
         program_id=body.program,
     )
-    return ScanAccepted(scan_id=scan.scan_id, status=scan.status, href=f"/v1/scans/{scan.scan_id}")
+    href = f"/v1/scans/{scan.scan_id}"
+    return ScanAccepted(scan_id=scan.scan_id, status=scan.status, href=href, workers=scan.workers)
 
 
 @router.get("", response_model=ScanList)
 def list_scans(
     session: SessionDep,
+    services: ServicesDep,
     _user: ScanReader,
     limit: Annotated[int, Query(ge=1, le=200)] = 20,
 ) -> ScanList:
     """Recent scans, newest first (marketing, admin)."""
-    return ScanList(items=recent_scans(session=session, limit=limit))
+    settings = services.deps.settings
+    return ScanList(items=recent_scans(session=session, limit=limit, settings=settings))
 
 
 @router.get("/{scan_id}", response_model=ScanOut)
 def read_scan(
     scan_id: Annotated[str, Path(max_length=64, pattern=NO_NUL_PATTERN)],
     session: SessionDep,
+    services: ServicesDep,
     _user: ScanReader,
 ) -> ScanOut:
-    """A scan's status (queued, running, done, failed, interrupted), counts and progress."""
-    return get_scan(session=session, scan_id=scan_id)
+    """A scan's status (queued, running, done, failed, interrupted), counts and progress, and
+    on PostgreSQL how many queue workers are alive to run it."""
+    return get_scan(session=session, scan_id=scan_id, settings=services.deps.settings)

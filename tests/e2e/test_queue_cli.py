@@ -3,9 +3,13 @@ and write nothing. Their help has examples."""
 
 from __future__ import annotations
 
+import json
+import subprocess
 from pathlib import Path
 
-from tests.e2e.test_cli import run
+import pytest
+
+from tests.e2e.test_cli import ADVOCACY, clean_env, run
 
 
 def test_the_worker_needs_postgresql(tmp_path: Path) -> None:
@@ -26,3 +30,21 @@ def test_the_queue_commands_have_examples(tmp_path: Path) -> None:
     worker = run(tmp_path, "worker", "--help").stdout
     assert "--concurrency" in worker and "advocacy worker --concurrency 4" in worker
     assert "advocacy scan --queue" in run(tmp_path, "scan", "--help").stdout
+
+
+def on_postgres(url: str, folder: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    env = {**clean_env(), "ADVOCACY_DATABASE_URL": url}
+    return subprocess.run(
+        [ADVOCACY, *args], cwd=folder, env=env, capture_output=True, text=True, timeout=120
+    )
+
+
+@pytest.mark.postgres
+def test_a_scan_queued_with_no_worker_running_says_it_waits(pg_url: str, tmp_path: Path) -> None:
+    assert on_postgres(pg_url, tmp_path, "db", "upgrade").returncode == 0
+    done = on_postgres(pg_url, tmp_path, "scan", "--queue", "--json")
+    assert done.returncode == 0, done.stderr
+    queued = json.loads(done.stdout)
+    assert queued["status"] == "queued" and queued["workers"] == 0
+    assert "note: no `advocacy worker` is running" in done.stderr
+    assert "the scan waits until one starts" in done.stderr

@@ -168,6 +168,8 @@ def test_a_worker_killed_mid_batch_loses_and_doubles_nothing(
         return cluster.one(doing) == 3 and cluster.one("SELECT count(*) FROM reviews") >= 10
 
     wait_for(busy_drafting, 120, "three batches drafting at once")
+    status = httpx.get(f"{base}/v1/scans/{scan_id}", headers=headers, timeout=30).json()
+    assert status["workers"] == 3, "every worker beats while it drafts"
     os.killpg(workers[0].pid, signal.SIGKILL)
     workers[0].wait(timeout=10)
 
@@ -182,6 +184,7 @@ def test_a_worker_killed_mid_batch_loses_and_doubles_nothing(
     scan = httpx.get(f"{base}/v1/scans/{scan_id}", headers=headers, timeout=30).json()
     assert scan["status"] == "done", scan
     assert scan["phase"] == "done"
+    assert scan["workers"] == 2, "the killed worker is no longer counted once its job is retried"
     assert (scan["progress"]["processed"], scan["progress"]["total"]) == (2000, 2000)
     assert progress == sorted(progress), "progress sums the batches, never going back"
     assert cluster.one("SELECT max(attempts) FROM scan_batches") >= 2, "a batch ran again"

@@ -8,7 +8,7 @@ from __future__ import annotations
 import json
 from collections import Counter
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -172,6 +172,36 @@ def test_a_positive_event_queues_its_run_with_the_row(pg_url: str, tmp_path: Pat
         assert reviews_per_account(built) == {}
         drain(built)
         assert reviews_per_account(built) == {"acc-003": 1}
+
+
+def test_a_scan_says_how_many_queue_workers_are_alive(migrated_url: str) -> None:
+    """A scan enqueued while no worker runs waits, recorded: its status says 0 workers (a
+    worker heard from within ADVOCACY_STALLED_JOB_SECONDS counts); SQLite has no queue: null."""
+    app = create_app(Settings(database_url=migrated_url), clock=lambda: NOW)
+    with TestClient(app) as client:
+        built: Services = app.state.services
+        import_bundle(engine=built.engine, source=EXAMPLE)
+        token = create_user(
+            session_factory=built.deps.session_factory, user_id="m", role="marketing", now=NOW
+        )
+        headers = {"Authorization": f"Bearer {token}"}
+        started = client.post("/v1/scans", json={"now": NOW.isoformat()}, headers=headers)
+        href = started.json()["href"]
+
+        def workers() -> tuple[object, object, object]:
+            read = client.get(href, headers=headers).json()["workers"]
+            listed = client.get("/v1/scans", headers=headers).json()["items"][0]["workers"]
+            return started.json()["workers"], read, listed
+
+        if migrated_url.startswith("sqlite"):
+            assert workers() == (None, None, None)
+            return
+        assert workers() == (0, 0, 0)
+        beat = "INSERT INTO procrastinate_workers (last_heartbeat) VALUES (now() - :age)"
+        with built.engine.begin() as connection:
+            connection.execute(text(beat), {"age": timedelta(seconds=5)})
+            connection.execute(text(beat), {"age": timedelta(seconds=61)})  # gone quiet
+        assert workers()[1:] == (1, 1)
 
 
 def test_a_batch_run_again_after_a_crash_mid_draft_opens_nothing_twice(
