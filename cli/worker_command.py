@@ -54,6 +54,9 @@ def worker(
     from agent.queue import run_worker
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    # Reading the schema's revision at start is not news in a worker's log; a problem with it
+    # is one error line (cli/main.py).
+    logging.getLogger("alembic").setLevel(logging.WARNING)
     with open_services(settings, clock=load_clock(), jobs=concurrency) as built:
         built.warm()
         run_worker(built, concurrency=concurrency, name=name)
