@@ -70,11 +70,12 @@ def demo(
     settings, clock = load_settings(), load_clock()
     now = clock().replace(microsecond=0)
     today = now.replace(hour=0, minute=0, second=0)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    console.print(Rule("1. demo data"))
-    counts = write_demo_bundle(out=out, accounts=accounts, seed=seed, now=today)
-    console.print(f"wrote {out} ({', '.join(f'{n} {k}' for k, n in counts.items())})")
+    # The database first: one it cannot open is refused before a bundle is written.
     with open_services(settings, clock=clock) as built:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        console.print(Rule("1. demo data"))
+        counts = write_demo_bundle(out=out, accounts=accounts, seed=seed, now=today)
+        console.print(f"wrote {out} ({', '.join(f'{n} {k}' for k, n in counts.items())})")
         console.print(Rule("2. import"))
         report = import_bundle(engine=built.engine, source=out)
         console.print(

@@ -14,7 +14,13 @@ from tests.conftest import PG_ADMIN_URL
 from tests.e2e.test_cli import ADVOCACY, clean_env
 
 NOT_UPGRADED = "without our tables; this code needs revision"
-COMMANDS = (["reviews", "list"], ["scan", "--json"], ["worker"], ["db", "upgrade"])
+COMMANDS = (
+    ["reviews", "list"],
+    ["scan", "--json"],
+    ["worker"],
+    ["db", "upgrade"],
+    ["demo", "--accounts", "20"],
+)
 
 
 def advocacy(url: str, command: list[str], folder: Path) -> subprocess.CompletedProcess[str]:
@@ -48,9 +54,10 @@ def unreachable_urls(pg_admin: str) -> list[tuple[str, str]]:
     ]
 
 
-def one_error_line(done: subprocess.CompletedProcess[str]) -> str:
+def one_error_line(done: subprocess.CompletedProcess[str], folder: Path) -> str:
     assert done.returncode == 2, done.stderr
     assert "Traceback" not in done.stderr
+    assert not (folder / "demo").exists(), "refused before the demo wrote its bundle"
     lines = [line for line in done.stderr.splitlines() if line.startswith("error: ")]
     assert len(lines) == 1, done.stderr
     return lines[0]
@@ -61,7 +68,7 @@ def one_error_line(done: subprocess.CompletedProcess[str]) -> str:
 def test_a_database_without_the_schema_asks_for_db_upgrade(
     pg_url: str, command: list[str], tmp_path: Path
 ) -> None:
-    line = one_error_line(advocacy(pg_url, command, tmp_path))
+    line = one_error_line(advocacy(pg_url, command, tmp_path), tmp_path)
     assert NOT_UPGRADED in line and "run `advocacy db upgrade`" in line
     engine = create_engine(pg_url)
     try:
@@ -85,7 +92,7 @@ def test_a_database_nothing_can_open_is_named_with_the_reason(
     index: int, command: list[str], tmp_path: Path
 ) -> None:
     url, reason = unreachable_urls(PG_ADMIN_URL)[index]
-    line = one_error_line(advocacy(url, command, tmp_path))
+    line = one_error_line(advocacy(url, command, tmp_path), tmp_path)
     assert line.startswith("error: cannot open the database ") and reason in line
     assert "(ADVOCACY_DATABASE_URL)" in line
     assert "s3cret-pw" not in line, "the password is never printed"
