@@ -26,6 +26,7 @@ MODULE_OF_COMMAND: dict[str, str] = {
     "import": "data_commands",
     "demo-data": "data_commands",
     "scan": "workflow_commands",
+    "scans": "scans_command",
     "metrics": "workflow_commands",
     "reviews": "reviews_commands",
     "tasks": "tasks_commands",

@@ -48,3 +48,44 @@ def test_a_scan_queued_with_no_worker_running_says_it_waits(pg_url: str, tmp_pat
     assert queued["status"] == "queued" and queued["workers"] == 0
     assert "note: no `advocacy worker` is running" in done.stderr
     assert "the scan waits until one starts" in done.stderr
+
+
+@pytest.mark.postgres
+def test_scans_wait_follows_a_queued_scan_until_a_worker_has_run_it(
+    pg_url: str, tmp_path: Path
+) -> None:
+    assert on_postgres(pg_url, tmp_path, "db", "upgrade").returncode == 0
+    bundle = tmp_path / "demo.json"
+    assert on_postgres(pg_url, tmp_path, "demo-data", "--out", str(bundle)).returncode == 0
+    assert on_postgres(pg_url, tmp_path, "import", str(bundle)).returncode == 0
+    queued = json.loads(on_postgres(pg_url, tmp_path, "scan", "--queue", "--json").stdout)
+    env = {**clean_env(), "ADVOCACY_DATABASE_URL": pg_url}
+    follow = [ADVOCACY, "scans", queued["scan_id"], "--wait", "--json"]
+    waiting = subprocess.Popen(follow, cwd=tmp_path, env=env, stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE, text=True)  # fmt: skip
+    worker = None
+    try:
+        with pytest.raises(subprocess.TimeoutExpired):
+            waiting.wait(timeout=3)  # no worker yet: it waits
+        worker = subprocess.Popen([ADVOCACY, "worker"], cwd=tmp_path, env=env,
+                                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
+        out, errors = waiting.communicate(timeout=120)
+    finally:
+        for process in (waiting, worker):
+            if process is not None and process.poll() is None:
+                process.kill()
+                process.wait(timeout=10)
+    assert waiting.returncode == 0, errors
+    assert "note: no `advocacy worker` is running" in errors
+    done = json.loads(out)
+    assert done["status"] == "done" and done["workers"] == 1
+    assert done["progress"]["processed"] == done["progress"]["total"] > 0
+    listed = json.loads(on_postgres(pg_url, tmp_path, "scans", "--json").stdout)
+    assert [scan["scan_id"] for scan in listed] == [queued["scan_id"]]
+
+
+def test_scans_says_what_it_needs(tmp_path: Path) -> None:
+    assert "no scan yet" in run(tmp_path, "scans").stdout
+    assert run(tmp_path, "scans", "sc-nope").returncode == 2
+    needs_id = run(tmp_path, "scans", "--wait")
+    assert needs_id.returncode == 2 and "--wait follows one scan" in needs_id.stderr
