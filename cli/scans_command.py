@@ -78,11 +78,17 @@ def _recent(built: Services, limit: int) -> list[ScanOut]:
 
 def _followed(built: Services, scan_id: str, as_json: bool) -> ScanOut:
     """The scan once finished, its progress drawn meanwhile (the scan's own bar)."""
+    from agent.usecases.recovery import interrupt_dead_scans
     from cli.workflow_commands import progress_bar
 
     noted = False
     with progress_bar(not as_json) as report:
-        while (scan := _read(built, scan_id)).status not in FINISHED:
+        while True:
+            # A scan whose process ends while followed would otherwise stay `running` for ever.
+            interrupt_dead_scans(built.deps)
+            scan = _read(built, scan_id)
+            if scan.status in FINISHED:
+                return scan
             if scan.workers == 0 and not noted:
                 err.print("note: no `advocacy worker` is running: the scan waits", soft_wrap=True)
                 noted = True
@@ -92,7 +98,6 @@ def _followed(built: Services, scan_id: str, as_json: bool) -> ScanOut:
             elif scan.status == "running":
                 report("gating", progress["processed"], progress["total"])
             time.sleep(POLL_SECONDS)
-    return scan
 
 
 def _print_one(scan: ScanOut, as_json: bool) -> None:

@@ -59,7 +59,7 @@ def recover_with(deps: Deps, advocate_of: Callable[[], AdvocateGraph]) -> Recove
             done.add(outcome)
     for review in _stale(deps, "deciding", deps.settings.claim_lease_seconds):
         done.add(recover_claim(deps, advocate_of(), review))
-    for _ in _interrupt_dead_scans(deps):
+    for _ in interrupt_dead_scans(deps):
         done.add("scans_interrupted")
     return done
 
@@ -146,7 +146,9 @@ def recover_claim(deps: Deps, advocate: AdvocateGraph, review: Review) -> str:
     return "claims_completed"
 
 
-def _interrupt_dead_scans(deps: Deps) -> list[str]:
+def interrupt_dead_scans(deps: Deps) -> list[str]:
+    """Mark `interrupted` every unfinished scan whose process (on this host) has ended: at every
+    start, and while `advocacy scans --wait` follows one."""
     interrupted: list[str] = []
     with transaction(deps.session_factory) as session:
         for scan in unfinished_scans(session=session):

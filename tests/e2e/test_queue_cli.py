@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -89,3 +90,44 @@ def test_scans_says_what_it_needs(tmp_path: Path) -> None:
     assert run(tmp_path, "scans", "sc-nope").returncode == 2
     needs_id = run(tmp_path, "scans", "--wait")
     assert needs_id.returncode == 2 and "--wait follows one scan" in needs_id.stderr
+
+
+def test_scans_wait_ends_when_the_scans_process_does(sqlite_url: str, tmp_path: Path) -> None:
+    """An in-process scan whose process ends while followed is `interrupted`: exit 1, at once,
+    not a wait for ever on a `running` that nothing will move."""
+    from datetime import UTC, datetime
+
+    from store.db import make_engine, make_session_factory
+    from store.migrate import upgrade
+    from store.scans import add_queued_scan
+
+    runner_code = "from agent.runner import this_runner; print(this_runner(), flush=True); input()"
+    runner = subprocess.Popen([sys.executable, "-c", runner_code], stdin=subprocess.PIPE,
+                              stdout=subprocess.PIPE, text=True)  # fmt: skip
+    assert runner.stdout is not None
+    engine = make_engine(sqlite_url)
+    upgrade(engine)
+    now = datetime.now(UTC)
+    with make_session_factory(engine)() as session, session.begin():
+        scan = add_queued_scan(session, scan_id="sc-followed", now=now, started_at=now,
+                               runner=runner.stdout.readline().strip())  # fmt: skip
+        scan.status = "running"
+    engine.dispose()
+    env = {**clean_env(), "ADVOCACY_DATABASE_URL": sqlite_url}
+    follow = [ADVOCACY, "scans", "sc-followed", "--wait", "--json"]
+    waiting = subprocess.Popen(follow, cwd=tmp_path, env=env, stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE, text=True)  # fmt: skip
+    try:
+        with pytest.raises(subprocess.TimeoutExpired):
+            waiting.wait(timeout=3)  # its process runs: it waits
+        runner.kill()
+        runner.wait(timeout=10)  # reaped: a zombie still shows its start time in /proc
+        out, errors = waiting.communicate(timeout=30)
+    finally:
+        for process in (waiting, runner):
+            if process.poll() is None:
+                process.kill()
+            process.communicate(timeout=10)  # and its pipes closed
+    assert waiting.returncode == 1, errors
+    scan_out = json.loads(out)
+    assert scan_out["status"] == "interrupted" and "run it again" in scan_out["error"]
