@@ -148,13 +148,12 @@ def run_worker(services: Services, *, concurrency: int, name: str | None = None)
     """Run jobs until SIGINT or SIGTERM (a running job finishes first): `advocacy worker`."""
     settings = services.deps.settings
     app = build_app(settings)
-    drafter = settings.model if settings.llm_configured else "the offline template (no model)"
     log.info(
         "worker %s on %s: %d job(s) at once, drafts by %s",
         name or "(unnamed)",
         make_url(settings.database_url).render_as_string(hide_password=True),
         concurrency,
-        drafter,
+        services.deps.writer.author,
     )
     app.run_worker(
         concurrency=concurrency,

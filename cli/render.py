@@ -186,6 +186,15 @@ def _fallback_panel(payload: dict[str, Any]) -> Panel | None:
     return Panel(Text("\n".join(lines)), title=title, border_style="yellow")
 
 
+def print_no_worker_note(console: Console, heard_within_seconds: float) -> None:
+    """A queued scan with no worker alive to run it: recorded and safe, it waits for one."""
+    console.print(
+        "note: no `advocacy worker` is running (none heard from in the last "
+        f"{heard_within_seconds:g} s): the scan waits until one starts",
+        soft_wrap=True,
+    )
+
+
 def print_error(console: Console, message: str) -> None:
     """One plain line (a terminal folds it; a pipe or log gets it whole)."""
     console.print(Text(f"error: {message}", style="bold red"), soft_wrap=True)

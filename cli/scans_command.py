@@ -13,7 +13,7 @@ from rich.console import Console
 from rich.table import Table
 
 from cli.context import exits_on_domain_errors, services
-from cli.render import id_column, print_error
+from cli.render import id_column, print_error, print_no_worker_note
 
 if TYPE_CHECKING:
     from agent.bootstrap import Services
@@ -90,7 +90,7 @@ def _followed(built: Services, scan_id: str, as_json: bool) -> ScanOut:
             if scan.status in FINISHED:
                 return scan
             if scan.workers == 0 and not noted:
-                err.print("note: no `advocacy worker` is running: the scan waits", soft_wrap=True)
+                print_no_worker_note(err, built.deps.settings.stalled_job_seconds)
                 noted = True
             progress = scan.progress
             if scan.phase == "drafting":

@@ -13,7 +13,7 @@ import typer
 from rich.console import Console
 
 from cli.context import exits_on_domain_errors, load_clock, load_settings, services
-from cli.render import print_error
+from cli.render import print_error, print_no_worker_note
 
 console = Console()
 err = Console(stderr=True)
@@ -97,13 +97,8 @@ def queue_scan(
             f"scan [bold]{scan.scan_id}[/bold] queued as of {as_of.isoformat()}; "
             "`advocacy worker` processes run it"
         )
-    if scan.workers == 0:  # recorded and safe: it waits for a worker, it is not lost
-        seconds = settings.stalled_job_seconds
-        err.print(
-            f"note: no `advocacy worker` is running (none heard from in the last {seconds:g} s):"
-            " the scan waits until one starts",
-            soft_wrap=True,
-        )
+    if scan.workers == 0:
+        print_no_worker_note(err, settings.stalled_job_seconds)
 
 
 def register(app: typer.Typer) -> None:

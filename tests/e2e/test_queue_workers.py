@@ -271,5 +271,5 @@ def test_the_timers_fire_once_per_tick_and_due_step_with_three_workers(cluster: 
     sent = "SELECT count(*) FROM measurement_events WHERE kind = 'reminder_sent'"
     assert cluster.one(sent) == pending
     database = cluster.env["ADVOCACY_DATABASE_URL"]
-    start = f"worker (unnamed) on {database}: 1 job(s) at once, drafts by the offline template"
+    start = f"worker (unnamed) on {database}: 1 job(s) at once, drafts by offline-template"
     assert start in cluster.log("worker-0.log"), "a worker's log says where it works"
