@@ -13,9 +13,9 @@ from pydantic import BaseModel
 from rich.console import Console
 from rich.table import Table
 
-from cli.context import exits_on_domain_errors
+from cli.context import exits_on_domain_errors, services
 from cli.render import id_column, words
-from cli.workflow_commands import parse_time, services
+from cli.workflow_commands import parse_time
 from domain.actors import Actor
 
 if TYPE_CHECKING:  # the use-cases load langchain/langgraph: only inside a command (fast --help)
@@ -148,18 +148,16 @@ def rewards_list(
         return
     table = Table()
     id_column(table, "reward", [r.reward_id for r in rows])
-    id_column(table, "account\ncontact", [i for r in rows for i in (r.account_id, r.contact_id)])
-    id_column(
-        table, "program\nincentive", [i for r in rows for i in (r.program_id, r.incentive_id)]
-    )
+    # A reward may have no contact or no program (both columns are nullable): shown as "-".
+    cells = [
+        (f"{r.account_id}\n{r.contact_id or '-'}", f"{r.program_id or '-'}\n{r.incentive_id}")
+        for r in rows
+    ]
+    id_column(table, "account\ncontact", [line for c in cells for line in c[0].splitlines()])
+    id_column(table, "program\nincentive", [line for c in cells for line in c[1].splitlines()])
     table.add_column("value\nstatus")
-    for r in rows:
-        table.add_row(
-            r.reward_id,
-            f"{r.account_id}\n{r.contact_id or '-'}",
-            f"{r.program_id or '-'}\n{r.incentive_id}",
-            f"{r.value:g} {r.currency}\n{r.status}",
-        )
+    for r, (account, program) in zip(rows, cells, strict=True):
+        table.add_row(r.reward_id, account, program, f"{r.value:g} {r.currency}\n{r.status}")
     console.print(table)
 
 

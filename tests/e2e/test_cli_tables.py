@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import sqlite3
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -88,3 +89,30 @@ def test_reward_and_program_ids_never_wrap(demo: Path, columns: int) -> None:
     shown += advocacy(demo, "programs", "list", columns=columns)
     for an_id in ids:
         assert an_id in shown, f"{an_id} wrapped at {columns} columns"
+
+
+def test_a_reward_with_no_contact_and_no_program_is_listed(demo: Path, tmp_path: Path) -> None:
+    # Both columns are nullable (a reward of an account with no named contact, a ledger row
+    # without a program): the table shows "-" where the JSON shows null. It raised TypeError.
+    with (
+        sqlite3.connect(demo / "advocacy.db") as source,
+        sqlite3.connect(tmp_path / "advocacy.db") as copy,
+    ):
+        source.backup(copy)
+        copy.execute("UPDATE rewards SET contact_id = NULL, program_id = NULL")
+    rewards = json.loads(advocacy(tmp_path, "rewards", "list", "--json"))
+    assert rewards and all(r["contact_id"] is None and r["program_id"] is None for r in rewards)
+    shown = advocacy(tmp_path, "rewards", "list", columns=80)
+    for reward in rewards:
+        for an_id in (reward["reward_id"], reward["account_id"], reward["incentive_id"]):
+            assert an_id in shown, f"{an_id} missing or wrapped"
+    assert "None" not in shown
+    for reward in rewards:
+        cells = [
+            [cell.strip() for cell in line.split("│")[1:-1]]
+            for line in shown.splitlines()
+            if line.startswith("│")
+        ]
+        first = next(i for i, row in enumerate(cells) if row[0] == reward["reward_id"])
+        assert cells[first][1:3] == [reward["account_id"], "-"]  # account, program
+        assert cells[first + 1][1:3] == ["-", reward["incentive_id"]]  # contact, incentive
