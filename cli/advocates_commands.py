@@ -15,9 +15,9 @@ from pydantic import ValidationError
 from rich.console import Console
 from rich.table import Table
 
-from cli.context import exits_on_domain_errors
+from cli.context import exits_on_domain_errors, services
 from cli.render import print_error
-from cli.workflow_commands import parse_time, services
+from cli.workflow_commands import parse_time
 from domain.actors import Actor
 from domain.vocabulary import ACTIVITIES, ASK_TYPES, CHANNELS, SCOPES
 

@@ -13,9 +13,8 @@ import typer
 from pydantic import ValidationError
 from rich.console import Console
 
-from cli.context import exits_on_domain_errors
+from cli.context import exits_on_domain_errors, services
 from cli.render import print_error
-from cli.workflow_commands import services
 from domain.actors import Actor
 from domain.vocabulary import ACTIVITIES
 

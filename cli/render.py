@@ -10,7 +10,7 @@ from collections import Counter
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from rich.console import Console, Group
+from rich.console import Console, Group, RenderableType
 from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
@@ -94,7 +94,7 @@ def review_panel(review: Review, *, now: datetime) -> Group:
     """One review as an owner reads it: evidence, gates, summary, draft (and, when the
     offline template wrote it instead of the model, why)."""
     payload = review.payload
-    parts = [
+    parts: list[RenderableType] = [
         _header(review, payload),
         _evidence_table(payload, now),
         _checks_table(payload.get("gate_report", {})),
@@ -208,7 +208,7 @@ def _percent(value: float | None) -> str:
     return "no data yet" if value is None else f"{value * 100:.1f}%"
 
 
-def _hours(value: dict[str, Any]) -> str:
+def _hours(value: dict[str, Any] | None) -> str:
     if not value or value.get("median") is None:
         return "no data yet"
     return f"median {value['median']:.1f} h, p90 {value['p90']:.1f} h ({value['n']} asks)"
@@ -220,9 +220,11 @@ PILOTS = {
     "pilot_referral_asks_with_value_proof_share": "pilot_referral_asks_with_value_proof_pass",
 }
 RATES = ("advocate_candidate_eligibility_rate", "referral_request_readiness_rate", *PILOTS)
-LIFE = ("asks_sent", "asks_responded", "asks_accepted", "asks_completed", "overdue_tasks")
-LIFE += ("escalations", "hours_trigger_to_approval", "hours_approval_to_send")
-LIFE += ("hours_send_to_response",)
+LIFE = (
+    *("asks_sent", "asks_responded", "asks_accepted", "asks_completed", "overdue_tasks"),
+    *("escalations", "hours_trigger_to_approval", "hours_approval_to_send"),
+    "hours_send_to_response",
+)
 
 
 def metrics_tables(figures: dict[str, Any], funnel: tuple[str, ...]) -> list[Table]:

@@ -232,7 +232,7 @@ def response_command(
     if response not in TASK_RESPONSES:
         print_error(err, f"response: expected one of {', '.join(TASK_RESPONSES)}, got {response!r}")
         raise typer.Exit(2)
-    answer: TaskResponse = response  # type: ignore[assignment]
+    answer: TaskResponse = response
     when = _at(at)
     with services() as built:
         owner = _owner_of_task(built, task_id)
@@ -273,7 +273,7 @@ def add_outcome(
         print_error(err, f"KIND: expected one of {', '.join(OUTCOME_KINDS)}, got {kind!r}")
         raise typer.Exit(2)
     outcome = Outcome(
-        kind=kind,  # type: ignore[arg-type]
+        kind=kind,
         review_id=review,
         key=outcome_id,
         occurred_at=_at(at),

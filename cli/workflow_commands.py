@@ -167,7 +167,7 @@ def scan(
     from agent.usecases.scans import checked_selection, described, run_scan, scanned_ids
 
     as_of = parse_time(now, option="--now")
-    more = {
+    more: dict[str, Any] = {
         "industry": industry,
         "owner_id": owner,
         "arr_min": arr_min,
