@@ -4,6 +4,7 @@ database's own triggers, migration 0010)."""
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -12,12 +13,15 @@ from typing import Any
 import pytest
 from alembic import command
 from sqlalchemy import Engine, insert, inspect, select, update
+from sqlalchemy.orm import Session
 
 from agent.bootstrap import open_services
-from agent.scan_gating import SKIPPED
+from agent.scan import ScanDeps, new_scan_id
+from agent.scan_batches import finish_scan_batch, gated_batches, plan_scan
+from agent.scan_gating import SKIPPED, Base, gated_again_estimate, gated_with
 from agent.settings import Settings
 from agent.usecases.scans import run_scan
-from store.db import make_engine
+from store.db import make_engine, transaction
 from store.demo_data import write_demo_bundle
 from store.importer import import_bundle
 from store.migrate import _config as alembic_config
@@ -32,6 +36,8 @@ from store.models import (
     Signal,
     Ticket,
 )
+from store.scan_reuse import base_scan
+from store.scans import add_queued_scan
 
 NOW = datetime(2026, 11, 27, tzinfo=UTC)
 CLOCKS = [timedelta(hours=2), timedelta(days=1), timedelta(days=35), timedelta(days=200)]
@@ -63,6 +69,18 @@ def _scan(url: str, now: datetime, *, incremental: bool, batch_size: int = 1000)
         return run_scan(services=services, now=now)
 
 
+def _gate_only_scan(url: str, now: datetime) -> str:
+    """A scan that gates every account and opens no review (as bench/scan_run.py gates)."""
+    with open_services(Settings(database_url=url), clock=lambda: now) as services:
+        context = ScanDeps(deps=services.deps, advocate=services.advocate)
+        scan_id = new_scan_id()
+        with transaction(services.deps.session_factory) as session:
+            add_queued_scan(session, scan_id=scan_id, now=now, started_at=now)
+        for work in gated_batches(context, scan_id, plan_scan(services.deps, scan_id)):
+            finish_scan_batch(services.deps, work, Counter())
+    return scan_id
+
+
 def _results(engine: Engine, scan_id: str) -> dict[str, tuple[Any, ...]]:
     c = ScanResult.__table__.c
     fields = (*GATE_FIELDS, *LISTED_FIELDS)
@@ -91,6 +109,16 @@ def _gate_events(engine: Engine, scan_id: str) -> dict[str, tuple[Any, ...]]:
 def _counts(engine: Engine, scan_id: str) -> dict[str, int]:
     with engine.connect() as connection:
         return dict(connection.scalar(select(Scan.counts).where(Scan.id == scan_id)) or {})
+
+
+def _estimate(url: str, engine: Engine, now: datetime) -> set[str]:
+    """What the plan of a re-scan at `now` expects to gate again (agent/scan_batches.packed)."""
+    with Session(engine) as session:
+        found = base_scan(
+            session=session, now=now, gated_with=gated_with(Settings(database_url=url))
+        )
+        assert found is not None
+        return gated_again_estimate(session, Base(*found), now) or set()
 
 
 def _change_evidence(engine: Engine, now: datetime, step: int) -> None:
@@ -158,6 +186,7 @@ def test_incremental_rescans_match_full_ones(database: tuple[str, Engine], batch
     for step, offset in enumerate(CLOCKS):
         now = NOW + offset
         _change_evidence(engine, now, step)
+        expected = _estimate(url, engine, now)
         incremental = _scan(url, now, incremental=True, batch_size=batch_size)
         full = _scan(url, now, incremental=False, batch_size=batch_size)
         assert _results(engine, incremental) == _results(engine, full), f"clock {now}"
@@ -167,6 +196,8 @@ def test_incremental_rescans_match_full_ones(database: tuple[str, Engine], batch
         skipped = _counts(engine, incremental).get(SKIPPED, 0)
         assert _counts(engine, full).get(SKIPPED, 0) == 0
         assert skipped < 300, "changed accounts and passed edges are gated again"
+        # Nothing changed between the plan and the batches: its estimate is exact.
+        assert len(expected) == 300 - skipped, f"clock {now}"
         skipped_total += skipped
     assert skipped_total > 300, "most accounts were reused across the clocks"
 
@@ -186,6 +217,26 @@ def test_an_unchanged_rescan_skips_every_account_and_links_open_reviews(
         ).all()
     assert linked and all(review_id for _, review_id in linked), "each points at its review"
     assert _counts(engine, again)["reviews_already_open"] == len(linked)
+
+
+def test_the_plan_expects_every_candidate_without_a_review_to_be_gated_again(
+    database: tuple[str, Engine],
+) -> None:
+    url, engine = database
+    first = _gate_only_scan(url, NOW)
+    now = NOW + timedelta(hours=1)
+    _change_evidence(engine, now, 0)
+    accounts = Account.__table__
+    with engine.begin() as connection:  # an account the first scan never saw
+        row = dict(connection.execute(select(accounts).limit(1)).mappings().one())
+        connection.execute(insert(accounts), [row | {"id": "acc-new", "name": "New Co"}])
+    expected = _estimate(url, engine, now)
+    again = _scan(url, now, incremental=True)
+    candidates = {a for a, result in _results(engine, first).items() if result[0] == "candidate"}
+    assert candidates and candidates <= expected, "no review: gated again for one"
+    assert "acc-new" in expected
+    assert len(expected) == 301 - _counts(engine, again).get(SKIPPED, 0)
+    assert len(expected) < 301, "the others are reused"
 
 
 def test_the_triggers_bump_only_the_changed_account(database: tuple[str, Engine]) -> None:
