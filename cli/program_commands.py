@@ -149,15 +149,18 @@ def rewards_list(
     table = Table()
     id_column(table, "reward", [r.reward_id for r in rows])
     # A reward may have no contact or no program (both columns are nullable): shown as "-".
-    cells = [
-        (f"{r.account_id}\n{r.contact_id or '-'}", f"{r.program_id or '-'}\n{r.incentive_id}")
-        for r in rows
-    ]
-    id_column(table, "account\ncontact", [line for c in cells for line in c[0].splitlines()])
-    id_column(table, "program\nincentive", [line for c in cells for line in c[1].splitlines()])
+    accounts = [(r.account_id, r.contact_id or "-") for r in rows]
+    programs = [(r.program_id or "-", r.incentive_id) for r in rows]
+    id_column(table, "account\ncontact", [i for pair in accounts for i in pair])
+    id_column(table, "program\nincentive", [i for pair in programs for i in pair])
     table.add_column("value\nstatus")
-    for r, (account, program) in zip(rows, cells, strict=True):
-        table.add_row(r.reward_id, account, program, f"{r.value:g} {r.currency}\n{r.status}")
+    for r, account, program in zip(rows, accounts, programs, strict=True):
+        table.add_row(
+            r.reward_id,
+            "\n".join(account),
+            "\n".join(program),
+            f"{r.value:g} {r.currency}\n{r.status}",
+        )
     console.print(table)
 
 

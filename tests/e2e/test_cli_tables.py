@@ -107,12 +107,12 @@ def test_a_reward_with_no_contact_and_no_program_is_listed(demo: Path, tmp_path:
         for an_id in (reward["reward_id"], reward["account_id"], reward["incentive_id"]):
             assert an_id in shown, f"{an_id} missing or wrapped"
     assert "None" not in shown
+    cells = [
+        [cell.strip() for cell in line.split("│")[1:-1]]
+        for line in shown.splitlines()
+        if line.startswith("│")
+    ]
     for reward in rewards:
-        cells = [
-            [cell.strip() for cell in line.split("│")[1:-1]]
-            for line in shown.splitlines()
-            if line.startswith("│")
-        ]
         first = next(i for i, row in enumerate(cells) if row[0] == reward["reward_id"])
         assert cells[first][1:3] == [reward["account_id"], "-"]  # account, program
         assert cells[first + 1][1:3] == ["-", reward["incentive_id"]]  # contact, incentive
